@@ -1,0 +1,52 @@
+/*
+ * The Forge backend: Backstage core plugins plus Forge's own, on the new backend system.
+ * Embedded default: SQLite files under .data/ (app-config.yaml). Production: PostgreSQL and OIDC
+ * (app-config.production.yaml).
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { forgePermissionPolicyModule } from './modules/permissions/module';
+import { techdocsMkdocsCheckModule } from './modules/techdocs/module';
+
+const backend = createBackend();
+
+// The portal itself, served from the backend so one process and one URL is all a newcomer needs.
+backend.add(import('@backstage/plugin-app-backend'));
+backend.add(import('@backstage/plugin-proxy-backend'));
+
+// Sign-in: guest on the embedded default, OIDC (Entra ID, Okta) in production.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-microsoft-provider'));
+
+// Catalog.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Permissions: the Forge policy, roles from catalog group membership.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(forgePermissionPolicyModule);
+
+// Blueprints.
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-notifications'));
+
+// Documentation.
+backend.add(import('@backstage/plugin-techdocs-backend'));
+backend.add(techdocsMkdocsCheckModule);
+
+// Search over catalog and docs (PostgreSQL full text in production, in-memory Lunr on SQLite).
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
+
+// Events carry catalog changes to the plugins that react to them.
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
+backend.start();

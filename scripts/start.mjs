@@ -1,0 +1,43 @@
+// `./forge start`: the portal with demo data on the embedded default. Builds the frontend bundle when its sources
+// changed, then runs the backend, which serves both the portal and the API on one URL.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, ensureAppBuilt, log, waitForReady, yarnRelease } from './lib.mjs';
+
+const BASE_URL = process.env.FORGE_BASE_URL ?? 'http://localhost:7007';
+const extraArgs = process.argv.slice(2);
+
+for (const dir of ['sqlite', 'scaffolder-work', 'techdocs']) {
+  fs.mkdirSync(path.join(ROOT, '.data', dir), { recursive: true });
+}
+
+const buildCode = await ensureAppBuilt({ force: extraArgs.includes('--rebuild') });
+if (buildCode !== 0) {
+  log('the portal build failed (see above)');
+  process.exit(buildCode);
+}
+
+const configArgs = extraArgs.filter(a => a !== '--rebuild');
+const started = Date.now();
+const backend = spawn(
+  process.execPath,
+  [yarnRelease(), 'workspace', 'backend', 'start', '--config', '../../app-config.yaml', ...configArgs],
+  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'development' } },
+);
+let alive = true;
+backend.on('exit', code => {
+  alive = false;
+  process.exit(code ?? 1);
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => backend.kill(signal));
+}
+
+log(`starting Forge on ${BASE_URL} (data in .data/)`);
+if (await waitForReady(BASE_URL, { isAlive: () => alive })) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  log(`Forge is ready after ${seconds}s: open ${BASE_URL} and sign in as guest. Stop with Ctrl+C.`);
+} else if (alive) {
+  log(`Forge did not report ready within 3 minutes; check the log above. It may still come up on ${BASE_URL}.`);
+}
