@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+);
 
 export function log(message) {
   process.stderr.write(`\x1b[1;34mforge\x1b[0m ${message}\n`);
@@ -13,7 +16,11 @@ export function log(message) {
 /** Runs a command, streaming its output; resolves with its exit code. */
 export function run(command, args, options = {}) {
   return new Promise(resolve => {
-    const child = spawn(command, args, { stdio: 'inherit', cwd: ROOT, ...options });
+    const child = spawn(command, args, {
+      stdio: 'inherit',
+      cwd: ROOT,
+      ...options,
+    });
     child.on('exit', code => resolve(code ?? 1));
     child.on('error', () => resolve(127));
   });
@@ -31,7 +38,8 @@ export function newestMtime(paths) {
     }
     if (stat.isDirectory()) {
       const base = path.basename(p);
-      if (base === 'node_modules' || base === 'dist' || base === 'dist-types') return;
+      if (base === 'node_modules' || base === 'dist' || base === 'dist-types')
+        return;
       for (const entry of fs.readdirSync(p)) visit(path.join(p, entry));
     } else {
       newest = Math.max(newest, stat.mtimeMs);
@@ -50,7 +58,11 @@ export function frontendSourcePaths() {
       const pkgFile = path.join(pluginsDir, name, 'package.json');
       if (!fs.existsSync(pkgFile)) continue;
       const role = JSON.parse(fs.readFileSync(pkgFile, 'utf8')).backstage?.role;
-      if (role === 'frontend-plugin' || role === 'common-library' || role === 'web-library') {
+      if (
+        role === 'frontend-plugin' ||
+        role === 'common-library' ||
+        role === 'web-library'
+      ) {
         dirs.push(path.join(pluginsDir, name));
       }
     }
@@ -71,11 +83,17 @@ export async function ensureAppBuilt({ force = false } = {}) {
 
 export function yarnRelease() {
   const dir = path.join(ROOT, '.yarn/releases');
-  return path.join(dir, fs.readdirSync(dir).find(f => f.endsWith('.cjs')));
+  return path.join(
+    dir,
+    fs.readdirSync(dir).find(f => f.endsWith('.cjs')),
+  );
 }
 
 /** Polls the backend's readiness endpoint until it answers 200 or the timeout passes. */
-export async function waitForReady(baseUrl, { timeoutMs = 180_000, isAlive = () => true } = {}) {
+export async function waitForReady(
+  baseUrl,
+  { timeoutMs = 180_000, isAlive = () => true } = {},
+) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (!isAlive()) return false;

@@ -3,7 +3,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, ensureAppBuilt, log, waitForReady, yarnRelease } from './lib.mjs';
+import {
+  ROOT,
+  ensureAppBuilt,
+  log,
+  waitForReady,
+  yarnRelease,
+} from './lib.mjs';
 
 const BASE_URL = process.env.FORGE_BASE_URL ?? 'http://localhost:7007';
 const extraArgs = process.argv.slice(2);
@@ -12,7 +18,9 @@ for (const dir of ['sqlite', 'scaffolder-work', 'techdocs']) {
   fs.mkdirSync(path.join(ROOT, '.data', dir), { recursive: true });
 }
 
-const buildCode = await ensureAppBuilt({ force: extraArgs.includes('--rebuild') });
+const buildCode = await ensureAppBuilt({
+  force: extraArgs.includes('--rebuild'),
+});
 if (buildCode !== 0) {
   log('the portal build failed (see above)');
   process.exit(buildCode);
@@ -22,8 +30,20 @@ const configArgs = extraArgs.filter(a => a !== '--rebuild');
 const started = Date.now();
 const backend = spawn(
   process.execPath,
-  [yarnRelease(), 'workspace', 'backend', 'start', '--config', '../../app-config.yaml', ...configArgs],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'development' } },
+  [
+    yarnRelease(),
+    'workspace',
+    'backend',
+    'start',
+    '--config',
+    '../../app-config.yaml',
+    ...configArgs,
+  ],
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'development' },
+  },
 );
 let alive = true;
 backend.on('exit', code => {
@@ -37,7 +57,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 log(`starting Forge on ${BASE_URL} (data in .data/)`);
 if (await waitForReady(BASE_URL, { isAlive: () => alive })) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log(`Forge is ready after ${seconds}s: open ${BASE_URL} and sign in as guest. Stop with Ctrl+C.`);
+  log(
+    `Forge is ready after ${seconds}s: open ${BASE_URL} and sign in as guest. Stop with Ctrl+C.`,
+  );
 } else if (alive) {
-  log(`Forge did not report ready within 3 minutes; check the log above. It may still come up on ${BASE_URL}.`);
+  log(
+    `Forge did not report ready within 3 minutes; check the log above. It may still come up on ${BASE_URL}.`,
+  );
 }

@@ -2,9 +2,10 @@ import { createApp } from '@backstage/frontend-defaults';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
 import { signInModule } from './modules/signIn';
+import { entityModule } from './modules/entity';
 
 // Plugins listed in package.json are discovered through `app.packages: all`; these modules are Forge's own
-// app-level pieces: navigation, the home page and sign-in.
+// app-level pieces: navigation, the home page, sign-in and entity page additions.
 export default createApp({
-  features: [navModule, homeModule, signInModule],
+  features: [navModule, homeModule, signInModule, entityModule],
 });

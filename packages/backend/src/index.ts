@@ -21,7 +21,9 @@ backend.add(import('@backstage/plugin-auth-backend-module-microsoft-provider'));
 
 // Catalog.
 backend.add(import('@backstage/plugin-catalog-backend'));
-backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // Permissions: the Forge policy, roles from catalog group membership.
@@ -30,7 +32,9 @@ backend.add(forgePermissionPolicyModule);
 
 // Blueprints.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
-backend.add(import('@backstage/plugin-scaffolder-backend-module-notifications'));
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-notifications'),
+);
 
 // Documentation.
 backend.add(import('@backstage/plugin-techdocs-backend'));

@@ -48,7 +48,10 @@ export class CatalogPersonResolver implements PersonResolver {
 
   private async loadGroupLinks(): Promise<GroupParentLink[]> {
     const { items } = await this.deps.catalog.getEntities(
-      { filter: { kind: 'Group' }, fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec.parent'] },
+      {
+        filter: { kind: 'Group' },
+        fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec.parent'],
+      },
       { credentials: await this.deps.auth.getOwnServiceCredentials() },
     );
     return items.map(group => {
@@ -60,7 +63,10 @@ export class CatalogPersonResolver implements PersonResolver {
           ? stringifyEntityRef({
               kind: 'group',
               namespace: group.metadata.namespace ?? 'default',
-              name: parent.replace(/^group:/, '').split('/').pop()!,
+              name: parent
+                .replace(/^group:/, '')
+                .split('/')
+                .pop()!,
             })
           : undefined,
       };

@@ -71,7 +71,9 @@ const RULES: Record<string, Rule> = {
 };
 
 function isRead(permission: Permission): boolean {
-  return permission.attributes.action === 'read' || permission.name.endsWith('.read');
+  return (
+    permission.attributes.action === 'read' || permission.name.endsWith('.read')
+  );
 }
 
 /**
@@ -81,7 +83,10 @@ function isRead(permission: Permission): boolean {
 export class ForgePermissionPolicy implements PermissionPolicy {
   constructor(private readonly people: PersonResolver) {}
 
-  async handle(request: PolicyQuery, user?: PolicyQueryUser): Promise<PolicyDecision> {
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
     if (!user) {
       return deny;
     }

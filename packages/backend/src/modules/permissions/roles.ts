@@ -27,10 +27,16 @@ const groupRef = z
   .transform((value, ctx) => {
     try {
       return stringifyEntityRef(
-        parseEntityRef(value, { defaultKind: 'group', defaultNamespace: 'default' }),
+        parseEntityRef(value, {
+          defaultKind: 'group',
+          defaultNamespace: 'default',
+        }),
       );
     } catch {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not an entity reference` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${value}' is not an entity reference`,
+      });
       return z.NEVER;
     }
   });
@@ -53,7 +59,9 @@ export function readRoleGroups(config: Config): RoleGroups {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InputError(
-      `Invalid forge.permissions.roles.${issue.path.join('.')}: ${issue.message}. ` +
+      `Invalid forge.permissions.roles.${issue.path.join('.')}: ${
+        issue.message
+      }. ` +
         `Expected e.g. { admin: ['group:default/platform-admins'], compliance: [...], security: [...] }`,
     );
   }

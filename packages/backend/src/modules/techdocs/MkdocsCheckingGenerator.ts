@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { GeneratorBase, GeneratorRunOptions } from '@backstage/plugin-techdocs-node';
+import {
+  GeneratorBase,
+  GeneratorRunOptions,
+} from '@backstage/plugin-techdocs-node';
 
 /** What a reader of a documentation page sees when the backend host has no mkdocs. */
 export const MKDOCS_MISSING_MESSAGE =
@@ -9,7 +12,10 @@ export const MKDOCS_MISSING_MESSAGE =
 
 /** True when an `mkdocs` executable answers on PATH. */
 export function isMkdocsInstalled(command = 'mkdocs'): boolean {
-  const result = spawnSync(command, ['--version'], { stdio: 'ignore', timeout: 10_000 });
+  const result = spawnSync(command, ['--version'], {
+    stdio: 'ignore',
+    timeout: 10_000,
+  });
   return result.status === 0;
 }
 

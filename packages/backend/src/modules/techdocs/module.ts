@@ -1,9 +1,15 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import {
   TechdocsGenerator,
   techdocsGeneratorExtensionPoint,
 } from '@backstage/plugin-techdocs-node';
-import { isMkdocsInstalled, MkdocsCheckingGenerator } from './MkdocsCheckingGenerator';
+import {
+  isMkdocsInstalled,
+  MkdocsCheckingGenerator,
+} from './MkdocsCheckingGenerator';
 
 /** Lets the portal start without mkdocs and tells readers how to install it. */
 export const techdocsMkdocsCheckModule = createBackendModule({
@@ -24,7 +30,9 @@ export const techdocsMkdocsCheckModule = createBackendModule({
           );
         }
         generators.setTechdocsGenerator(
-          new MkdocsCheckingGenerator(TechdocsGenerator.fromConfig(config, { logger })),
+          new MkdocsCheckingGenerator(
+            TechdocsGenerator.fromConfig(config, { logger }),
+          ),
         );
       },
     });

@@ -1,0 +1,108 @@
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
+import { ForgePermissionPolicy, Person } from './ForgePermissionPolicy';
+import { ForgeRole } from './roles';
+
+function policyFor(
+  roles: ForgeRole[],
+  ownershipRefs = ['user:default/liam.chen'],
+) {
+  const person: Person = {
+    roles: new Set<ForgeRole>(['member', ...roles]),
+    ownershipRefs,
+  };
+  return new ForgePermissionPolicy({ resolve: async () => person });
+}
+
+const aUser = {} as PolicyQueryUser;
+
+const scaffolderTaskCreate = createPermission({
+  name: 'scaffolder.task.create',
+  attributes: { action: 'create' },
+});
+const unknownWrite = createPermission({
+  name: 'some-plugin.widget.update',
+  attributes: { action: 'update' },
+});
+const unknownRead = createPermission({
+  name: 'some-plugin.widget.read',
+  attributes: { action: 'read' },
+});
+
+describe('ForgePermissionPolicy', () => {
+  it('denies requests without a user', async () => {
+    const decision = await policyFor(['admin']).handle({
+      permission: catalogEntityReadPermission,
+    });
+    expect(decision.result).toBe(AuthorizeResult.DENY);
+  });
+
+  it('allows every signed-in person to read the catalog and run blueprints', async () => {
+    const policy = policyFor([]);
+    for (const permission of [
+      catalogEntityReadPermission,
+      scaffolderTaskCreate,
+    ]) {
+      expect((await policy.handle({ permission }, aUser)).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+    }
+  });
+
+  it('lets members delete only entities they own', async () => {
+    const decision = await policyFor(
+      [],
+      ['user:default/liam.chen', 'group:default/retention-analytics'],
+    ).handle({ permission: catalogEntityDeletePermission }, aUser);
+    expect(decision).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: {
+        rule: 'IS_ENTITY_OWNER',
+        resourceType: 'catalog-entity',
+        params: {
+          claims: [
+            'user:default/liam.chen',
+            'group:default/retention-analytics',
+          ],
+        },
+      },
+    });
+  });
+
+  it('reserves deleting locations to admins', async () => {
+    const permission = catalogLocationDeletePermission;
+    expect((await policyFor([]).handle({ permission }, aUser)).result).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(
+      (await policyFor(['compliance']).handle({ permission }, aUser)).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (await policyFor(['admin']).handle({ permission }, aUser)).result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('is not allow-all: unknown writes are denied to members, unknown reads allowed', async () => {
+    const policy = policyFor([]);
+    expect(
+      (await policy.handle({ permission: unknownWrite }, aUser)).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (await policy.handle({ permission: unknownRead }, aUser)).result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await policyFor(['admin']).handle({ permission: unknownWrite }, aUser))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+});

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs (from Debian's packages) and starts what the test suite needs: PostgreSQL, Chromium and mkdocs.
+# Prints KEY=VALUE lines on stdout for the caller's environment; everything else goes to stderr.
+#
+#   FORGE_TEST_POSTGRES_URL=postgresql://user:pass@host:port   use this server instead of a local one
+#   FORGE_TEST_POSTGRES_VERSION=15                             its major version (default: detected)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { printf 'services: %s\n' "$*" >&2; }
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then "$@"; elif sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi
+}
+
+missing=()
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+[[ -n "${FORGE_TEST_POSTGRES_URL:-}" || -n "$(pg_bin)" ]] || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v mkdocs >/dev/null || missing+=(mkdocs mkdocs-material)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  say "installing ${missing[*]} from Debian's packages"
+  if ! { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2; then
+    say "could not install ${missing[*]}: run as root or with passwordless sudo, or install them yourself"
+    exit 1
+  fi
+fi
+echo "FORGE_CHROMIUM=$(command -v chromium)"
+
+if [[ -n "${FORGE_TEST_POSTGRES_URL:-}" ]]; then
+  version="${FORGE_TEST_POSTGRES_VERSION:-15}"
+  echo "BACKSTAGE_TEST_DATABASE_POSTGRES${version}_CONNECTION_STRING=$FORGE_TEST_POSTGRES_URL"
+  exit 0
+fi
+
+bin="$(pg_bin)"
+version="$(basename "$(dirname "$bin")")"
+if [[ "$(id -u)" -eq 0 ]]; then
+  # Root: use the distribution's cluster (initdb refuses to run as root).
+  pg_lsclusters -h 2>/dev/null | grep -q "^$version main" || pg_createcluster "$version" main >&2
+  pg_ctlcluster "$version" main start 2>/dev/null || true
+  port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')"
+  for _ in $(seq 1 30); do
+    su postgres -c "psql -p $port -qtAc 'select 1'" >/dev/null 2>&1 && break
+    sleep 1
+  done
+  su postgres -c "psql -p $port -qc \"ALTER USER postgres PASSWORD 'forge-test'\"" >/dev/null
+  url="postgresql://postgres:forge-test@localhost:$port"
+else
+  # Anyone else: a private cluster under .data/ on its own port.
+  data="$ROOT/.data/test-postgres"
+  port=54329
+  if [[ ! -f "$data/PG_VERSION" ]]; then
+    mkdir -p "$data"
+    "$bin/initdb" -D "$data" -U postgres --auth=trust >/dev/null
+  fi
+  "$bin/pg_ctl" -D "$data" -o "-p $port -k /tmp" -l "$data/server.log" -w status >/dev/null 2>&1 ||
+    "$bin/pg_ctl" -D "$data" -o "-p $port -k /tmp" -l "$data/server.log" -w start >/dev/null
+  url="postgresql://postgres@localhost:$port"
+fi
+say "PostgreSQL $version ready on port $port"
+echo "BACKSTAGE_TEST_DATABASE_POSTGRES${version}_CONNECTION_STRING=$url"
