@@ -50,7 +50,9 @@ export function backendTestDatabases(): BackendTestDatabase[] {
             );
             for (const { datname } of rows as { datname: string }[]) {
               // FORCE: the stopped backend's pool may still hold idle connections.
-              await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [datname]);
+              await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [
+                datname,
+              ]);
             }
           }
         } finally {

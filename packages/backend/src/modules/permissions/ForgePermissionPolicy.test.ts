@@ -105,4 +105,42 @@ describe('ForgePermissionPolicy', () => {
         .result,
     ).toBe(AuthorizeResult.ALLOW);
   });
+
+  it.each([
+    ['forge.compliance.exemption.approve', [], 'DENY'],
+    ['forge.compliance.exemption.approve', ['security'], 'DENY'],
+    ['forge.compliance.exemption.approve', ['compliance'], 'ALLOW'],
+    ['forge.compliance.evidence.export', [], 'DENY'],
+    ['forge.compliance.evidence.export', ['security'], 'ALLOW'],
+    ['forge.compliance.evidence.export', ['compliance'], 'ALLOW'],
+    ['forge.compliance.facts.push', ['compliance'], 'DENY'],
+    ['forge.compliance.scorecard.read', [], 'ALLOW'],
+    ['forge.cost.read', [], 'ALLOW'],
+    ['forge.cost.budget.manage', ['compliance'], 'DENY'],
+    ['forge.cost.budget.manage', ['admin'], 'ALLOW'],
+    ['forge.cost.upload', [], 'DENY'],
+  ] as Array<[string, ForgeRole[], string]>)(
+    'decides %s for roles %j: %s',
+    async (name, roles, expected) => {
+      const permission = createPermission({
+        name,
+        attributes: { action: 'update' },
+      });
+      const decision = await policyFor(roles).handle({ permission }, aUser);
+      expect(AuthorizeResult[decision.result]).toBe(expected);
+    },
+  );
+
+  it('lets only owners request exemptions for an entity', async () => {
+    const permission = createPermission({
+      name: 'forge.compliance.exemption.request',
+      attributes: { action: 'create' },
+      resourceType: 'catalog-entity',
+    });
+    const decision = await policyFor(
+      [],
+      ['user:default/guest', 'group:default/retention-analytics'],
+    ).handle({ permission }, aUser);
+    expect(decision.result).toBe(AuthorizeResult.CONDITIONAL);
+  });
 });

@@ -68,6 +68,20 @@ const RULES: Record<string, Rule> = {
   'scaffolder.action.execute': everyone,
   'scaffolder.template.parameter.read': everyone,
   'scaffolder.template.step.read': everyone,
+
+  // Compliance (plugins/compliance-common/src/permissions.ts). Pushing facts is for service principals (CI,
+  // scanners), which the permission framework lets through without consulting the policy.
+  'forge.compliance.scorecard.read': everyone,
+  'forge.compliance.evaluate': everyone,
+  'forge.compliance.exemption.request': ownersOfEntity,
+  'forge.compliance.exemption.approve': onlyRoles('compliance'),
+  'forge.compliance.evidence.export': onlyRoles('compliance', 'security'),
+  'forge.compliance.facts.push': nobody,
+
+  // Cost (plugins/cost-insights-common/src/permissions.ts).
+  'forge.cost.read': everyone,
+  'forge.cost.budget.manage': nobody,
+  'forge.cost.upload': nobody,
 };
 
 function isRead(permission: Permission): boolean {

@@ -1,0 +1,2 @@
+// Forge compliance backend: policy packs, scheduled evaluation, history, exemptions, evidence export, REST API.
+export {};

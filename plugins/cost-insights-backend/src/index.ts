@@ -1,0 +1,2 @@
+// Forge cost backend: FOCUS ingestion, attribution, rollups, budgets, forecasts, recommendations, alerts, REST API.
+export {};

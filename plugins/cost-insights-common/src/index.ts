@@ -1,0 +1,2 @@
+// Forge cost insights: Cost Insights API data shapes, the FOCUS model, annotations and permissions.
+export {};

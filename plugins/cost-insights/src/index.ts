@@ -1,0 +1,2 @@
+// Forge cost views: entity cost card and tab, team and organisation cost pages.
+export {};

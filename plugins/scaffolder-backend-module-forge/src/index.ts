@@ -1,0 +1,2 @@
+// Forge scaffolder actions: compliance gate, cost estimate, environment plan.
+export {};
