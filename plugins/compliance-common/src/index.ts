@@ -1,2 +1,11 @@
-// Forge compliance: policy pack model, the CEL policy evaluator, annotations and permissions shared by backend, frontend and scaffolder.
-export {};
+/**
+ * Forge compliance: the policy pack model, the one CEL policy evaluator, the `forge.io/*` annotations and the
+ * compliance permissions, shared by the compliance backend and frontend and the scaffolder gate.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './types';
+export * from './packSchema';
+export * from './evaluator';
+export * from './permissions';

@@ -1,0 +1,308 @@
+import { celEnv, isCelError, parse as parseCel, plan } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  ActiveExemption,
+  Check,
+  CheckResult,
+  ControlStatus,
+  EntityEvaluation,
+  Fact,
+  Level,
+  LEVELS,
+  PolicyPack,
+  Severity,
+} from './types';
+
+/**
+ * What the evaluator knows about the world beyond the entity itself.
+ *
+ * @public
+ */
+export interface EvaluationEnvironment {
+  /** Refs of the groups that exist in the catalog (rules read them as `groups`). */
+  groups: string[];
+  /** Current version of each blueprint by name (rules read them as `blueprints`). */
+  blueprints: Record<string, string>;
+}
+
+/**
+ * One entity-shaped document to evaluate: a stored catalog entity, or the entity a blueprint is about to register.
+ *
+ * @public
+ */
+export interface EvaluationInput {
+  entity: Entity;
+  /** Entities the document depends on (data resources), read by rules as `related`. */
+  related?: Entity[];
+  facts?: Fact[];
+  exemptions?: ActiveExemption[];
+  now?: Date;
+}
+
+/**
+ * `catalog` evaluates everything; `request` is the scaffolder gate, which leaves out checks marked `gate: skip`
+ * (things that cannot exist before the project does, such as scan results).
+ *
+ * @public
+ */
+export type EvaluationMode = 'catalog' | 'request';
+
+const SEVERITY_WEIGHT: Record<Severity, number> = {
+  low: 1,
+  medium: 3,
+  high: 5,
+  critical: 10,
+};
+
+type Planned = ReturnType<typeof plan>;
+
+interface CompiledCheck {
+  pack: PolicyPack;
+  check: Check;
+  run: Planned;
+  kinds?: Set<string>;
+}
+
+function normaliseRef(
+  ref: unknown,
+  defaultKind: string,
+  namespace: string,
+): string | undefined {
+  if (typeof ref !== 'string' || ref.length === 0) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(ref, { defaultKind, defaultNamespace: namespace }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function appliesTo(compiled: CompiledCheck, entity: Entity): boolean {
+  const { appliesTo: where } = compiled.check;
+  if (
+    compiled.kinds &&
+    !compiled.kinds.has(entity.kind.toLocaleLowerCase('en-US'))
+  )
+    return false;
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  if (where.types && !where.types.includes(String(spec.type))) return false;
+  if (where.lifecycles && !where.lifecycles.includes(String(spec.lifecycle)))
+    return false;
+  if (where.annotations) {
+    const annotations = entity.metadata.annotations ?? {};
+    for (const [key, value] of Object.entries(where.annotations)) {
+      if (!(key in annotations)) return false;
+      if (value !== true && annotations[key] !== value) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The one policy engine of Forge: evaluates entity-shaped documents against policy packs whose rules are CEL.
+ * Rules are compiled once; `evaluate` is synchronous and pure, so the scaffolder gate, the scheduled scorecard run
+ * and the dry-run endpoint all get the same answer for the same input.
+ *
+ * Rules see these variables: `entity` (the whole document), `kind`, `annotations`, `labels`, `tags`, `spec`,
+ * `refs` (`owner`, `system`, `dependsOn` as full entity refs), `related` (dependencies: `ref`, `kind`,
+ * `annotations`), `facts` (by name: the fact's data plus `collectedAt` and `source`), `groups`, `blueprints`,
+ * `params` (the pack's parameters) and `now`.
+ *
+ * @public
+ */
+export class PolicyEvaluator {
+  private readonly compiled: CompiledCheck[];
+
+  static fromPacks(packs: PolicyPack[]): PolicyEvaluator {
+    return new PolicyEvaluator(packs);
+  }
+
+  private constructor(readonly packs: PolicyPack[]) {
+    // The strings extension gives rules split, lowerAscii, replace and friends.
+    const env = celEnv({ funcs: strings });
+    this.compiled = packs.flatMap(pack =>
+      pack.checks.map(check => ({
+        pack,
+        check,
+        run: plan(env, parseCel(check.rule)),
+        kinds: check.appliesTo.kinds
+          ? new Set(
+              check.appliesTo.kinds.map(k => k.toLocaleLowerCase('en-US')),
+            )
+          : undefined,
+      })),
+    );
+  }
+
+  /** Every check of every pack, with the pack it belongs to. */
+  get checks(): Array<{ pack: PolicyPack; check: Check }> {
+    return this.compiled.map(({ pack, check }) => ({ pack, check }));
+  }
+
+  evaluate(
+    input: EvaluationInput,
+    environment: EvaluationEnvironment,
+    mode: EvaluationMode = 'catalog',
+  ): EntityEvaluation {
+    const now = input.now ?? new Date();
+    const { entity } = input;
+    const namespace = entity.metadata.namespace ?? 'default';
+    const entityRef = stringifyEntityRef(entity);
+    const spec = (entity.spec ?? {}) as Record<string, unknown>;
+    const dependsOn = Array.isArray(spec.dependsOn)
+      ? spec.dependsOn
+          .map(r => normaliseRef(r, 'component', namespace))
+          .filter((r): r is string => !!r)
+      : [];
+    const facts: Record<string, Record<string, unknown>> = {};
+    for (const fact of input.facts ?? []) {
+      facts[fact.name] = {
+        ...fact.data,
+        collectedAt: fact.collectedAt,
+        source: fact.source ?? '',
+      };
+    }
+    const baseBindings = {
+      entity,
+      kind: entity.kind,
+      annotations: entity.metadata.annotations ?? {},
+      labels: entity.metadata.labels ?? {},
+      tags: entity.metadata.tags ?? [],
+      spec,
+      refs: {
+        owner: normaliseRef(spec.owner, 'group', namespace) ?? '',
+        system: normaliseRef(spec.system, 'system', namespace) ?? '',
+        dependsOn,
+      },
+      related: (input.related ?? []).map(r => ({
+        ref: stringifyEntityRef(r),
+        kind: r.kind,
+        annotations: r.metadata.annotations ?? {},
+      })),
+      facts,
+      groups: environment.groups,
+      blueprints: environment.blueprints,
+      now: timestampFromDate(now),
+    };
+    const exemptions = new Map(
+      (input.exemptions ?? [])
+        .filter(
+          e =>
+            e.entityRef === entityRef &&
+            Date.parse(e.expiresAt) > now.getTime(),
+        )
+        .map(e => [e.checkId, e]),
+    );
+
+    const results: CheckResult[] = [];
+    for (const compiled of this.compiled) {
+      const { pack, check } = compiled;
+      if (mode === 'request' && check.gate === 'skip') continue;
+      const result: CheckResult = {
+        checkId: check.id,
+        packName: pack.name,
+        packVersion: pack.version,
+        severity: check.severity,
+        level: check.level,
+        controls: check.controls,
+        status: 'not_applicable',
+      };
+      if (appliesTo(compiled, entity)) {
+        // Entity documents are JSON: every value is one CEL can bind (maps, lists, strings, numbers, booleans).
+        const outcome = compiled.run({
+          ...baseBindings,
+          params: pack.parameters,
+        } as Parameters<Planned>[0]);
+        if (outcome === true) {
+          result.status = 'pass';
+        } else if (outcome === false) {
+          result.status = 'fail';
+          result.message = check.remediation;
+        } else {
+          result.status = 'error';
+          result.message = isCelError(outcome)
+            ? `rule could not be evaluated: ${outcome.message}`
+            : `rule returned ${String(outcome)} instead of true or false`;
+        }
+        const exemption = exemptions.get(check.id);
+        if (
+          exemption &&
+          (result.status === 'fail' || result.status === 'error')
+        ) {
+          result.status = 'exempt';
+          result.message = `exempt until ${exemption.expiresAt.slice(
+            0,
+            10,
+          )} (exemption ${exemption.id})`;
+        }
+      }
+      results.push(result);
+    }
+    return summarise(entityRef, now, results, this.packs);
+  }
+}
+
+/**
+ * Score, level and control status from check results.
+ *
+ * @public
+ */
+export function summarise(
+  entityRef: string,
+  evaluatedAt: Date,
+  results: CheckResult[],
+  packs: PolicyPack[],
+): EntityEvaluation {
+  const applicable = results.filter(r => r.status !== 'not_applicable');
+  const ok = (r: CheckResult) => r.status === 'pass' || r.status === 'exempt';
+  const total = applicable.reduce(
+    (sum, r) => sum + SEVERITY_WEIGHT[r.severity],
+    0,
+  );
+  const earned = applicable
+    .filter(ok)
+    .reduce((sum, r) => sum + SEVERITY_WEIGHT[r.severity], 0);
+
+  let level: Level | 'none' = 'none';
+  for (const candidate of LEVELS) {
+    const rank = LEVELS.indexOf(candidate);
+    if (!applicable.filter(r => LEVELS.indexOf(r.level) <= rank).every(ok))
+      break;
+    level = candidate;
+  }
+
+  const controls: Record<string, ControlStatus> = {};
+  for (const pack of packs) {
+    for (const control of pack.controls)
+      controls[control.id] ??= 'not_applicable';
+  }
+  for (const r of applicable) {
+    for (const id of r.controls) {
+      const current = controls[id];
+      if (r.status === 'fail' || r.status === 'error') controls[id] = 'fail';
+      else if (r.status === 'exempt' && current !== 'fail')
+        controls[id] = 'exempt';
+      else if (
+        r.status === 'pass' &&
+        (current === 'not_applicable' || current === undefined)
+      )
+        controls[id] = 'pass';
+    }
+  }
+
+  return {
+    entityRef,
+    evaluatedAt: evaluatedAt.toISOString(),
+    score: total === 0 ? 100 : Math.round((100 * earned) / total),
+    level,
+    results,
+    controls,
+  };
+}

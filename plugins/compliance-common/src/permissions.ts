@@ -1,0 +1,48 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/** Read scorecards, results, history. @public */
+export const complianceScorecardReadPermission = createPermission({
+  name: 'forge.compliance.scorecard.read',
+  attributes: { action: 'read' },
+});
+
+/** Evaluate one entity on demand. @public */
+export const complianceEvaluatePermission = createPermission({
+  name: 'forge.compliance.evaluate',
+  attributes: { action: 'update' },
+});
+
+/** Request an exemption for a check of an entity (its owners). @public */
+export const complianceExemptionRequestPermission = createPermission({
+  name: 'forge.compliance.exemption.request',
+  attributes: { action: 'create' },
+  resourceType: 'catalog-entity',
+});
+
+/** Approve or reject exemptions (compliance). @public */
+export const complianceExemptionApprovePermission = createPermission({
+  name: 'forge.compliance.exemption.approve',
+  attributes: { action: 'update' },
+});
+
+/** Export evidence (compliance, security). @public */
+export const complianceEvidenceExportPermission = createPermission({
+  name: 'forge.compliance.evidence.export',
+  attributes: { action: 'read' },
+});
+
+/** Push facts such as scan results (service principals). @public */
+export const complianceFactsPushPermission = createPermission({
+  name: 'forge.compliance.facts.push',
+  attributes: { action: 'create' },
+});
+
+/** @public */
+export const compliancePermissions = [
+  complianceScorecardReadPermission,
+  complianceEvaluatePermission,
+  complianceExemptionRequestPermission,
+  complianceExemptionApprovePermission,
+  complianceEvidenceExportPermission,
+  complianceFactsPushPermission,
+];

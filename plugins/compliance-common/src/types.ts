@@ -1,0 +1,137 @@
+/** @public */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+/** @public */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Levels a project reaches, lowest first. @public */
+export const LEVELS = ['bronze', 'silver', 'gold'] as const;
+/** @public */
+export type Level = (typeof LEVELS)[number];
+
+/** @public */
+export const FRAMEWORKS = ['SOC2', 'NIST-800-53'] as const;
+/** @public */
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/**
+ * A control of a framework that checks evidence, e.g. SOC 2 CC6.1 or NIST 800-53 AC-2.
+ *
+ * @public
+ */
+export interface Control {
+  id: string;
+  framework: Framework;
+  /** The control family: a SOC 2 criterion group (CC6) or a NIST family (AC). */
+  family: string;
+  title: string;
+}
+
+/**
+ * Where a check applies. Every given condition must hold; an empty object applies everywhere.
+ *
+ * @public
+ */
+export interface CheckApplicability {
+  kinds?: string[];
+  types?: string[];
+  lifecycles?: string[];
+  /** Annotation key to a required value, or `true` for "present with any value". */
+  annotations?: Record<string, string | true>;
+}
+
+/**
+ * What the scaffolder gate does with a failure of the check: stop the task, report it, or not evaluate it on
+ * requests (checks about things that only exist later, such as scan results).
+ *
+ * @public
+ */
+export type GateMode = 'block' | 'warn' | 'skip';
+
+/** @public */
+export interface Check {
+  id: string;
+  title: string;
+  description?: string;
+  severity: Severity;
+  level: Level;
+  /** Ids of the controls (declared in the pack) that this check evidences. */
+  controls: string[];
+  appliesTo: CheckApplicability;
+  /** A CEL expression that evaluates to true when the entity passes. */
+  rule: string;
+  /** What a developer does to pass. */
+  remediation: string;
+  gate: GateMode;
+}
+
+/** @public */
+export interface PolicyPack {
+  name: string;
+  version: string;
+  title: string;
+  description?: string;
+  /** Values rules read as `params`, e.g. approved regions per classification. */
+  parameters: Record<string, unknown>;
+  controls: Control[];
+  checks: Check[];
+}
+
+/**
+ * A fact about an entity pushed by a tool (CI, a scanner), with when it was collected.
+ *
+ * @public
+ */
+export interface Fact {
+  name: string;
+  collectedAt: string;
+  source?: string;
+  data: Record<string, unknown>;
+}
+
+/** @public */
+export type CheckStatus =
+  | 'pass'
+  | 'fail'
+  | 'error'
+  | 'exempt'
+  | 'not_applicable';
+
+/** @public */
+export type ControlStatus = 'pass' | 'fail' | 'exempt' | 'not_applicable';
+
+/** @public */
+export interface CheckResult {
+  checkId: string;
+  packName: string;
+  packVersion: string;
+  severity: Severity;
+  level: Level;
+  controls: string[];
+  status: CheckStatus;
+  /** Why it failed or errored, or which exemption applies. */
+  message?: string;
+}
+
+/** @public */
+export interface EntityEvaluation {
+  entityRef: string;
+  evaluatedAt: string;
+  /** 0 to 100, weighted by severity; exempt checks count as passing, not-applicable ones are left out. */
+  score: number;
+  /** The highest level whose checks, and those of every level below, all pass (or are exempt). */
+  level: Level | 'none';
+  results: CheckResult[];
+  controls: Record<string, ControlStatus>;
+}
+
+/**
+ * An exemption the evaluator honours: a failing check of one entity counts as exempt until it expires.
+ *
+ * @public
+ */
+export interface ActiveExemption {
+  id: string;
+  checkId: string;
+  entityRef: string;
+  expiresAt: string;
+}
