@@ -157,6 +157,28 @@ describe('PolicyEvaluator with the baseline pack', () => {
     expect(statusOf(expired, 'ownership.group-exists')).toBe('fail');
   });
 
+  it('honours an exemption granted to the owning group for every entity it owns', () => {
+    const base = compliantProject().metadata.annotations!;
+    const annotations = { ...base, 'forge.io/region': 'us-east-1' };
+    const exemptions = [
+      {
+        id: 'ex-2',
+        checkId: 'data.restricted-in-approved-region',
+        entityRef: 'group:default/retention-analytics',
+        expiresAt: '2027-01-01T00:00:00Z',
+      },
+    ];
+    const ours = evaluate(compliantProject({ annotations }), { exemptions });
+    expect(statusOf(ours, 'data.restricted-in-approved-region')).toBe('exempt');
+    const otherTeam = evaluate(
+      compliantProject({ annotations }, { owner: 'customer-analytics' }),
+      { exemptions },
+    );
+    expect(statusOf(otherTeam, 'data.restricted-in-approved-region')).toBe(
+      'fail',
+    );
+  });
+
   it('reports a rule that cannot be evaluated as an error, not a pass', () => {
     const base = compliantProject().metadata.annotations!;
     const result = evaluate(

@@ -191,11 +191,15 @@ export class PolicyEvaluator {
       blueprints: environment.blueprints,
       now: timestampFromDate(now),
     };
+    // An exemption covers one entity, or every entity of an owning group (how the scaffolder gate lets a team
+    // pass a check for a project that does not exist yet).
+    const owner = baseBindings.refs.owner;
     const exemptions = new Map(
       (input.exemptions ?? [])
         .filter(
           e =>
-            e.entityRef === entityRef &&
+            (e.entityRef === entityRef ||
+              (owner !== '' && e.entityRef === owner)) &&
             Date.parse(e.expiresAt) > now.getTime(),
         )
         .map(e => [e.checkId, e]),

@@ -125,7 +125,8 @@ export interface EntityEvaluation {
 }
 
 /**
- * An exemption the evaluator honours: a failing check of one entity counts as exempt until it expires.
+ * An approved exemption the evaluator honours: a failing check counts as exempt until it expires. `entityRef` is
+ * the entity it covers, or an owning group, in which case it covers every entity that group owns.
  *
  * @public
  */
