@@ -9,3 +9,4 @@ export * from './types';
 export * from './packSchema';
 export * from './evaluator';
 export * from './permissions';
+export * from './ComplianceClient';

@@ -136,3 +136,67 @@ export interface ActiveExemption {
   entityRef: string;
   expiresAt: string;
 }
+
+/**
+ * `exemption`: accept a failing check for a while, with a compensating control. `approval`: a sign-off the
+ * scaffolder gate asks for before creating a project (restricted data, cost above the team's threshold); its
+ * check id is one of the `approval.*` ids.
+ *
+ * @public
+ */
+export type ExemptionKind = 'exemption' | 'approval';
+
+/** @public */
+export type ExemptionStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
+
+/**
+ * Gate approvals are filed in the exemption queue under these check ids.
+ *
+ * @public
+ */
+export const APPROVAL_CHECK_IDS = {
+  restrictedData: 'approval.restricted-data',
+  costThreshold: 'approval.cost-threshold',
+} as const;
+
+/** @public */
+export interface Exemption {
+  id: string;
+  kind: ExemptionKind;
+  /** The entity it covers, or an owning group (then it covers every entity the group owns). */
+  entityRef: string;
+  checkId: string;
+  justification: string;
+  compensatingControl: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  status: ExemptionStatus;
+  decidedBy?: string;
+  decidedAt?: string;
+  decisionNote?: string;
+}
+
+/** @public */
+export interface ExemptionRequest {
+  kind?: ExemptionKind;
+  entityRef: string;
+  checkId: string;
+  justification: string;
+  compensatingControl: string;
+  expiresAt: string;
+}
+
+/**
+ * What the scaffolder gate decided for a request, stored as evidence.
+ *
+ * @public
+ */
+export interface GateEvaluationRecord {
+  entityRef: string;
+  decision: 'passed' | 'blocked' | 'approval-required';
+  evaluation: EntityEvaluation;
+  taskId?: string;
+  templateRef?: string;
+  reasons?: string[];
+}
