@@ -9,4 +9,5 @@ export * from './types';
 export * from './packSchema';
 export * from './evaluator';
 export * from './permissions';
+export * from './api';
 export * from './ComplianceClient';

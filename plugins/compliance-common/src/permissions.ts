@@ -37,8 +37,15 @@ export const complianceFactsPushPermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/** Reload policy packs from their folder (admins: it changes what every scorecard says). @public */
+export const compliancePolicyReloadPermission = createPermission({
+  name: 'forge.compliance.policy.reload',
+  attributes: { action: 'update' },
+});
+
 /** @public */
 export const compliancePermissions = [
+  compliancePolicyReloadPermission,
   complianceScorecardReadPermission,
   complianceEvaluatePermission,
   complianceExemptionRequestPermission,

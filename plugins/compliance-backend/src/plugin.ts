@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { coreServices, createBackendPlugin, readSchedulerServiceTaskScheduleDefinitionFromConfig } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { compliancePermissions } from '@internal/plugin-compliance-common';
+import { DatabaseComplianceStore } from './database/DatabaseComplianceStore';
+import { registerComplianceActions } from './actions';
+import { createRouter } from './router';
+import { BackstageCatalogReader } from './service/CatalogReader';
+import { ComplianceService } from './service/ComplianceService';
+import { DashboardService } from './service/DashboardService';
+import { EvidenceService } from './service/EvidenceService';
+import { ExemptionService } from './service/ExemptionService';
+import { BackstageComplianceNotifier } from './service/Notifier';
+import { PolicyPackLoader } from './service/PolicyPackLoader';
+
+/**
+ * The compliance backend: evaluates every catalog entity against the policy packs on a schedule, when entities
+ * change and on demand; stores results, history, facts, exemptions and gate evidence; serves /api/compliance.
+ *
+ * @public
+ */
+export const compliancePlugin = createBackendPlugin({
+  pluginId: 'compliance',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+        notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
+      },
+      async init(deps) {
+        const { config, logger, scheduler } = deps;
+        const settings = config.getOptionalConfig('forge.compliance');
+        const directory = path.resolve(settings?.getOptionalString('policyDirectory') ?? '../../policies');
+
+        deps.permissionsRegistry.addPermissions(compliancePermissions);
+        const store = await DatabaseComplianceStore.create({ database: deps.database });
+        const loader = new PolicyPackLoader(directory, logger);
+        await loader.reload();
+        const catalog = new BackstageCatalogReader(deps.catalog, deps.auth);
+        const notifier = new BackstageComplianceNotifier(deps.notifications, logger);
+        const compliance = new ComplianceService({ store, loader, catalog, notifier, logger });
+        const exemptions = new ExemptionService({
+          store,
+          loader,
+          catalog,
+          notifier,
+          maxDays: settings?.getOptionalNumber('exemptions.maxDays') ?? 180,
+          warnDaysBeforeExpiry: settings?.getOptionalNumber('exemptions.warnDaysBeforeExpiry') ?? 14,
+          reevaluate: entityRef => compliance.evaluateEntities([entityRef]),
+        });
+        const evidence = new EvidenceService({
+          store,
+          loader,
+          catalog,
+          organization: config.getOptionalString('organization.name') ?? 'Forge',
+        });
+        const dashboard = new DashboardService({ store, loader, catalog });
+
+        const schedule = (key: string, fallback: { minutes: number }) =>
+          settings?.has(key)
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(settings.getConfig(key))
+            : { frequency: fallback, timeout: { minutes: 15 }, initialDelay: { seconds: 15 } };
+
+        // Each job runs on one replica at a time (scope global), claimed through the database.
+        await scheduler.scheduleTask({
+          id: 'forge-compliance-evaluate-all',
+          scope: 'global',
+          ...schedule('schedule', { minutes: 60 }),
+          fn: async () => {
+            await loader.reload();
+            const result = await compliance.evaluateAll();
+            logger.info(`Evaluated ${result.evaluated} entities: ${result.changedResults} results changed, ${result.removed} entities removed`);
+            await exemptions.notifyExpiring(async ref => (await store.getSummary(ref))?.ownerRef);
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'forge-compliance-evaluate-changed',
+          scope: 'global',
+          ...schedule('changeSchedule', { minutes: 1 }),
+          fn: async () => {
+            await compliance.evaluateChanged();
+          },
+        });
+
+        registerComplianceActions({ actionsRegistry: deps.actionsRegistry, permissions: deps.permissions, compliance, dashboard, exemptions });
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            store,
+            loader,
+            compliance,
+            exemptions,
+            evidence,
+            dashboard,
+          }),
+        );
+      },
+    });
+  },
+});

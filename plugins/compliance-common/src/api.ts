@@ -1,0 +1,123 @@
+import {
+  CheckResult,
+  ControlStatus,
+  Exemption,
+  Framework,
+  Level,
+} from './types';
+
+/**
+ * A check result with what a reader needs to act on it.
+ *
+ * @public
+ */
+export interface ScorecardCheck extends CheckResult {
+  title: string;
+  remediation: string;
+  /** When the check last changed status. */
+  since?: string;
+  exemption?: Pick<
+    Exemption,
+    'id' | 'expiresAt' | 'decidedBy' | 'justification'
+  >;
+}
+
+/** @public */
+export interface ScorecardControl {
+  id: string;
+  framework: Framework;
+  family: string;
+  title: string;
+  status: ControlStatus;
+}
+
+/**
+ * An entity's compliance: now, or as of a past date.
+ *
+ * @public
+ */
+export interface Scorecard {
+  entityRef: string;
+  evaluatedAt: string;
+  asOf?: string;
+  score: number;
+  level: Level | 'none';
+  results: ScorecardCheck[];
+  controls: ScorecardControl[];
+}
+
+/**
+ * One change in the tamper-evident history.
+ *
+ * @public
+ */
+export interface HistoryEntry {
+  seq: number;
+  entityRef: string;
+  checkId: string;
+  status: string;
+  previousStatus?: string;
+  message?: string;
+  packName: string;
+  packVersion: string;
+  ruleHash: string;
+  factsHash: string;
+  recordedAt: string;
+  hash: string;
+}
+
+/** @public */
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  firstBrokenLink?: {
+    seq: number;
+    expectedHash: string;
+    storedHash: string;
+    reason: string;
+  };
+}
+
+/**
+ * A team's compliance across control families (its own entities and those of every sub-team).
+ *
+ * @public
+ */
+export interface TeamRollup {
+  groupRef: string;
+  title: string;
+  parentRef?: string;
+  depth: number;
+  entityCount: number;
+  averageScore: number;
+  families: Record<
+    string,
+    { pass: number; fail: number; exempt: number; rate: number }
+  >;
+}
+
+/** @public */
+export interface ComplianceDashboard {
+  rootGroupRef: string;
+  families: string[];
+  teams: TeamRollup[];
+  trend: Array<{ date: string; averageScore: number; failingChecks: number }>;
+  worstEntities: Array<{
+    entityRef: string;
+    ownerRef: string;
+    score: number;
+    level: Level | 'none';
+    failing: number;
+  }>;
+}
+
+/** @public */
+export interface FailingCheck {
+  entityRef: string;
+  ownerRef: string;
+  checkId: string;
+  title: string;
+  severity: CheckResult['severity'];
+  remediation: string;
+  since?: string;
+}
