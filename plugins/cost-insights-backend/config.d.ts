@@ -1,0 +1,59 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
+export interface Config {
+  forge?: {
+    /** Where the portal writes what it generates at run time; the cost inbox defaults to `<dataDir>/cost/inbox`. */
+    dataDir?: string;
+    cost?: {
+      /** The billing currency shown and budgeted in (ISO 4217). Rows in other currencies are kept but not shown. Default USD. */
+      currency?: string;
+      /** Which FOCUS cost Forge shows: `effective` (amortised, after discounts; the default), `billed` or `list`. */
+      costMetric?: 'effective' | 'billed' | 'list';
+      ingestion?: {
+        /** Folder scanned for FOCUS exports (`.csv`, `.csv.gz`). Default `<forge.dataDir>/cost/inbox`. */
+        folder?: string;
+        /** Further exports, read with the Backstage URL reader (any location an integration can read). */
+        locations?: string[];
+        /** How often the folder and locations are checked. Default every 5 minutes. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+        /** Largest upload accepted, in bytes. Default 2 GiB. */
+        maxUploadBytes?: number;
+      };
+      attribution?: {
+        /**
+         * Billing tag keys whose value names an entity: a full entity ref, or a name of `defaultKind`
+         * (e.g. `forge-entity=churn-model`). Checked after the `forge.io/cost-tags` annotations.
+         */
+        tagKeys?: Array<{ key: string; defaultKind?: string }>;
+        /** Sub-accounts (AWS accounts, Azure subscriptions, GCP projects) whose untagged spend belongs to a group. */
+        subAccounts?: Array<{ id: string; group: string }>;
+        /** Entity kinds that can own cost. Default Component, Resource, System. */
+        entityKinds?: string[];
+      };
+      /** Regular expression (case-insensitive) that marks GPU rows by SKU, resource type, description or unit. */
+      gpuPattern?: string;
+      alerts?: {
+        /** Shares of a monthly budget that trigger an alert, e.g. [0.8, 1]. */
+        budgetThresholds?: number[];
+        /** Alert when the forecast month end exceeds the budget. Default true. */
+        forecastOverBudget?: boolean;
+        /** A spike must exceed its baseline by at least this amount to be an anomaly. Default 50. */
+        anomalyMinimumExcess?: number;
+        /** And its robust z-score must reach this. Default 4. */
+        anomalyMinimumScore?: number;
+        /** Days of trailing baseline for anomalies. Default 28. */
+        anomalyBaselineDays?: number;
+        /** How often alerts are checked (they also run after every ingestion). Default hourly. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      };
+      demoData?: {
+        /** Load generated demo billing data on first start when the cost tables are empty. Default false. */
+        enabled?: boolean;
+        /** Days of history, ending today. Default 120. */
+        days?: number;
+        /** Seed of the generator (same seed and end day, same data). Default 42. */
+        seed?: number;
+      };
+    };
+  };
+}

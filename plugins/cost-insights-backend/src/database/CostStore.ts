@@ -1,0 +1,153 @@
+import {
+  Budget,
+  IngestionRecord,
+  IngestionSource,
+  IngestionStatus,
+  RejectedRow,
+} from '@internal/plugin-cost-insights-common';
+
+/** The dimensions a daily rollup is keyed by (besides the billing account and period it came from). */
+export type RollupDimensions = {
+  day: string;
+  billingAccountId: string;
+  billingPeriodStart: string;
+  /** Empty when unattributed. */
+  entityRef: string;
+  provider: string;
+  serviceCategory: string;
+  serviceName: string;
+  region: string;
+  subAccountId: string;
+  subAccountName: string;
+  chargeCategory: string;
+  currency: string;
+  consumedUnit: string;
+};
+
+/** Sums over the FOCUS rows of one rollup. */
+export type RollupMeasures = {
+  billedCost: number;
+  effectiveCost: number;
+  listCost: number;
+  consumedQuantity: number;
+  gpuCost: number;
+  gpuHours: number;
+  gpuIdleCost: number;
+  rowCount: number;
+};
+
+/** FOCUS rows summed per day, entity, provider, service category, service, region, sub-account, charge category, currency and unit. */
+export type DailyCostRollup = RollupDimensions & RollupMeasures;
+
+/** An account's billing period: what one ingestion replaces as a whole. */
+export type BillingPeriodKey = {
+  billingAccountId: string;
+  billingPeriodStart: string;
+};
+
+/** Dimensions a query can group by. */
+export type RollupGroupBy =
+  | 'day'
+  | 'entityRef'
+  | 'provider'
+  | 'serviceCategory'
+  | 'serviceName'
+  | 'region'
+  | 'subAccountId'
+  | 'chargeCategory'
+  | 'consumedUnit';
+
+/** Which rollups a query sums. */
+export type RollupFilter = {
+  start: string;
+  endExclusive: string;
+  currency: string;
+  /** Only these entities ('' is unattributed spend); all when absent. */
+  entityRefs?: string[];
+  serviceCategory?: string;
+  serviceName?: string;
+  consumedUnit?: string;
+};
+
+export type RollupMeasure = Exclude<keyof RollupMeasures, 'rowCount'>;
+
+/** One line of a query's result: the grouped dimensions and the summed measures asked for. */
+export type RollupAggregate = Partial<Record<RollupGroupBy, string>> &
+  Partial<Record<RollupMeasure, number>>;
+
+export type NewIngestion = {
+  source: IngestionSource;
+  location: string;
+  actor?: string;
+};
+
+export type IngestionOutcome = {
+  status: Exclude<IngestionStatus, 'running'>;
+  contentHash?: string;
+  attributionFingerprint?: string;
+  focusVersion?: string;
+  rowCount: number;
+  rejectedRowCount: number;
+  rejects: RejectedRow[];
+  totals: IngestionRecord['totals'];
+  periods: BillingPeriodKey[];
+  rollupCount: number;
+  error?: string;
+};
+
+/** The last successful ingestion of a location, to decide whether it must be read again. */
+export type LastIngestion = {
+  contentHash?: string;
+  attributionFingerprint?: string;
+  finishedAt?: string;
+};
+
+/** Storage of cost rollups, ingestion records, budgets and sent alerts. */
+export interface CostStore {
+  /** Starts the record of an ingestion; returns its id. */
+  startIngestion(ingestion: NewIngestion): Promise<string>;
+  /** Completes the record of an ingestion. */
+  finishIngestion(id: string, outcome: IngestionOutcome): Promise<void>;
+  /**
+   * Replaces, in one transaction, everything stored for the given billing periods with the given rollups.
+   * Concurrent replacements of the same period are serialised: the last one to commit wins, none are mixed.
+   */
+  replaceBillingPeriods(
+    ingestionId: string,
+    periods: BillingPeriodKey[],
+    rollups: DailyCostRollup[],
+  ): Promise<void>;
+  getIngestion(id: string): Promise<IngestionRecord | undefined>;
+  listIngestions(options: { limit: number }): Promise<IngestionRecord[]>;
+  lastSucceededIngestion(location: string): Promise<LastIngestion | undefined>;
+  /** Whether any cost was ever stored (demo data loads only when not). */
+  hasRollups(): Promise<boolean>;
+
+  /** Sums the measures of the rollups matching the filter, grouped by the given dimensions. */
+  aggregate(
+    filter: RollupFilter,
+    groupBy: RollupGroupBy[],
+    measures: RollupMeasure[],
+  ): Promise<RollupAggregate[]>;
+  /** The latest day with any cost in the currency, if any. */
+  lastBillingDay(currency: string): Promise<string | undefined>;
+
+  listBudgets(): Promise<Budget[]>;
+  setBudget(budget: {
+    entityRef: string;
+    monthlyAmount: number;
+    currency: string;
+    updatedBy: string;
+  }): Promise<Budget>;
+  /** Removes a budget set in Forge; returns whether there was one. */
+  deleteBudget(entityRef: string): Promise<boolean>;
+
+  /** Records an alert as sent; returns false when it had been sent already (so it is not sent twice). */
+  claimAlert(alert: {
+    key: string;
+    entityRef: string;
+    kind: string;
+  }): Promise<boolean>;
+  /** Gives up a claim whose notification could not be delivered, so the next run tries again. */
+  releaseAlert(key: string): Promise<void>;
+}

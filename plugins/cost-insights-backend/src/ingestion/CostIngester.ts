@@ -1,0 +1,174 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import {
+  IngestionRecord,
+  IngestionSource,
+  RejectedRow,
+} from '@internal/plugin-cost-insights-common';
+import { Readable } from 'node:stream';
+import { AttributionConfig, Attributor } from '../attribution/Attributor';
+import { CostCatalog } from '../catalog/CostCatalog';
+import { CostStore, IngestionOutcome } from '../database/CostStore';
+import { FocusFileError, FocusRowReader, isCharge } from './FocusRowReader';
+import { FocusReadError, readFocusRecords } from './readFocusRecords';
+import { RollupAccumulator } from './RollupAccumulator';
+
+/** At most this many rejected rows are kept in detail; all are counted. */
+const MAX_REJECTS_KEPT = 100;
+
+export type IngestionRequest = {
+  source: IngestionSource;
+  /** Where the file came from: a path, a URL, `upload:<name>`. */
+  location: string;
+  content: Readable;
+  actor?: string;
+  maxBytes?: number;
+};
+
+/**
+ * Ingests one FOCUS export: streams and validates its rows, attributes each to a catalog entity, sums them into
+ * daily rollups and replaces the billing periods the file covers, in one transaction. A file with any rejected
+ * row stores nothing; what was stored before stays as it was. Every file leaves an ingestion record.
+ */
+export class CostIngester {
+  constructor(
+    private readonly options: {
+      store: CostStore;
+      catalog: CostCatalog;
+      attribution: AttributionConfig;
+      gpuPattern: RegExp;
+      logger: LoggerService;
+    },
+  ) {}
+
+  /** The attribution rules as they are now (their fingerprint tells whether stored files are stale). */
+  async attributor(): Promise<Attributor> {
+    const snapshot = await this.options.catalog.snapshot();
+    return new Attributor(snapshot, this.options.attribution);
+  }
+
+  async ingest(request: IngestionRequest): Promise<IngestionRecord> {
+    const { store, logger } = this.options;
+    const id = await store.startIngestion({
+      source: request.source,
+      location: request.location,
+      actor: request.actor,
+    });
+    let outcome: IngestionOutcome;
+    try {
+      outcome = await this.read(id, request);
+    } catch (error) {
+      const refused =
+        error instanceof FocusFileError ||
+        error instanceof FocusReadError ||
+        error instanceof InputError;
+      outcome = {
+        status: refused ? 'rejected' : 'failed',
+        rowCount: 0,
+        rejectedRowCount: 0,
+        rejects: [],
+        totals: {},
+        periods: [],
+        rollupCount: 0,
+        error: (error as Error).message,
+      };
+      if (!refused) {
+        logger.error(
+          `Cost ingestion of ${request.location} failed`,
+          error as Error,
+        );
+      }
+    }
+    await store.finishIngestion(id, outcome);
+    logger.info(
+      `Cost ingestion of ${request.location}: ${outcome.status}, ${outcome.rowCount} rows, ${outcome.rejectedRowCount} rejected, ${outcome.rollupCount} rollups`,
+    );
+    return (await store.getIngestion(id))!;
+  }
+
+  private async read(
+    ingestionId: string,
+    request: IngestionRequest,
+  ): Promise<IngestionOutcome> {
+    const attributor = await this.attributor();
+    const accumulator = new RollupAccumulator(this.options.gpuPattern);
+    const input = readFocusRecords(request.content, {
+      maxBytes: request.maxBytes ?? Number.MAX_SAFE_INTEGER,
+    });
+    let reader: FocusRowReader | undefined;
+    let rowCount = 0;
+    let rejectedRowCount = 0;
+    const rejects: RejectedRow[] = [];
+    const reject = (row: number, reason: string, column?: string) => {
+      rejectedRowCount += 1;
+      if (rejects.length < MAX_REJECTS_KEPT)
+        rejects.push({ row, column, reason });
+    };
+
+    let line = 0;
+    for await (const fields of input.records) {
+      line += 1;
+      if (!reader) {
+        reader = new FocusRowReader(fields);
+        continue;
+      }
+      rowCount += 1;
+      const charge = reader.read(fields);
+      if (!isCharge(charge)) {
+        reject(line, charge.reason, charge.column);
+        continue;
+      }
+      const attribution = attributor.attribute(
+        charge.tags,
+        charge.subAccountId,
+      );
+      if ('error' in attribution) {
+        reject(line, attribution.error, 'Tags');
+        continue;
+      }
+      // Once the file is refused, its rows are still checked (to report them all) but no longer summed.
+      if (rejectedRowCount === 0)
+        accumulator.add(charge, attribution.entityRef);
+    }
+    if (!reader) {
+      throw new FocusFileError(
+        'The file is empty; a FOCUS export starts with a header line naming its columns',
+      );
+    }
+
+    const base = {
+      contentHash: input.contentHash(),
+      attributionFingerprint: attributor.fingerprint,
+      focusVersion: reader.version,
+      rowCount,
+      rejectedRowCount,
+      rejects,
+    };
+    if (rejectedRowCount > 0) {
+      const first = rejects[0];
+      return {
+        ...base,
+        status: 'rejected',
+        totals: {},
+        periods: [],
+        rollupCount: 0,
+        error: `${rejectedRowCount} of ${rowCount} rows were rejected, so nothing was stored; first: row ${
+          first.row
+        }${first.column ? `, column ${first.column}` : ''}: ${first.reason}`,
+      };
+    }
+    const { rollups, periods } = accumulator.result();
+    await this.options.store.replaceBillingPeriods(
+      ingestionId,
+      periods,
+      rollups,
+    );
+    return {
+      ...base,
+      status: 'succeeded',
+      totals: accumulator.totals,
+      periods,
+      rollupCount: rollups.length,
+    };
+  }
+}

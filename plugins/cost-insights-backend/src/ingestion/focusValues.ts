@@ -1,0 +1,63 @@
+// Reading single FOCUS values the way real exports write them: the literal NULL for no value, numbers in
+// plain or scientific notation, timestamps with or without a zone.
+
+/** Whether a field holds no value: empty, or the literal NULL some exporters write. */
+export function isNull(value: string | undefined): boolean {
+  return (
+    value === undefined ||
+    value === '' ||
+    value === 'NULL' ||
+    value === 'null' ||
+    value === 'Null'
+  );
+}
+
+/** A decimal number, or undefined when the text is not one. */
+export function parseDecimal(value: string): number | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Milliseconds since the epoch of a FOCUS timestamp: `YYYY-MM-DDTHH:MM:SSZ` as the specification writes it,
+ * and what exports actually contain (`YYYY-MM-DD HH:MM:SS`, fractions, offsets, a bare date). Without a zone
+ * the time is UTC, as FOCUS requires. Undefined when it is not a real instant.
+ */
+export function parseTimestamp(value: string): number | undefined {
+  const m = TIMESTAMP.exec(value.trim());
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [hour, minute, second] = [
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+  ];
+  if (month < 1 || month > 12 || day < 1 || hour > 24 || minute > 59)
+    return undefined;
+  if (second > 60) return undefined;
+  const ms = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC rolls 31 June over to 1 July; a real day maps back to itself.
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return undefined;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== 'Z' && zone.toUpperCase() !== 'UTC') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offsetMinutes =
+      sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  }
+  return utc - offsetMinutes * 60_000;
+}
+
+/** The UTC day (`YYYY-MM-DD`) of an instant. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
