@@ -8,3 +8,12 @@ export async function signInAsGuest(page: Page) {
     page.getByRole('heading', { name: 'Forge', exact: true }),
   ).toBeVisible();
 }
+
+/** Signs in as one of the demo personas of the embedded default, e.g. 'Daniel Moreau' (compliance). */
+export async function signInAsPersona(page: Page, title: string) {
+  await page.goto('/');
+  await page.getByRole('button', { name: `Sign in as ${title}` }).click();
+  await expect(
+    page.getByRole('heading', { name: 'Forge', exact: true }),
+  ).toBeVisible();
+}

@@ -6,6 +6,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { forgePermissionPolicyModule } from './modules/permissions/module';
 import { techdocsMkdocsCheckModule } from './modules/techdocs/module';
+import { demoPersonaAuthModule } from './modules/demoPersonas/module';
 
 const backend = createBackend();
 
@@ -18,6 +19,8 @@ backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-microsoft-provider'));
+// Demo personas (embedded default only): act as a compliance manager or an admin to walk through a journey.
+backend.add(demoPersonaAuthModule);
 
 // Catalog.
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -52,5 +55,8 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
+// Forge: compliance scorecards.
+backend.add(import('@internal/plugin-compliance-backend'));
 
 backend.start();

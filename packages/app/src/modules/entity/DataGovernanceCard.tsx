@@ -56,7 +56,9 @@ export function DataGovernanceCard() {
               size="small"
               label={classification}
               className={classes.chip}
-              style={{ background: CLASSIFICATION_COLOURS[classification] ?? '#616161' }}
+              style={{
+                background: CLASSIFICATION_COLOURS[classification] ?? '#616161',
+              }}
             />
           ) : (
             'not classified'

@@ -5,8 +5,10 @@ const dataGovernanceCard = EntityCardBlueprint.make({
   name: 'data-governance',
   params: {
     type: 'info',
-    filter: entity => Boolean(entity.metadata.annotations?.['forge.io/data-classification']),
-    loader: () => import('./DataGovernanceCard').then(m => <m.DataGovernanceCard />),
+    filter: entity =>
+      Boolean(entity.metadata.annotations?.['forge.io/data-classification']),
+    loader: () =>
+      import('./DataGovernanceCard').then(m => <m.DataGovernanceCard />),
   },
 });
 

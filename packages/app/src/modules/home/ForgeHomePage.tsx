@@ -50,8 +50,7 @@ const OFFERS = [
   {
     title: 'Read the docs',
     audience: 'Everyone',
-    text:
-      'Platform documentation and each project\u2019s TechDocs, rendered in the portal and searchable.',
+    text: 'Platform documentation and each project\u2019s TechDocs, rendered in the portal and searchable.',
     link: '/docs/default/system/forge',
     action: 'Read the Forge docs',
   },
@@ -69,7 +68,9 @@ function CatalogFigures() {
   const catalogApi = useApi(catalogApiRef);
   const { value } = useAsync(async () => {
     const { facets } = await catalogApi.getEntityFacets({ facets: ['kind'] });
-    const counts = new Map(facets.kind.map(f => [f.value.toLocaleLowerCase('en-US'), f.count]));
+    const counts = new Map(
+      facets.kind.map(f => [f.value.toLocaleLowerCase('en-US'), f.count]),
+    );
     return COUNTED_KINDS.map(k => ({
       ...k,
       count: counts.get(k.kind.toLocaleLowerCase('en-US')) ?? 0,
@@ -78,16 +79,25 @@ function CatalogFigures() {
   return (
     <InfoCard title="What Forge knows">
       <Grid container spacing={2}>
-        {(value ?? COUNTED_KINDS.map(k => ({ ...k, count: undefined }))).map(k => (
-          <Grid item xs={6} md={3} key={k.kind}>
-            <Link to={`/catalog?filters[kind]=${k.kind.toLocaleLowerCase('en-US')}`}>
-              <Typography className={classes.figure} data-testid={`count-${k.kind}`}>
-                {k.count ?? '\u2013'}
-              </Typography>
-            </Link>
-            <Typography variant="body2">{k.label}</Typography>
-          </Grid>
-        ))}
+        {(value ?? COUNTED_KINDS.map(k => ({ ...k, count: undefined }))).map(
+          k => (
+            <Grid item xs={6} md={3} key={k.kind}>
+              <Link
+                to={`/catalog?filters[kind]=${k.kind.toLocaleLowerCase(
+                  'en-US',
+                )}`}
+              >
+                <Typography
+                  className={classes.figure}
+                  data-testid={`count-${k.kind}`}
+                >
+                  {k.count ?? '\u2013'}
+                </Typography>
+              </Link>
+              <Typography variant="body2">{k.label}</Typography>
+            </Grid>
+          ),
+        )}
       </Grid>
     </InfoCard>
   );
@@ -139,12 +149,20 @@ export function ForgeHomePage() {
           </Grid>
           {OFFERS.map(offer => (
             <Grid item xs={12} md={4} key={offer.title}>
-              <InfoCard title={offer.title} subheader={offer.audience} className={classes.offer}>
+              <InfoCard
+                title={offer.title}
+                subheader={offer.audience}
+                className={classes.offer}
+              >
                 <Typography variant="body1" paragraph>
                   {offer.text}
                 </Typography>
                 <Box display="flex" justifyContent="flex-end">
-                  <LinkButton to={offer.link} color="primary" variant="contained">
+                  <LinkButton
+                    to={offer.link}
+                    color="primary"
+                    variant="contained"
+                  >
                     {offer.action}
                   </LinkButton>
                 </Box>

@@ -1,4 +1,7 @@
-import { createFrontendModule, PageBlueprint } from '@backstage/frontend-plugin-api';
+import {
+  createFrontendModule,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
 import HomeIcon from '@material-ui/icons/Home';
 
 const forgeHomePage = PageBlueprint.make({

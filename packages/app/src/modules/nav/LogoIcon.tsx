@@ -9,9 +9,17 @@ const useStyles = makeStyles({
 export const LogoIcon = () => {
   const classes = useStyles();
   return (
-    <svg className={classes.svg} xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 40" role="img">
+    <svg
+      className={classes.svg}
+      xmlns="http://www.w3.org/2000/svg"
+      viewBox="0 0 36 40"
+      role="img"
+    >
       <title>Forge</title>
-      <path className={classes.mark} d="M4 8h28l-4 8H16l-2 4h10l-4 8H10l-4 8H0z" />
+      <path
+        className={classes.mark}
+        d="M4 8h28l-4 8H16l-2 4h10l-4 8H10l-4 8H0z"
+      />
     </svg>
   );
 };
