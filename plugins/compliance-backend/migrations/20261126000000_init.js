@@ -11,31 +11,53 @@ exports.up = async function up(knex) {
     table.comment('One row per evaluated entity: its latest summary');
     table.string('entity_ref').primary().comment('kind:namespace/name');
     table.string('owner_ref').nullable().comment('Owning group or user');
-    table.string('etag').nullable().comment('Catalog etag at the last evaluation, to detect changes');
+    table
+      .string('etag')
+      .nullable()
+      .comment('Catalog etag at the last evaluation, to detect changes');
     table.integer('score').notNullable();
     table.string('level').notNullable();
     table.text('controls').notNullable().comment('JSON: control id -> status');
-    table.string('evaluated_at').notNullable().comment('ISO time of the last evaluation');
-    table.string('digest').notNullable().comment('sha256 of all results: unchanged digest, nothing to write');
+    table
+      .string('evaluated_at')
+      .notNullable()
+      .comment('ISO time of the last evaluation');
+    table
+      .string('digest')
+      .notNullable()
+      .comment('sha256 of all results: unchanged digest, nothing to write');
     table.index('owner_ref');
   });
 
   await knex.schema.createTable('compliance_current', table => {
-    table.comment('Current result per entity and check; rewritten only when the result changes');
+    table.comment(
+      'Current result per entity and check; rewritten only when the result changes',
+    );
     table.string('entity_ref').notNullable();
     table.string('check_id').notNullable();
     table.string('pack_name').notNullable();
     table.string('pack_version').notNullable();
-    table.string('rule_hash').notNullable().comment('sha256 of the check definition');
-    table.string('facts_hash').notNullable().comment('sha256 of the facts the evaluation saw');
+    table
+      .string('rule_hash')
+      .notNullable()
+      .comment('sha256 of the check definition');
+    table
+      .string('facts_hash')
+      .notNullable()
+      .comment('sha256 of the facts the evaluation saw');
     table.string('status').notNullable();
     table.text('message').nullable();
-    table.string('since').notNullable().comment('ISO time the result last changed');
+    table
+      .string('since')
+      .notNullable()
+      .comment('ISO time the result last changed');
     table.primary(['entity_ref', 'check_id']);
   });
 
   await knex.schema.createTable('compliance_history', table => {
-    table.comment('Append-only changes of results, each chained by hash to the one before');
+    table.comment(
+      'Append-only changes of results, each chained by hash to the one before',
+    );
     table.bigIncrements('seq').primary();
     table.string('entity_ref').notNullable();
     table.string('check_id').notNullable();
@@ -54,7 +76,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('compliance_summary_history', table => {
-    table.comment('Changes of entity scores and levels, for trends and as-of answers');
+    table.comment(
+      'Changes of entity scores and levels, for trends and as-of answers',
+    );
     table.bigIncrements('id').primary();
     table.string('entity_ref').notNullable();
     table.string('owner_ref').nullable();
@@ -67,14 +91,18 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('compliance_chain_head', table => {
-    table.comment('Single row holding the hash of the newest history record, locked while appending');
+    table.comment(
+      'Single row holding the hash of the newest history record, locked while appending',
+    );
     table.integer('id').primary();
     table.string('last_hash').notNullable();
   });
   await knex('compliance_chain_head').insert({ id: 1, last_hash: 'genesis' });
 
   await knex.schema.createTable('compliance_facts', table => {
-    table.comment('Latest fact of each name per entity, pushed by tools such as CI and scanners');
+    table.comment(
+      'Latest fact of each name per entity, pushed by tools such as CI and scanners',
+    );
     table.string('entity_ref').notNullable();
     table.string('name').notNullable();
     table.string('collected_at').notNullable();
@@ -82,7 +110,10 @@ exports.up = async function up(knex) {
     table.text('data').notNullable().comment('JSON');
     table.string('hash').notNullable();
     table.string('received_at').notNullable();
-    table.string('received_from').notNullable().comment('Principal that pushed it');
+    table
+      .string('received_from')
+      .notNullable()
+      .comment('Principal that pushed it');
     table.primary(['entity_ref', 'name']);
   });
 

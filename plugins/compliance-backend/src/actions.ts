@@ -24,9 +24,17 @@ export function registerComplianceActions(deps: {
   exemptions: ExemptionService;
 }) {
   const { actionsRegistry, permissions } = deps;
-  const allowed = async (credentials: Parameters<PermissionsService['authorize']>[1]['credentials'], permission: any, resourceRef?: string) => {
-    const [decision] = await permissions.authorize([resourceRef ? { permission, resourceRef } : { permission }], { credentials });
-    if (decision.result !== AuthorizeResult.ALLOW) throw new NotAllowedError(`Not allowed: ${permission.name}`);
+  const allowed = async (
+    credentials: Parameters<PermissionsService['authorize']>[1]['credentials'],
+    permission: any,
+    resourceRef?: string,
+  ) => {
+    const [decision] = await permissions.authorize(
+      [resourceRef ? { permission, resourceRef } : { permission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW)
+      throw new NotAllowedError(`Not allowed: ${permission.name}`);
   };
 
   actionsRegistry.register({
@@ -36,19 +44,36 @@ export function registerComplianceActions(deps: {
       'Returns the score (0-100), the level reached (bronze, silver, gold) and every failing check with how to fix it, for one catalog entity.',
     attributes: { readOnly: true, idempotent: true },
     schema: {
-      input: z => z.object({ entityRef: z.string().describe('Entity reference, e.g. component:default/churn-model') }),
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .describe('Entity reference, e.g. component:default/churn-model'),
+        }),
       output: z =>
         z.object({
           entityRef: z.string(),
           score: z.number(),
           level: z.string(),
           evaluatedAt: z.string(),
-          failing: z.array(z.object({ checkId: z.string(), title: z.string(), severity: z.string(), remediation: z.string() })),
+          failing: z.array(
+            z.object({
+              checkId: z.string(),
+              title: z.string(),
+              severity: z.string(),
+              remediation: z.string(),
+            }),
+          ),
         }),
     },
     action: async ({ input, credentials }) => {
       await allowed(credentials, complianceScorecardReadPermission);
-      const ref = stringifyEntityRef(parseEntityRef(input.entityRef, { defaultKind: 'component', defaultNamespace: 'default' }));
+      const ref = stringifyEntityRef(
+        parseEntityRef(input.entityRef, {
+          defaultKind: 'component',
+          defaultNamespace: 'default',
+        }),
+      );
       const card = await deps.compliance.scorecard(ref);
       return {
         output: {
@@ -58,7 +83,12 @@ export function registerComplianceActions(deps: {
           evaluatedAt: card.evaluatedAt,
           failing: card.results
             .filter(r => r.status === 'fail' || r.status === 'error')
-            .map(r => ({ checkId: r.checkId, title: r.title, severity: r.severity, remediation: r.remediation })),
+            .map(r => ({
+              checkId: r.checkId,
+              title: r.title,
+              severity: r.severity,
+              remediation: r.remediation,
+            })),
         },
       };
     },
@@ -67,24 +97,47 @@ export function registerComplianceActions(deps: {
   actionsRegistry.register({
     name: 'list-failing-checks-for-group',
     title: 'List failing compliance checks of a team',
-    description: 'Lists failing checks of every entity owned by a group or any of its sub-teams, most severe first.',
+    description:
+      'Lists failing checks of every entity owned by a group or any of its sub-teams, most severe first.',
     attributes: { readOnly: true, idempotent: true },
     schema: {
-      input: z => z.object({ groupRef: z.string().describe('Group reference, e.g. group:default/fraud-science') }),
+      input: z =>
+        z.object({
+          groupRef: z
+            .string()
+            .describe('Group reference, e.g. group:default/fraud-science'),
+        }),
       output: z =>
         z.object({
           items: z.array(
-            z.object({ entityRef: z.string(), checkId: z.string(), title: z.string(), severity: z.string(), remediation: z.string() }),
+            z.object({
+              entityRef: z.string(),
+              checkId: z.string(),
+              title: z.string(),
+              severity: z.string(),
+              remediation: z.string(),
+            }),
           ),
         }),
     },
     action: async ({ input, credentials }) => {
       await allowed(credentials, complianceScorecardReadPermission);
-      const ref = stringifyEntityRef(parseEntityRef(input.groupRef, { defaultKind: 'group', defaultNamespace: 'default' }));
+      const ref = stringifyEntityRef(
+        parseEntityRef(input.groupRef, {
+          defaultKind: 'group',
+          defaultNamespace: 'default',
+        }),
+      );
       const items = await deps.dashboard.failingChecks(ref);
       return {
         output: {
-          items: items.map(i => ({ entityRef: i.entityRef, checkId: i.checkId, title: i.title, severity: i.severity, remediation: i.remediation })),
+          items: items.map(i => ({
+            entityRef: i.entityRef,
+            checkId: i.checkId,
+            title: i.title,
+            severity: i.severity,
+            remediation: i.remediation,
+          })),
         },
       };
     },
@@ -103,15 +156,36 @@ export function registerComplianceActions(deps: {
           checkId: z.string(),
           justification: z.string().min(20),
           compensatingControl: z.string().min(10),
-          expiresAt: z.string().describe('ISO 8601 date, at most the configured maximum ahead'),
+          expiresAt: z
+            .string()
+            .describe('ISO 8601 date, at most the configured maximum ahead'),
         }),
-      output: z => z.object({ id: z.string(), status: z.string(), expiresAt: z.string() }),
+      output: z =>
+        z.object({ id: z.string(), status: z.string(), expiresAt: z.string() }),
     },
     action: async ({ input, credentials }) => {
-      const entityRef = stringifyEntityRef(parseEntityRef(input.entityRef, { defaultKind: 'component', defaultNamespace: 'default' }));
-      await allowed(credentials, complianceExemptionRequestPermission, entityRef);
-      const exemption = await deps.exemptions.request({ ...input, entityRef, kind: 'exemption' }, principalOf(credentials));
-      return { output: { id: exemption.id, status: exemption.status, expiresAt: exemption.expiresAt } };
+      const entityRef = stringifyEntityRef(
+        parseEntityRef(input.entityRef, {
+          defaultKind: 'component',
+          defaultNamespace: 'default',
+        }),
+      );
+      await allowed(
+        credentials,
+        complianceExemptionRequestPermission,
+        entityRef,
+      );
+      const exemption = await deps.exemptions.request(
+        { ...input, entityRef, kind: 'exemption' },
+        principalOf(credentials),
+      );
+      return {
+        output: {
+          id: exemption.id,
+          status: exemption.status,
+          expiresAt: exemption.expiresAt,
+        },
+      };
     },
   });
 }

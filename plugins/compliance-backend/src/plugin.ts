@@ -1,5 +1,9 @@
 import path from 'node:path';
-import { coreServices, createBackendPlugin, readSchedulerServiceTaskScheduleDefinitionFromConfig } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -43,36 +47,58 @@ export const compliancePlugin = createBackendPlugin({
       async init(deps) {
         const { config, logger, scheduler } = deps;
         const settings = config.getOptionalConfig('forge.compliance');
-        const directory = path.resolve(settings?.getOptionalString('policyDirectory') ?? '../../policies');
+        const directory = path.resolve(
+          settings?.getOptionalString('policyDirectory') ?? '../../policies',
+        );
 
         deps.permissionsRegistry.addPermissions(compliancePermissions);
-        const store = await DatabaseComplianceStore.create({ database: deps.database });
+        const store = await DatabaseComplianceStore.create({
+          database: deps.database,
+        });
         const loader = new PolicyPackLoader(directory, logger);
         await loader.reload();
         const catalog = new BackstageCatalogReader(deps.catalog, deps.auth);
-        const notifier = new BackstageComplianceNotifier(deps.notifications, logger);
-        const compliance = new ComplianceService({ store, loader, catalog, notifier, logger });
+        const notifier = new BackstageComplianceNotifier(
+          deps.notifications,
+          logger,
+        );
+        const compliance = new ComplianceService({
+          store,
+          loader,
+          catalog,
+          notifier,
+          logger,
+        });
         const exemptions = new ExemptionService({
           store,
           loader,
           catalog,
           notifier,
           maxDays: settings?.getOptionalNumber('exemptions.maxDays') ?? 180,
-          warnDaysBeforeExpiry: settings?.getOptionalNumber('exemptions.warnDaysBeforeExpiry') ?? 14,
+          warnDaysBeforeExpiry:
+            settings?.getOptionalNumber('exemptions.warnDaysBeforeExpiry') ??
+            14,
           reevaluate: entityRef => compliance.evaluateEntities([entityRef]),
         });
         const evidence = new EvidenceService({
           store,
           loader,
           catalog,
-          organization: config.getOptionalString('organization.name') ?? 'Forge',
+          organization:
+            config.getOptionalString('organization.name') ?? 'Forge',
         });
         const dashboard = new DashboardService({ store, loader, catalog });
 
         const schedule = (key: string, fallback: { minutes: number }) =>
           settings?.has(key)
-            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(settings.getConfig(key))
-            : { frequency: fallback, timeout: { minutes: 15 }, initialDelay: { seconds: 15 } };
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                settings.getConfig(key),
+              )
+            : {
+                frequency: fallback,
+                timeout: { minutes: 15 },
+                initialDelay: { seconds: 15 },
+              };
 
         // Each job runs on one replica at a time (scope global), claimed through the database.
         await scheduler.scheduleTask({
@@ -82,8 +108,12 @@ export const compliancePlugin = createBackendPlugin({
           fn: async () => {
             await loader.reload();
             const result = await compliance.evaluateAll();
-            logger.info(`Evaluated ${result.evaluated} entities: ${result.changedResults} results changed, ${result.removed} entities removed`);
-            await exemptions.notifyExpiring(async ref => (await store.getSummary(ref))?.ownerRef);
+            logger.info(
+              `Evaluated ${result.evaluated} entities: ${result.changedResults} results changed, ${result.removed} entities removed`,
+            );
+            await exemptions.notifyExpiring(
+              async ref => (await store.getSummary(ref))?.ownerRef,
+            );
           },
         });
         await scheduler.scheduleTask({
@@ -95,7 +125,13 @@ export const compliancePlugin = createBackendPlugin({
           },
         });
 
-        registerComplianceActions({ actionsRegistry: deps.actionsRegistry, permissions: deps.permissions, compliance, dashboard, exemptions });
+        registerComplianceActions({
+          actionsRegistry: deps.actionsRegistry,
+          permissions: deps.permissions,
+          compliance,
+          dashboard,
+          exemptions,
+        });
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,

@@ -10,7 +10,11 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { parse as parseYaml } from 'yaml';
 import {
   APPROVAL_CHECK_IDS,
@@ -54,23 +58,40 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
-const isoDate = z.string().refine(v => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date or time');
+const isoDate = z
+  .string()
+  .refine(
+    v => !Number.isNaN(Date.parse(v)),
+    'must be an ISO 8601 date or time',
+  );
 
 const entityDocument = z
   .object({
     apiVersion: z.string().min(1),
     kind: z.string().min(1),
-    metadata: z.object({ name: z.string().min(1), namespace: z.string().optional() }).passthrough(),
+    metadata: z
+      .object({ name: z.string().min(1), namespace: z.string().optional() })
+      .passthrough(),
     spec: z.record(z.string(), z.unknown()).optional(),
   })
   .passthrough();
 
 const factBody = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, e.g. dependency-scan'),
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,62}$/,
+        'must be lower-case letters, digits and dashes, e.g. dependency-scan',
+      ),
     collectedAt: isoDate,
     source: z.string().max(200).optional(),
-    data: z.record(z.string(), z.unknown()).refine(d => JSON.stringify(d).length <= 64_000, 'must be at most 64 kB of JSON'),
+    data: z
+      .record(z.string(), z.unknown())
+      .refine(
+        d => JSON.stringify(d).length <= 64_000,
+        'must be at most 64 kB of JSON',
+      ),
   })
   .strict();
 
@@ -79,36 +100,67 @@ const exemptionBody = z
     kind: z.enum(['exemption', 'approval']).optional(),
     entityRef: z.string().min(1),
     checkId: z.string().min(1),
-    justification: z.string().trim().min(20, 'must explain in at least 20 characters why the risk is acceptable').max(4000),
-    compensatingControl: z.string().trim().min(10, 'must name the control that reduces the risk meanwhile').max(4000),
+    justification: z
+      .string()
+      .trim()
+      .min(
+        20,
+        'must explain in at least 20 characters why the risk is acceptable',
+      )
+      .max(4000),
+    compensatingControl: z
+      .string()
+      .trim()
+      .min(10, 'must name the control that reduces the risk meanwhile')
+      .max(4000),
     expiresAt: isoDate,
   })
   .strict();
 
 const decisionBody = z
-  .object({ status: z.enum(['approved', 'rejected']), note: z.string().max(4000).optional() })
+  .object({
+    status: z.enum(['approved', 'rejected']),
+    note: z.string().max(4000).optional(),
+  })
   .strict();
 
 function refFromParams(params: Record<string, string>): string {
-  return stringifyEntityRef({ kind: params.kind, namespace: params.namespace, name: params.name });
+  return stringifyEntityRef({
+    kind: params.kind,
+    namespace: params.namespace,
+    name: params.name,
+  });
 }
 
 function normaliseRef(value: string, defaultKind = 'component'): string {
   try {
-    return stringifyEntityRef(parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }));
+    return stringifyEntityRef(
+      parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
+    );
   } catch {
-    throw new InputError(`'${value}' is not an entity reference (kind:namespace/name)`);
+    throw new InputError(
+      `'${value}' is not an entity reference (kind:namespace/name)`,
+    );
   }
 }
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { loader, compliance, exemptions, evidence, dashboard, store } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { loader, compliance, exemptions, evidence, dashboard, store } =
+    options;
   const { authorize, audit } = createRequestContext(options);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
   const openapi = parseYaml(
-    fs.readFileSync(path.join(resolvePackagePath('@internal/plugin-compliance-backend'), 'openapi.yaml'), 'utf8'),
+    fs.readFileSync(
+      path.join(
+        resolvePackagePath('@internal/plugin-compliance-backend'),
+        'openapi.yaml',
+      ),
+      'utf8',
+    ),
   );
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -122,40 +174,75 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/policy-packs/reload', async (req, res) => {
     await authorize(req, compliancePolicyReloadPermission);
-    const status = await audit(req, 'policy-packs-reload', {}, () => loader.reload(), 'high');
+    const status = await audit(
+      req,
+      'policy-packs-reload',
+      {},
+      () => loader.reload(),
+      'high',
+    );
     res.json(status);
   });
 
   // --- Scorecards -----------------------------------------------------------------------------------------
   router.get('/scorecards/:kind/:namespace/:name', async (req, res) => {
     await authorize(req, complianceScorecardReadPermission);
-    const asOf = req.query.asOf === undefined ? undefined : new Date(parse(isoDate, req.query.asOf, 'asOf'));
+    const asOf =
+      req.query.asOf === undefined
+        ? undefined
+        : new Date(parse(isoDate, req.query.asOf, 'asOf'));
     res.json(await compliance.scorecard(refFromParams(req.params), asOf));
   });
 
   router.get('/scorecards/:kind/:namespace/:name/history', async (req, res) => {
     await authorize(req, complianceScorecardReadPermission);
-    const limit = parse(z.coerce.number().int().min(1).max(1000).default(200), req.query.limit, 'limit');
-    res.json({ items: await store.listHistory(refFromParams(req.params), limit) });
+    const limit = parse(
+      z.coerce.number().int().min(1).max(1000).default(200),
+      req.query.limit,
+      'limit',
+    );
+    res.json({
+      items: await store.listHistory(refFromParams(req.params), limit),
+    });
   });
 
-  router.get('/scorecards/:kind/:namespace/:name/gate-evaluations', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
-    res.json({ items: await store.listGateEvaluations(refFromParams(req.params)) });
-  });
+  router.get(
+    '/scorecards/:kind/:namespace/:name/gate-evaluations',
+    async (req, res) => {
+      await authorize(req, complianceScorecardReadPermission);
+      res.json({
+        items: await store.listGateEvaluations(refFromParams(req.params)),
+      });
+    },
+  );
 
-  router.post('/scorecards/:kind/:namespace/:name/evaluate', async (req, res) => {
-    await authorize(req, complianceEvaluatePermission);
-    const entityRef = refFromParams(req.params);
-    const [evaluation] = await audit(req, 'evaluate-entity', { entityRef }, () => compliance.evaluateEntities([entityRef]), 'low');
-    if (!evaluation) throw new NotFoundError(`No entity ${entityRef} in the catalog`);
-    res.json(await compliance.scorecard(entityRef));
-  });
+  router.post(
+    '/scorecards/:kind/:namespace/:name/evaluate',
+    async (req, res) => {
+      await authorize(req, complianceEvaluatePermission);
+      const entityRef = refFromParams(req.params);
+      const [evaluation] = await audit(
+        req,
+        'evaluate-entity',
+        { entityRef },
+        () => compliance.evaluateEntities([entityRef]),
+        'low',
+      );
+      if (!evaluation)
+        throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+      res.json(await compliance.scorecard(entityRef));
+    },
+  );
 
   router.post('/dry-run', async (req, res) => {
     await authorize(req, complianceScorecardReadPermission);
     const body = parse(
-      z.object({ entity: entityDocument, mode: z.enum(['catalog', 'request']).default('catalog') }).strict(),
+      z
+        .object({
+          entity: entityDocument,
+          mode: z.enum(['catalog', 'request']).default('catalog'),
+        })
+        .strict(),
       req.body,
       'body',
     );
@@ -167,10 +254,20 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await authorize(req, complianceFactsPushPermission);
     const entityRef = refFromParams(req.params);
     const fact = parse(factBody, req.body, 'body');
-    const evaluation = await audit(req, 'fact-push', { entityRef, fact: fact.name }, () =>
-      compliance.pushFact(entityRef, fact, principalOf(credentials)),
+    const evaluation = await audit(
+      req,
+      'fact-push',
+      { entityRef, fact: fact.name },
+      () => compliance.pushFact(entityRef, fact, principalOf(credentials)),
     );
-    res.status(201).json({ entityRef, fact: fact.name, score: evaluation?.score, level: evaluation?.level });
+    res
+      .status(201)
+      .json({
+        entityRef,
+        fact: fact.name,
+        score: evaluation?.score,
+        level: evaluation?.level,
+      });
   });
 
   // --- Exemptions and approvals ---------------------------------------------------------------------------
@@ -181,14 +278,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         .object({
           entityRef: z.string().optional(),
           checkId: z.string().optional(),
-          status: z.enum(['pending', 'approved', 'rejected', 'revoked']).optional(),
+          status: z
+            .enum(['pending', 'approved', 'rejected', 'revoked'])
+            .optional(),
           kind: z.enum(['exemption', 'approval']).optional(),
         })
         .strict(),
       req.query,
       'query',
     );
-    res.json({ items: await store.listExemptions({ ...filter, entityRef: filter.entityRef && normaliseRef(filter.entityRef) }) });
+    res.json({
+      items: await store.listExemptions({
+        ...filter,
+        entityRef: filter.entityRef && normaliseRef(filter.entityRef),
+      }),
+    });
   });
 
   router.post('/exemptions', async (req, res) => {
@@ -197,31 +301,54 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await httpCredentials(req);
     if (credentials.principal.type === 'user') {
       if (body.kind === 'approval' || entityRef.startsWith('group:')) {
-        throw new NotAllowedError('Approvals and team-wide exemptions are filed by the Forge blueprints, not by hand');
+        throw new NotAllowedError(
+          'Approvals and team-wide exemptions are filed by the Forge blueprints, not by hand',
+        );
       }
       await authorize(req, complianceExemptionRequestPermission, entityRef);
     }
-    const exemption = await audit(req, 'exemption-request', { entityRef, checkId: body.checkId, kind: body.kind ?? 'exemption' }, () =>
-      exemptions.request({ ...body, entityRef }, principalOf(credentials)),
+    const exemption = await audit(
+      req,
+      'exemption-request',
+      { entityRef, checkId: body.checkId, kind: body.kind ?? 'exemption' },
+      () =>
+        exemptions.request({ ...body, entityRef }, principalOf(credentials)),
     );
     res.status(201).json(exemption);
   });
 
   router.post('/exemptions/:id/decision', async (req, res) => {
-    const credentials = await authorize(req, complianceExemptionApprovePermission);
+    const credentials = await authorize(
+      req,
+      complianceExemptionApprovePermission,
+    );
     const body = parse(decisionBody, req.body, 'body');
-    const decided = await audit(req, 'exemption-decision', { exemptionId: req.params.id, status: body.status }, () =>
-      exemptions.decide(req.params.id, body, principalOf(credentials)),
+    const decided = await audit(
+      req,
+      'exemption-decision',
+      { exemptionId: req.params.id, status: body.status },
+      () => exemptions.decide(req.params.id, body, principalOf(credentials)),
       'high',
     );
     res.json(decided);
   });
 
   router.post('/exemptions/:id/revoke', async (req, res) => {
-    const credentials = await authorize(req, complianceExemptionApprovePermission);
-    const body = parse(z.object({ note: z.string().max(4000).optional() }).strict(), req.body ?? {}, 'body');
-    const revoked = await audit(req, 'exemption-revoke', { exemptionId: req.params.id }, () =>
-      exemptions.revoke(req.params.id, principalOf(credentials), body.note),
+    const credentials = await authorize(
+      req,
+      complianceExemptionApprovePermission,
+    );
+    const body = parse(
+      z.object({ note: z.string().max(4000).optional() }).strict(),
+      req.body ?? {},
+      'body',
+    );
+    const revoked = await audit(
+      req,
+      'exemption-revoke',
+      { exemptionId: req.params.id },
+      () =>
+        exemptions.revoke(req.params.id, principalOf(credentials), body.note),
       'high',
     );
     res.json(revoked);
@@ -231,14 +358,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/gate-evaluations', async (req, res) => {
     const credentials = await httpCredentials(req);
     if (credentials.principal.type !== 'service') {
-      throw new NotAllowedError('Gate evaluations are recorded by the Forge scaffolder actions only');
+      throw new NotAllowedError(
+        'Gate evaluations are recorded by the Forge scaffolder actions only',
+      );
     }
     const body = parse(
       z
         .object({
           entityRef: z.string().min(1),
           decision: z.enum(['passed', 'blocked', 'approval-required']),
-          evaluation: z.object({ entityRef: z.string(), score: z.number(), level: z.string(), results: z.array(z.unknown()) }).passthrough(),
+          evaluation: z
+            .object({
+              entityRef: z.string(),
+              score: z.number(),
+              level: z.string(),
+              results: z.array(z.unknown()),
+            })
+            .passthrough(),
           taskId: z.string().max(200).optional(),
           templateRef: z.string().max(300).optional(),
           reasons: z.array(z.string().max(2000)).max(100).optional(),
@@ -247,12 +383,20 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       req.body,
       'body',
     );
-    const id = await audit(req, 'gate-evaluation', { entityRef: body.entityRef, decision: body.decision }, () =>
-      store.recordGateEvaluation(
-        { ...body, entityRef: normaliseRef(body.entityRef), evaluation: body.evaluation as any },
-        principalOf(credentials),
-        new Date().toISOString(),
-      ),
+    const id = await audit(
+      req,
+      'gate-evaluation',
+      { entityRef: body.entityRef, decision: body.decision },
+      () =>
+        store.recordGateEvaluation(
+          {
+            ...body,
+            entityRef: normaliseRef(body.entityRef),
+            evaluation: body.evaluation as any,
+          },
+          principalOf(credentials),
+          new Date().toISOString(),
+        ),
       'low',
     );
     res.status(201).json({ id });
@@ -262,16 +406,30 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/dashboard', async (req, res) => {
     await authorize(req, complianceScorecardReadPermission);
     const query = parse(
-      z.object({ group: z.string().optional(), weeks: z.coerce.number().int().min(1).max(104).optional() }).strict(),
+      z
+        .object({
+          group: z.string().optional(),
+          weeks: z.coerce.number().int().min(1).max(104).optional(),
+        })
+        .strict(),
       req.query,
       'query',
     );
-    res.json(await dashboard.dashboard({ rootGroupRef: query.group && normaliseRef(query.group, 'group'), weeks: query.weeks }));
+    res.json(
+      await dashboard.dashboard({
+        rootGroupRef: query.group && normaliseRef(query.group, 'group'),
+        weeks: query.weeks,
+      }),
+    );
   });
 
   router.get('/groups/:namespace/:name/failing-checks', async (req, res) => {
     await authorize(req, complianceScorecardReadPermission);
-    const groupRef = stringifyEntityRef({ kind: 'group', namespace: req.params.namespace, name: req.params.name });
+    const groupRef = stringifyEntityRef({
+      kind: 'group',
+      namespace: req.params.namespace,
+      name: req.params.name,
+    });
     res.json({ groupRef, items: await dashboard.failingChecks(groupRef) });
   });
 
@@ -283,7 +441,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         .object({
           scope: z
             .string()
-            .regex(/^(org|group:.+|entity:.+)$/, "must be 'org', 'group:<group ref>' or 'entity:<entity ref>'")
+            .regex(
+              /^(org|group:.+|entity:.+)$/,
+              "must be 'org', 'group:<group ref>' or 'entity:<entity ref>'",
+            )
             .default('org'),
           framework: z.enum(FRAMEWORKS).optional(),
           control: z.string().optional(),
@@ -295,20 +456,45 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       'query',
     );
     let scope: EvidenceScope = { type: 'org' };
-    if (query.scope.startsWith('group:')) scope = { type: 'group', ref: normaliseRef(query.scope.slice(6), 'group') };
-    if (query.scope.startsWith('entity:')) scope = { type: 'entity', ref: normaliseRef(query.scope.slice(7)) };
-    const evidenceQuery = { scope, framework: query.framework, controlId: query.control, asOf: query.asOf ? new Date(query.asOf) : new Date() };
-    const rows = await audit(req, 'evidence-export', { scope: query.scope, framework: query.framework, control: query.control, asOf: query.asOf, format: query.format }, () =>
-      evidence.collect(evidenceQuery),
+    if (query.scope.startsWith('group:'))
+      scope = {
+        type: 'group',
+        ref: normaliseRef(query.scope.slice(6), 'group'),
+      };
+    if (query.scope.startsWith('entity:'))
+      scope = { type: 'entity', ref: normaliseRef(query.scope.slice(7)) };
+    const evidenceQuery = {
+      scope,
+      framework: query.framework,
+      controlId: query.control,
+      asOf: query.asOf ? new Date(query.asOf) : new Date(),
+    };
+    const rows = await audit(
+      req,
+      'evidence-export',
+      {
+        scope: query.scope,
+        framework: query.framework,
+        control: query.control,
+        asOf: query.asOf,
+        format: query.format,
+      },
+      () => evidence.collect(evidenceQuery),
       'low',
     );
     const stamp = evidenceQuery.asOf.toISOString().slice(0, 10);
     if (query.format === 'csv') {
       res.setHeader('content-type', 'text/csv; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="forge-evidence-${stamp}.csv"`);
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="forge-evidence-${stamp}.csv"`,
+      );
       res.send(evidence.toCsv(rows));
     } else {
-      res.setHeader('content-disposition', `attachment; filename="forge-evidence-${stamp}.oscal.json"`);
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="forge-evidence-${stamp}.oscal.json"`,
+      );
       res.json(evidence.toOscal(rows, evidenceQuery));
     }
   });

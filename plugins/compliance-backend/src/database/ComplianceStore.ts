@@ -64,7 +64,10 @@ export interface ExemptionFilter {
 /** Storage of the compliance backend. Every method works the same on SQLite and PostgreSQL. */
 export interface ComplianceStore {
   /** Persists evaluations; writes history and current rows only for results that changed. */
-  applyEvaluations(writes: EvaluationWrite[], evaluatedAt: string): Promise<{ changes: ResultChange[] }>;
+  applyEvaluations(
+    writes: EvaluationWrite[],
+    evaluatedAt: string,
+  ): Promise<{ changes: ResultChange[] }>;
   /** Forgets entities that left the catalog (their history stays). */
   removeEntities(entityRefs: string[], at: string): Promise<void>;
 
@@ -76,14 +79,34 @@ export interface ComplianceStore {
   /** The newest history record of each check of the given entities (all when omitted) at or before `asOf`. */
   stateAsOf(asOf: string, entityRefs?: string[]): Promise<HistoryEntry[]>;
   /** Score and level of each entity at or before `asOf`. */
-  summariesAsOf(asOf: string): Promise<Array<{ entityRef: string; ownerRef?: string; score: number; level: string; failing: number }>>;
+  summariesAsOf(
+    asOf: string,
+  ): Promise<
+    Array<{
+      entityRef: string;
+      ownerRef?: string;
+      score: number;
+      level: string;
+      failing: number;
+    }>
+  >;
   listHistory(entityRef: string, limit: number): Promise<HistoryEntry[]>;
   countHistory(): Promise<number>;
   /** Reads the chain in order, in pages. */
-  readChain(afterSeq: number, limit: number): Promise<Array<HistoryEntry & { prevHash: string }>>;
+  readChain(
+    afterSeq: number,
+    limit: number,
+  ): Promise<Array<HistoryEntry & { prevHash: string }>>;
 
-  upsertFact(entityRef: string, fact: Fact, receivedFrom: string, receivedAt: string): Promise<void>;
-  listFacts(entityRefs?: string[]): Promise<Map<string, Array<Fact & { hash: string }>>>;
+  upsertFact(
+    entityRef: string,
+    fact: Fact,
+    receivedFrom: string,
+    receivedAt: string,
+  ): Promise<void>;
+  listFacts(
+    entityRefs?: string[],
+  ): Promise<Map<string, Array<Fact & { hash: string }>>>;
 
   createExemption(exemption: Exemption): Promise<void>;
   getExemption(id: string): Promise<Exemption | undefined>;
@@ -92,12 +115,31 @@ export interface ComplianceStore {
   transitionExemption(
     id: string,
     expected: ExemptionStatus,
-    update: { status: ExemptionStatus; decidedBy: string; decidedAt: string; decisionNote?: string },
+    update: {
+      status: ExemptionStatus;
+      decidedBy: string;
+      decidedAt: string;
+      decisionNote?: string;
+    },
   ): Promise<Exemption | undefined>;
   /** Approved exemptions expiring before `before` whose owners were not told yet. */
   listExpiringUnnotified(now: string, before: string): Promise<Exemption[]>;
   markExpiryNotified(id: string, at: string): Promise<void>;
 
-  recordGateEvaluation(record: GateEvaluationRecord, recordedBy: string, recordedAt: string): Promise<string>;
-  listGateEvaluations(entityRef: string): Promise<Array<GateEvaluationRecord & { id: string; recordedAt: string; recordedBy: string }>>;
+  recordGateEvaluation(
+    record: GateEvaluationRecord,
+    recordedBy: string,
+    recordedAt: string,
+  ): Promise<string>;
+  listGateEvaluations(
+    entityRef: string,
+  ): Promise<
+    Array<
+      GateEvaluationRecord & {
+        id: string;
+        recordedAt: string;
+        recordedBy: string;
+      }
+    >
+  >;
 }

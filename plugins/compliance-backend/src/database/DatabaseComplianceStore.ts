@@ -1,4 +1,7 @@
-import { DatabaseService, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import {
   Exemption,
   Fact,
@@ -17,7 +20,10 @@ import {
   StoredResult,
 } from './ComplianceStore';
 
-const migrationsDir = resolvePackagePath('@internal/plugin-compliance-backend', 'migrations');
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-compliance-backend',
+  'migrations',
+);
 
 // SQLite allows 32766 bound variables per statement; history rows have 13 columns.
 const INSERT_CHUNK = 1000;
@@ -25,7 +31,8 @@ const WHERE_IN_CHUNK = 500;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  for (let i = 0; i < items.length; i += size)
+    out.push(items.slice(i, i + size));
   return out;
 }
 
@@ -115,13 +122,21 @@ function digestOf(write: EvaluationWrite): string {
     factsHash: write.factsHash,
     results: write.evaluation.results
       .filter(r => r.status !== 'not_applicable')
-      .map(r => [r.checkId, r.status, r.message ?? null, r.packVersion, write.ruleHashes.get(r.checkId) ?? '']),
+      .map(r => [
+        r.checkId,
+        r.status,
+        r.message ?? null,
+        r.packVersion,
+        write.ruleHashes.get(r.checkId) ?? '',
+      ]),
   });
 }
 
 /** The knex implementation of {@link ComplianceStore}. */
 export class DatabaseComplianceStore implements ComplianceStore {
-  static async create(options: { database: DatabaseService }): Promise<DatabaseComplianceStore> {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<DatabaseComplianceStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
@@ -141,22 +156,39 @@ export class DatabaseComplianceStore implements ComplianceStore {
     this.isPostgres = db.client.config.client === 'pg';
   }
 
-  async applyEvaluations(writes: EvaluationWrite[], evaluatedAt: string): Promise<{ changes: ResultChange[] }> {
+  async applyEvaluations(
+    writes: EvaluationWrite[],
+    evaluatedAt: string,
+  ): Promise<{ changes: ResultChange[] }> {
     const changes: ResultChange[] = [];
     if (writes.length === 0) return { changes };
 
     const existing = new Map<string, EntitySummary>();
-    for (const part of chunks(writes.map(w => w.entityRef), WHERE_IN_CHUNK)) {
-      const rows = await this.db('compliance_entities').whereIn('entity_ref', part);
+    for (const part of chunks(
+      writes.map(w => w.entityRef),
+      WHERE_IN_CHUNK,
+    )) {
+      const rows = await this.db('compliance_entities').whereIn(
+        'entity_ref',
+        part,
+      );
       for (const row of rows) existing.set(row.entity_ref, toSummary(row));
     }
 
     const unchanged: string[] = [];
-    const changed: Array<{ write: EvaluationWrite; digest: string; previous?: EntitySummary }> = [];
+    const changed: Array<{
+      write: EvaluationWrite;
+      digest: string;
+      previous?: EntitySummary;
+    }> = [];
     for (const write of writes) {
       const digest = digestOf(write);
       const previous = existing.get(write.entityRef);
-      if (previous && previous.digest === digest && previous.etag === (write.etag ?? undefined)) {
+      if (
+        previous &&
+        previous.digest === digest &&
+        previous.etag === (write.etag ?? undefined)
+      ) {
         unchanged.push(write.entityRef);
       } else {
         changed.push({ write, digest, previous });
@@ -165,15 +197,24 @@ export class DatabaseComplianceStore implements ComplianceStore {
 
     await this.db.transaction(async trx => {
       for (const part of chunks(unchanged, WHERE_IN_CHUNK)) {
-        await trx('compliance_entities').whereIn('entity_ref', part).update({ evaluated_at: evaluatedAt });
+        await trx('compliance_entities')
+          .whereIn('entity_ref', part)
+          .update({ evaluated_at: evaluatedAt });
       }
       if (changed.length === 0) return;
 
       const current = new Map<string, Map<string, StoredResult>>();
-      for (const part of chunks(changed.map(c => c.write.entityRef), WHERE_IN_CHUNK)) {
-        for (const row of await trx('compliance_current').whereIn('entity_ref', part)) {
+      for (const part of chunks(
+        changed.map(c => c.write.entityRef),
+        WHERE_IN_CHUNK,
+      )) {
+        for (const row of await trx('compliance_current').whereIn(
+          'entity_ref',
+          part,
+        )) {
           const stored = toStored(row);
-          if (!current.has(stored.entityRef)) current.set(stored.entityRef, new Map());
+          if (!current.has(stored.entityRef))
+            current.set(stored.entityRef, new Map());
           current.get(stored.entityRef)!.set(stored.checkId, stored);
         }
       }
@@ -181,7 +222,10 @@ export class DatabaseComplianceStore implements ComplianceStore {
       // Lock the head of the chain: appends are serialised across replicas.
       const headQuery = trx('compliance_chain_head').where({ id: 1 });
       // SQLite serialises write transactions anyway and has no row locks.
-      const head = await (this.isPostgres ? headQuery.forUpdate() : headQuery).first();
+      const head = await (this.isPostgres
+        ? headQuery.forUpdate()
+        : headQuery
+      ).first();
       let prevHash: string = head.last_hash;
       const history: Array<Omit<HistoryRow, 'seq'>> = [];
       const upserts: any[] = [];
@@ -190,7 +234,8 @@ export class DatabaseComplianceStore implements ComplianceStore {
       const summaryHistory: any[] = [];
 
       for (const { write, digest, previous } of changed) {
-        const before = current.get(write.entityRef) ?? new Map<string, StoredResult>();
+        const before =
+          current.get(write.entityRef) ?? new Map<string, StoredResult>();
         const seen = new Set<string>();
         for (const result of write.evaluation.results) {
           const old = before.get(result.checkId);
@@ -266,7 +311,11 @@ export class DatabaseComplianceStore implements ComplianceStore {
         }
         // Checks that vanished from the packs are closed in history as not applicable.
         for (const [checkId, old] of before) {
-          if (seen.has(checkId) || write.evaluation.results.some(r => r.checkId === checkId)) continue;
+          if (
+            seen.has(checkId) ||
+            write.evaluation.results.some(r => r.checkId === checkId)
+          )
+            continue;
           const fields = {
             entityRef: write.entityRef,
             checkId,
@@ -298,7 +347,9 @@ export class DatabaseComplianceStore implements ComplianceStore {
           deletes.push([write.entityRef, checkId]);
         }
 
-        const failing = write.evaluation.results.filter(r => r.status === 'fail' || r.status === 'error').length;
+        const failing = write.evaluation.results.filter(
+          r => r.status === 'fail' || r.status === 'error',
+        ).length;
         summaries.push({
           entity_ref: write.entityRef,
           owner_ref: write.ownerRef ?? null,
@@ -326,24 +377,46 @@ export class DatabaseComplianceStore implements ComplianceStore {
         }
       }
 
-      for (const part of chunks(history, INSERT_CHUNK)) await trx('compliance_history').insert(part);
+      for (const part of chunks(history, INSERT_CHUNK))
+        await trx('compliance_history').insert(part);
       for (const part of chunks(upserts, INSERT_CHUNK)) {
         await trx('compliance_current')
           .insert(part)
           .onConflict(['entity_ref', 'check_id'])
-          .merge(['pack_name', 'pack_version', 'rule_hash', 'facts_hash', 'status', 'message', 'since']);
+          .merge([
+            'pack_name',
+            'pack_version',
+            'rule_hash',
+            'facts_hash',
+            'status',
+            'message',
+            'since',
+          ]);
       }
       for (const [entityRef, checkId] of deletes) {
-        await trx('compliance_current').where({ entity_ref: entityRef, check_id: checkId }).delete();
+        await trx('compliance_current')
+          .where({ entity_ref: entityRef, check_id: checkId })
+          .delete();
       }
       for (const part of chunks(summaries, INSERT_CHUNK)) {
         await trx('compliance_entities')
           .insert(part)
           .onConflict('entity_ref')
-          .merge(['owner_ref', 'etag', 'score', 'level', 'controls', 'evaluated_at', 'digest']);
+          .merge([
+            'owner_ref',
+            'etag',
+            'score',
+            'level',
+            'controls',
+            'evaluated_at',
+            'digest',
+          ]);
       }
-      for (const part of chunks(summaryHistory, INSERT_CHUNK)) await trx('compliance_summary_history').insert(part);
-      await trx('compliance_chain_head').where({ id: 1 }).update({ last_hash: prevHash });
+      for (const part of chunks(summaryHistory, INSERT_CHUNK))
+        await trx('compliance_summary_history').insert(part);
+      await trx('compliance_chain_head')
+        .where({ id: 1 })
+        .update({ last_hash: prevHash });
     });
     return { changes };
   }
@@ -352,12 +425,22 @@ export class DatabaseComplianceStore implements ComplianceStore {
     if (entityRefs.length === 0) return;
     const writes: EvaluationWrite[] = [];
     for (const part of chunks(entityRefs, WHERE_IN_CHUNK)) {
-      const rows = await this.db('compliance_entities').whereIn('entity_ref', part);
+      const rows = await this.db('compliance_entities').whereIn(
+        'entity_ref',
+        part,
+      );
       for (const row of rows) {
         writes.push({
           entityRef: row.entity_ref,
           ownerRef: row.owner_ref ?? undefined,
-          evaluation: { entityRef: row.entity_ref, evaluatedAt: at, score: 100, level: 'none', results: [], controls: {} },
+          evaluation: {
+            entityRef: row.entity_ref,
+            evaluatedAt: at,
+            score: 100,
+            level: 'none',
+            results: [],
+            controls: {},
+          },
           ruleHashes: new Map(),
           factsHash: 'removed',
         });
@@ -375,16 +458,21 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async getSummary(entityRef: string): Promise<EntitySummary | undefined> {
-    const row = await this.db('compliance_entities').where({ entity_ref: entityRef }).first();
+    const row = await this.db('compliance_entities')
+      .where({ entity_ref: entityRef })
+      .first();
     return row ? toSummary(row) : undefined;
   }
 
   async getCurrent(entityRef: string): Promise<StoredResult[]> {
-    return (await this.db('compliance_current').where({ entity_ref: entityRef })).map(toStored);
+    return (
+      await this.db('compliance_current').where({ entity_ref: entityRef })
+    ).map(toStored);
   }
 
   async listCurrentFailing(entityRefs?: string[]): Promise<StoredResult[]> {
-    const query = () => this.db('compliance_current').whereIn('status', ['fail', 'error']);
+    const query = () =>
+      this.db('compliance_current').whereIn('status', ['fail', 'error']);
     if (!entityRefs) return (await query()).map(toStored);
     const out: StoredResult[] = [];
     for (const part of chunks(entityRefs, WHERE_IN_CHUNK)) {
@@ -393,7 +481,10 @@ export class DatabaseComplianceStore implements ComplianceStore {
     return out;
   }
 
-  async stateAsOf(asOf: string, entityRefs?: string[]): Promise<HistoryEntry[]> {
+  async stateAsOf(
+    asOf: string,
+    entityRefs?: string[],
+  ): Promise<HistoryEntry[]> {
     const latest = (refs?: string[]) => {
       const inner = this.db('compliance_history')
         .select('entity_ref', 'check_id')
@@ -408,7 +499,8 @@ export class DatabaseComplianceStore implements ComplianceStore {
     };
     if (!entityRefs) return (await latest()).map(toHistoryEntry);
     const out: HistoryEntry[] = [];
-    for (const part of chunks(entityRefs, WHERE_IN_CHUNK)) out.push(...(await latest(part)).map(toHistoryEntry));
+    for (const part of chunks(entityRefs, WHERE_IN_CHUNK))
+      out.push(...(await latest(part)).map(toHistoryEntry));
     return out;
   }
 
@@ -418,7 +510,9 @@ export class DatabaseComplianceStore implements ComplianceStore {
       .max({ id: 'id' })
       .where('recorded_at', '<=', asOf)
       .groupBy('entity_ref');
-    const rows = await this.db('compliance_summary_history as s').join(inner.as('l'), 's.id', 'l.id').select('s.*');
+    const rows = await this.db('compliance_summary_history as s')
+      .join(inner.as('l'), 's.id', 'l.id')
+      .select('s.*');
     return rows.map((r: any) => ({
       entityRef: r.entity_ref,
       ownerRef: r.owner_ref ?? undefined,
@@ -437,16 +531,26 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async countHistory(): Promise<number> {
-    const [{ count }] = await this.db('compliance_history').count({ count: '*' });
+    const [{ count }] = await this.db('compliance_history').count({
+      count: '*',
+    });
     return Number(count);
   }
 
   async readChain(afterSeq: number, limit: number) {
-    const rows = await this.db('compliance_history').where('seq', '>', afterSeq).orderBy('seq').limit(limit);
+    const rows = await this.db('compliance_history')
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit);
     return rows.map(toHistoryEntry);
   }
 
-  async upsertFact(entityRef: string, fact: Fact, receivedFrom: string, receivedAt: string): Promise<void> {
+  async upsertFact(
+    entityRef: string,
+    fact: Fact,
+    receivedFrom: string,
+    receivedAt: string,
+  ): Promise<void> {
     await this.db('compliance_facts')
       .insert({
         entity_ref: entityRef,
@@ -459,14 +563,23 @@ export class DatabaseComplianceStore implements ComplianceStore {
         received_from: receivedFrom,
       })
       .onConflict(['entity_ref', 'name'])
-      .merge(['collected_at', 'source', 'data', 'hash', 'received_at', 'received_from']);
+      .merge([
+        'collected_at',
+        'source',
+        'data',
+        'hash',
+        'received_at',
+        'received_from',
+      ]);
   }
 
   async listFacts(entityRefs?: string[]) {
     const rows: any[] = [];
     if (entityRefs) {
       for (const part of chunks(entityRefs, WHERE_IN_CHUNK)) {
-        rows.push(...(await this.db('compliance_facts').whereIn('entity_ref', part)));
+        rows.push(
+          ...(await this.db('compliance_facts').whereIn('entity_ref', part)),
+        );
       }
     } else {
       rows.push(...(await this.db('compliance_facts')));
@@ -510,7 +623,10 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async listExemptions(filter: ExemptionFilter): Promise<Exemption[]> {
-    const query = this.db('compliance_exemptions').orderBy('requested_at', 'desc');
+    const query = this.db('compliance_exemptions').orderBy(
+      'requested_at',
+      'desc',
+    );
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.checkId) query.where('check_id', filter.checkId);
     if (filter.status) query.where('status', filter.status);
@@ -521,18 +637,28 @@ export class DatabaseComplianceStore implements ComplianceStore {
   async transitionExemption(
     id: string,
     expected: Exemption['status'],
-    update: { status: Exemption['status']; decidedBy: string; decidedAt: string; decisionNote?: string },
+    update: {
+      status: Exemption['status'];
+      decidedBy: string;
+      decidedAt: string;
+      decisionNote?: string;
+    },
   ): Promise<Exemption | undefined> {
-    const count = await this.db('compliance_exemptions').where({ id, status: expected }).update({
-      status: update.status,
-      decided_by: update.decidedBy,
-      decided_at: update.decidedAt,
-      decision_note: update.decisionNote ?? null,
-    });
+    const count = await this.db('compliance_exemptions')
+      .where({ id, status: expected })
+      .update({
+        status: update.status,
+        decided_by: update.decidedBy,
+        decided_at: update.decidedAt,
+        decision_note: update.decisionNote ?? null,
+      });
     return count === 1 ? this.getExemption(id) : undefined;
   }
 
-  async listExpiringUnnotified(now: string, before: string): Promise<Exemption[]> {
+  async listExpiringUnnotified(
+    now: string,
+    before: string,
+  ): Promise<Exemption[]> {
     const rows = await this.db('compliance_exemptions')
       .where({ status: 'approved' })
       .whereNull('expiry_notified_at')
@@ -542,10 +668,16 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async markExpiryNotified(id: string, at: string): Promise<void> {
-    await this.db('compliance_exemptions').where({ id }).update({ expiry_notified_at: at });
+    await this.db('compliance_exemptions')
+      .where({ id })
+      .update({ expiry_notified_at: at });
   }
 
-  async recordGateEvaluation(record: GateEvaluationRecord, recordedBy: string, recordedAt: string): Promise<string> {
+  async recordGateEvaluation(
+    record: GateEvaluationRecord,
+    recordedBy: string,
+    recordedAt: string,
+  ): Promise<string> {
     const id = randomUUID();
     await this.db('compliance_gate_evaluations').insert({
       id,
@@ -562,7 +694,9 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async listGateEvaluations(entityRef: string) {
-    const rows = await this.db('compliance_gate_evaluations').where({ entity_ref: entityRef }).orderBy('recorded_at', 'desc');
+    const rows = await this.db('compliance_gate_evaluations')
+      .where({ entity_ref: entityRef })
+      .orderBy('recorded_at', 'desc');
     return rows.map((r: any) => ({
       id: r.id,
       entityRef: r.entity_ref,

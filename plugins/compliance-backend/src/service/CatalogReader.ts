@@ -22,12 +22,17 @@ export class BackstageCatalogReader implements CatalogReader {
     return { credentials: await this.auth.getOwnServiceCredentials() };
   }
 
-  private async paged(filter?: Record<string, string>, fields?: string[]): Promise<Entity[]> {
+  private async paged(
+    filter?: Record<string, string>,
+    fields?: string[],
+  ): Promise<Entity[]> {
     const out: Entity[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.catalog.queryEntities(
-        cursor ? { cursor, limit: PAGE, fields } : { filter, limit: PAGE, fields },
+        cursor
+          ? { cursor, limit: PAGE, fields }
+          : { filter, limit: PAGE, fields },
         await this.credentials(),
       );
       out.push(...page.items);
@@ -41,13 +46,24 @@ export class BackstageCatalogReader implements CatalogReader {
   }
 
   async listEtags() {
-    const items = await this.paged(undefined, ['kind', 'metadata.name', 'metadata.namespace', 'metadata.etag']);
-    return items.map(e => ({ entityRef: stringifyEntityRef(e), etag: e.metadata.etag }));
+    const items = await this.paged(undefined, [
+      'kind',
+      'metadata.name',
+      'metadata.namespace',
+      'metadata.etag',
+    ]);
+    return items.map(e => ({
+      entityRef: stringifyEntityRef(e),
+      etag: e.metadata.etag,
+    }));
   }
 
   async getEntities(entityRefs: string[]): Promise<Entity[]> {
     if (entityRefs.length === 0) return [];
-    const { items } = await this.catalog.getEntitiesByRefs({ entityRefs }, await this.credentials());
+    const { items } = await this.catalog.getEntitiesByRefs(
+      { entityRefs },
+      await this.credentials(),
+    );
     return items.filter((e): e is Entity => !!e);
   }
 

@@ -1,5 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import {
   ActiveExemption,
@@ -21,7 +25,12 @@ function ownerOf(entity: Entity): string | undefined {
   const owner = (entity.spec as { owner?: unknown } | undefined)?.owner;
   if (typeof owner !== 'string') return undefined;
   try {
-    return stringifyEntityRef(parseEntityRef(owner, { defaultKind: 'group', defaultNamespace: entity.metadata.namespace ?? 'default' }));
+    return stringifyEntityRef(
+      parseEntityRef(owner, {
+        defaultKind: 'group',
+        defaultNamespace: entity.metadata.namespace ?? 'default',
+      }),
+    );
   } catch {
     return undefined;
   }
@@ -33,7 +42,14 @@ function dependsOnRefs(entity: Entity): string[] {
   const refs: string[] = [];
   for (const dep of deps) {
     try {
-      refs.push(stringifyEntityRef(parseEntityRef(String(dep), { defaultKind: 'component', defaultNamespace: entity.metadata.namespace ?? 'default' })));
+      refs.push(
+        stringifyEntityRef(
+          parseEntityRef(String(dep), {
+            defaultKind: 'component',
+            defaultNamespace: entity.metadata.namespace ?? 'default',
+          }),
+        ),
+      );
     } catch {
       // an invalid reference is the catalog's problem to report
     }
@@ -72,15 +88,24 @@ export class ComplianceService {
   private blueprintsFrom(entities: Entity[]): Record<string, string> {
     const blueprints: Record<string, string> = {};
     for (const e of entities) {
-      const version = e.metadata.annotations?.[FORGE_ANNOTATIONS.blueprintVersion];
-      if (e.kind === 'Template' && version) blueprints[e.metadata.name] = version;
+      const version =
+        e.metadata.annotations?.[FORGE_ANNOTATIONS.blueprintVersion];
+      if (e.kind === 'Template' && version)
+        blueprints[e.metadata.name] = version;
     }
     return blueprints;
   }
 
   private async activeExemptions(): Promise<ActiveExemption[]> {
-    const approved = await this.deps.store.listExemptions({ status: 'approved' });
-    return approved.map(e => ({ id: e.id, checkId: e.checkId, entityRef: e.entityRef, expiresAt: e.expiresAt }));
+    const approved = await this.deps.store.listExemptions({
+      status: 'approved',
+    });
+    return approved.map(e => ({
+      id: e.id,
+      checkId: e.checkId,
+      entityRef: e.entityRef,
+      expiresAt: e.expiresAt,
+    }));
   }
 
   private evaluateWith(
@@ -102,7 +127,13 @@ export class ComplianceService {
         .map(ref => context.byRef.get(ref))
         .filter((e): e is Entity => !!e);
       const evaluation = evaluator.evaluate(
-        { entity, related, facts, exemptions: context.exemptions, now: context.now },
+        {
+          entity,
+          related,
+          facts,
+          exemptions: context.exemptions,
+          now: context.now,
+        },
         { groups: context.groups, blueprints: context.blueprints },
       );
       return {
@@ -111,16 +142,28 @@ export class ComplianceService {
         etag: entity.metadata.etag,
         evaluation,
         ruleHashes,
-        factsHash: facts.length ? hashOf(facts.map(f => [f.name, f.hash]).sort()) : 'none',
+        factsHash: facts.length
+          ? hashOf(facts.map(f => [f.name, f.hash]).sort())
+          : 'none',
       };
     });
   }
 
   private async persist(writes: EvaluationWrite[], at: Date) {
-    const { changes } = await this.deps.store.applyEvaluations(writes, at.toISOString());
-    const checks = new Map(this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])));
+    const { changes } = await this.deps.store.applyEvaluations(
+      writes,
+      at.toISOString(),
+    );
+    const checks = new Map(
+      this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
+    );
     for (const change of changes) {
-      if (change.from === 'pass' && (change.to === 'fail' || change.to === 'error') && SEVERE.has(change.severity) && change.ownerRef) {
+      if (
+        change.from === 'pass' &&
+        (change.to === 'fail' || change.to === 'error') &&
+        SEVERE.has(change.severity) &&
+        change.ownerRef
+      ) {
         const check = checks.get(change.checkId);
         await this.deps.notifier.checkRegressed({
           ownerRef: change.ownerRef,
@@ -136,11 +179,17 @@ export class ComplianceService {
   }
 
   /** Evaluates every catalog entity; entities that left the catalog are closed in history. */
-  async evaluateAll(): Promise<{ evaluated: number; changedResults: number; removed: number }> {
+  async evaluateAll(): Promise<{
+    evaluated: number;
+    changedResults: number;
+    removed: number;
+  }> {
     const now = this.now();
     const entities = await this.deps.catalog.listEntities();
     const byRef = new Map(entities.map(e => [stringifyEntityRef(e), e]));
-    const groups = entities.filter(e => e.kind === 'Group').map(e => stringifyEntityRef(e));
+    const groups = entities
+      .filter(e => e.kind === 'Group')
+      .map(e => stringifyEntityRef(e));
     const writes = this.evaluateWith(entities, {
       byRef,
       groups,
@@ -150,16 +199,27 @@ export class ComplianceService {
       now,
     });
     const changes = await this.persist(writes, now);
-    const gone = (await this.deps.store.listSummaries()).map(s => s.entityRef).filter(ref => !byRef.has(ref));
+    const gone = (await this.deps.store.listSummaries())
+      .map(s => s.entityRef)
+      .filter(ref => !byRef.has(ref));
     await this.deps.store.removeEntities(gone, now.toISOString());
-    return { evaluated: writes.length, changedResults: changes.length, removed: gone.length };
+    return {
+      evaluated: writes.length,
+      changedResults: changes.length,
+      removed: gone.length,
+    };
   }
 
   /** Evaluates only the entities whose catalog etag changed (or that are new) since their last evaluation. */
   async evaluateChanged(): Promise<{ evaluated: number }> {
-    const [etags, summaries] = await Promise.all([this.deps.catalog.listEtags(), this.deps.store.listSummaries()]);
+    const [etags, summaries] = await Promise.all([
+      this.deps.catalog.listEtags(),
+      this.deps.store.listSummaries(),
+    ]);
     const known = new Map(summaries.map(s => [s.entityRef, s.etag]));
-    const changed = etags.filter(e => known.get(e.entityRef) !== e.etag).map(e => e.entityRef);
+    const changed = etags
+      .filter(e => known.get(e.entityRef) !== e.etag)
+      .map(e => e.entityRef);
     if (changed.length > 0) await this.evaluateEntities(changed);
     return { evaluated: changed.length };
   }
@@ -168,13 +228,17 @@ export class ComplianceService {
   async evaluateEntities(entityRefs: string[]): Promise<EntityEvaluation[]> {
     const now = this.now();
     const entities = await this.deps.catalog.getEntities(entityRefs);
-    const related = await this.deps.catalog.getEntities([...new Set(entities.flatMap(dependsOnRefs))]);
+    const related = await this.deps.catalog.getEntities([
+      ...new Set(entities.flatMap(dependsOnRefs)),
+    ]);
     const templates = await this.templates();
     const writes = this.evaluateWith(entities, {
       byRef: new Map(related.map(e => [stringifyEntityRef(e), e])),
       groups: (await this.environment()).groups,
       blueprints: this.blueprintsFrom(templates),
-      facts: await this.deps.store.listFacts(entities.map(e => stringifyEntityRef(e))),
+      facts: await this.deps.store.listFacts(
+        entities.map(e => stringifyEntityRef(e)),
+      ),
       exemptions: await this.activeExemptions(),
       now,
     });
@@ -183,15 +247,28 @@ export class ComplianceService {
   }
 
   private templates(): Promise<Entity[]> {
-    return this.deps.catalog.listEntities().then(all => all.filter(e => e.kind === 'Template'));
+    return this.deps.catalog
+      .listEntities()
+      .then(all => all.filter(e => e.kind === 'Template'));
   }
 
   /** Evaluates an entity-shaped document without storing anything. */
-  async dryRun(entity: Entity, mode: 'catalog' | 'request' = 'catalog'): Promise<EntityEvaluation> {
+  async dryRun(
+    entity: Entity,
+    mode: 'catalog' | 'request' = 'catalog',
+  ): Promise<EntityEvaluation> {
     const related = await this.deps.catalog.getEntities(dependsOnRefs(entity));
     return this.deps.loader.policy.evaluator.evaluate(
-      { entity, related, exemptions: await this.activeExemptions(), now: this.now() },
-      { groups: (await this.environment()).groups, blueprints: this.blueprintsFrom(await this.templates()) },
+      {
+        entity,
+        related,
+        exemptions: await this.activeExemptions(),
+        now: this.now(),
+      },
+      {
+        groups: (await this.environment()).groups,
+        blueprints: this.blueprintsFrom(await this.templates()),
+      },
       mode,
     );
   }
@@ -199,19 +276,29 @@ export class ComplianceService {
   /** The scorecard of an entity now (from stored results) or as of a past date (rebuilt from history). */
   async scorecard(entityRef: string, asOf?: Date): Promise<Scorecard> {
     const { packs } = this.deps.loader.policy;
-    const checks = new Map(packs.flatMap(p => p.checks.map(c => [c.id, { pack: p, check: c }])));
-    const controlMeta = new Map(packs.flatMap(p => p.controls.map(c => [c.id, c])));
+    const checks = new Map(
+      packs.flatMap(p => p.checks.map(c => [c.id, { pack: p, check: c }])),
+    );
+    const controlMeta = new Map(
+      packs.flatMap(p => p.controls.map(c => [c.id, c])),
+    );
     const exemptions = new Map(
-      (await this.deps.store.listExemptions({ entityRef, status: 'approved' })).map(e => [e.checkId, e]),
+      (
+        await this.deps.store.listExemptions({ entityRef, status: 'approved' })
+      ).map(e => [e.checkId, e]),
     );
 
     let results: CheckResult[];
     let evaluatedAt: string;
     let since = new Map<string, string>();
     if (asOf) {
-      const state = await this.deps.store.stateAsOf(asOf.toISOString(), [entityRef]);
+      const state = await this.deps.store.stateAsOf(asOf.toISOString(), [
+        entityRef,
+      ]);
       if (state.length === 0) {
-        throw new NotFoundError(`No compliance results for ${entityRef} on or before ${asOf.toISOString()}`);
+        throw new NotFoundError(
+          `No compliance results for ${entityRef} on or before ${asOf.toISOString()}`,
+        );
       }
       results = state.map(h => ({
         checkId: h.checkId,
@@ -224,11 +311,16 @@ export class ComplianceService {
         message: h.message,
       }));
       since = new Map(state.map(h => [h.checkId, h.recordedAt]));
-      evaluatedAt = state.reduce((max, h) => (h.recordedAt > max ? h.recordedAt : max), '');
+      evaluatedAt = state.reduce(
+        (max, h) => (h.recordedAt > max ? h.recordedAt : max),
+        '',
+      );
     } else {
       const summary = await this.deps.store.getSummary(entityRef);
       if (!summary) {
-        throw new NotFoundError(`${entityRef} has not been evaluated; it may not exist in the catalog`);
+        throw new NotFoundError(
+          `${entityRef} has not been evaluated; it may not exist in the catalog`,
+        );
       }
       const current = await this.deps.store.getCurrent(entityRef);
       results = current.map(r => ({
@@ -244,9 +336,19 @@ export class ComplianceService {
       since = new Map(current.map(r => [r.checkId, r.since]));
       evaluatedAt = summary.evaluatedAt;
     }
-    const summary = summarise(entityRef, new Date(evaluatedAt || Date.now()), results, packs);
+    const summary = summarise(
+      entityRef,
+      new Date(evaluatedAt || Date.now()),
+      results,
+      packs,
+    );
     const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 };
-    const statusOrder: Record<string, number> = { fail: 0, error: 0, exempt: 1, pass: 2 };
+    const statusOrder: Record<string, number> = {
+      fail: 0,
+      error: 0,
+      exempt: 1,
+      pass: 2,
+    };
     const scorecardChecks: ScorecardCheck[] = results
       .map(r => {
         const exemption = exemptions.get(r.checkId);
@@ -257,11 +359,20 @@ export class ComplianceService {
           since: since.get(r.checkId),
           exemption:
             r.status === 'exempt' && exemption
-              ? { id: exemption.id, expiresAt: exemption.expiresAt, decidedBy: exemption.decidedBy, justification: exemption.justification }
+              ? {
+                  id: exemption.id,
+                  expiresAt: exemption.expiresAt,
+                  decidedBy: exemption.decidedBy,
+                  justification: exemption.justification,
+                }
               : undefined,
         };
       })
-      .sort((a, b) => statusOrder[a.status] - statusOrder[b.status] || severityOrder[a.severity] - severityOrder[b.severity]);
+      .sort(
+        (a, b) =>
+          statusOrder[a.status] - statusOrder[b.status] ||
+          severityOrder[a.severity] - severityOrder[b.severity],
+      );
     return {
       entityRef,
       evaluatedAt: summary.evaluatedAt,
@@ -276,10 +387,20 @@ export class ComplianceService {
   }
 
   /** Stores a fact pushed by a tool and re-evaluates its entity. */
-  async pushFact(entityRef: string, fact: Fact, pushedBy: string): Promise<EntityEvaluation> {
+  async pushFact(
+    entityRef: string,
+    fact: Fact,
+    pushedBy: string,
+  ): Promise<EntityEvaluation> {
     const [entity] = await this.deps.catalog.getEntities([entityRef]);
-    if (!entity) throw new NotFoundError(`No entity ${entityRef} in the catalog`);
-    await this.deps.store.upsertFact(entityRef, fact, pushedBy, this.now().toISOString());
+    if (!entity)
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    await this.deps.store.upsertFact(
+      entityRef,
+      fact,
+      pushedBy,
+      this.now().toISOString(),
+    );
     const [evaluation] = await this.evaluateEntities([entityRef]);
     return evaluation;
   }

@@ -1,6 +1,10 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
-import { ComplianceDashboard, FailingCheck, TeamRollup } from '@internal/plugin-compliance-common';
+import {
+  ComplianceDashboard,
+  FailingCheck,
+  TeamRollup,
+} from '@internal/plugin-compliance-common';
 import { ComplianceStore } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
 import { descendantGroups, parentsOf } from './groups';
@@ -11,26 +15,55 @@ const DAY = 24 * 3600 * 1000;
 /** Roll-ups for managers: teams (with all their sub-teams) against control families, trends, worst entities. */
 export class DashboardService {
   constructor(
-    private readonly deps: { store: ComplianceStore; loader: PolicyPackLoader; catalog: CatalogReader; now?: () => Date },
+    private readonly deps: {
+      store: ComplianceStore;
+      loader: PolicyPackLoader;
+      catalog: CatalogReader;
+      now?: () => Date;
+    },
   ) {}
 
-  async dashboard(options: { rootGroupRef?: string; weeks?: number }): Promise<ComplianceDashboard> {
+  async dashboard(options: {
+    rootGroupRef?: string;
+    weeks?: number;
+  }): Promise<ComplianceDashboard> {
     const groups = await this.deps.catalog.listGroups();
     const parents = parentsOf(groups);
     const refs = groups.map(g => stringifyEntityRef(g));
-    const root = options.rootGroupRef ?? refs.find(r => !parents.get(r)) ?? refs[0];
-    if (!root || !refs.includes(root)) throw new NotFoundError(`No group ${options.rootGroupRef} in the catalog`);
+    const root =
+      options.rootGroupRef ?? refs.find(r => !parents.get(r)) ?? refs[0];
+    if (!root || !refs.includes(root))
+      throw new NotFoundError(
+        `No group ${options.rootGroupRef} in the catalog`,
+      );
 
     const { packs } = this.deps.loader.policy;
-    const familyOf = new Map(packs.flatMap(p => p.controls.map(c => [c.id, `${c.framework === 'SOC2' ? 'SOC 2' : 'NIST'} ${c.family}`])));
+    const familyOf = new Map(
+      packs.flatMap(p =>
+        p.controls.map(c => [
+          c.id,
+          `${c.framework === 'SOC2' ? 'SOC 2' : 'NIST'} ${c.family}`,
+        ]),
+      ),
+    );
     const families = [...new Set(familyOf.values())].sort();
     const summaries = await this.deps.store.listSummaries();
-    const titleOf = new Map(groups.map(g => [stringifyEntityRef(g), g.metadata.title ?? g.metadata.name]));
+    const titleOf = new Map(
+      groups.map(g => [
+        stringifyEntityRef(g),
+        g.metadata.title ?? g.metadata.name,
+      ]),
+    );
 
     const inScope = descendantGroups(root, groups);
     const depthOf = (ref: string) => {
       let depth = 0;
-      for (let cur: string | undefined = ref; cur && cur !== root && depth < 50; cur = parents.get(cur)) depth++;
+      for (
+        let cur: string | undefined = ref;
+        cur && cur !== root && depth < 50;
+        cur = parents.get(cur)
+      )
+        depth++;
       return depth;
     };
 
@@ -38,7 +71,8 @@ export class DashboardService {
       const team = descendantGroups(groupRef, groups);
       const owned = summaries.filter(s => s.ownerRef && team.has(s.ownerRef));
       const familyCounts: TeamRollup['families'] = {};
-      for (const family of families) familyCounts[family] = { pass: 0, fail: 0, exempt: 0, rate: 1 };
+      for (const family of families)
+        familyCounts[family] = { pass: 0, fail: 0, exempt: 0, rate: 1 };
       for (const s of owned) {
         for (const [controlId, status] of Object.entries(s.controls)) {
           const family = familyOf.get(controlId);
@@ -56,7 +90,9 @@ export class DashboardService {
         parentRef: groupRef === root ? undefined : parents.get(groupRef),
         depth: depthOf(groupRef),
         entityCount: owned.length,
-        averageScore: owned.length ? Math.round(owned.reduce((n, s) => n + s.score, 0) / owned.length) : 100,
+        averageScore: owned.length
+          ? Math.round(owned.reduce((n, s) => n + s.score, 0) / owned.length)
+          : 100,
         families: familyCounts,
       };
     });
@@ -68,24 +104,39 @@ export class DashboardService {
     const trend: ComplianceDashboard['trend'] = [];
     for (let w = weeks - 1; w >= 0; w--) {
       const at = new Date(now.getTime() - w * 7 * DAY);
-      const state = (await this.deps.store.summariesAsOf(at.toISOString())).filter(s => s.ownerRef && rootTeam.has(s.ownerRef));
+      const state = (
+        await this.deps.store.summariesAsOf(at.toISOString())
+      ).filter(s => s.ownerRef && rootTeam.has(s.ownerRef));
       if (state.length === 0) continue;
       trend.push({
         date: at.toISOString().slice(0, 10),
-        averageScore: Math.round(state.reduce((n, s) => n + s.score, 0) / state.length),
+        averageScore: Math.round(
+          state.reduce((n, s) => n + s.score, 0) / state.length,
+        ),
         failingChecks: state.reduce((n, s) => n + s.failing, 0),
       });
     }
 
     const failingByEntity = new Map<string, number>();
     for (const r of await this.deps.store.listCurrentFailing()) {
-      failingByEntity.set(r.entityRef, (failingByEntity.get(r.entityRef) ?? 0) + 1);
+      failingByEntity.set(
+        r.entityRef,
+        (failingByEntity.get(r.entityRef) ?? 0) + 1,
+      );
     }
     const worstEntities = summaries
       .filter(s => s.ownerRef && rootTeam.has(s.ownerRef))
-      .sort((a, b) => a.score - b.score || a.entityRef.localeCompare(b.entityRef))
+      .sort(
+        (a, b) => a.score - b.score || a.entityRef.localeCompare(b.entityRef),
+      )
       .slice(0, 10)
-      .map(s => ({ entityRef: s.entityRef, ownerRef: s.ownerRef!, score: s.score, level: s.level, failing: failingByEntity.get(s.entityRef) ?? 0 }));
+      .map(s => ({
+        entityRef: s.entityRef,
+        ownerRef: s.ownerRef!,
+        score: s.score,
+        level: s.level,
+        failing: failingByEntity.get(s.entityRef) ?? 0,
+      }));
 
     teams.sort((a, b) => a.depth - b.depth || a.title.localeCompare(b.title));
     return { rootGroupRef: root, families, teams, trend, worstEntities };
@@ -94,13 +145,20 @@ export class DashboardService {
   /** Failing checks of every entity owned by a group or any of its sub-teams. */
   async failingChecks(groupRef: string): Promise<FailingCheck[]> {
     const groups = await this.deps.catalog.listGroups();
-    if (!groups.some(g => stringifyEntityRef(g) === groupRef)) throw new NotFoundError(`No group ${groupRef} in the catalog`);
+    if (!groups.some(g => stringifyEntityRef(g) === groupRef))
+      throw new NotFoundError(`No group ${groupRef} in the catalog`);
     const team = descendantGroups(groupRef, groups);
-    const summaries = (await this.deps.store.listSummaries()).filter(s => s.ownerRef && team.has(s.ownerRef));
+    const summaries = (await this.deps.store.listSummaries()).filter(
+      s => s.ownerRef && team.has(s.ownerRef),
+    );
     const ownerOf = new Map(summaries.map(s => [s.entityRef, s.ownerRef!]));
-    const checks = new Map(this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])));
+    const checks = new Map(
+      this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
+    );
     const order = { critical: 0, high: 1, medium: 2, low: 3 };
-    return (await this.deps.store.listCurrentFailing(summaries.map(s => s.entityRef)))
+    return (
+      await this.deps.store.listCurrentFailing(summaries.map(s => s.entityRef))
+    )
       .map(r => {
         const check = checks.get(r.checkId);
         return {
@@ -113,6 +171,10 @@ export class DashboardService {
           since: r.since,
         };
       })
-      .sort((a, b) => order[a.severity] - order[b.severity] || a.entityRef.localeCompare(b.entityRef));
+      .sort(
+        (a, b) =>
+          order[a.severity] - order[b.severity] ||
+          a.entityRef.localeCompare(b.entityRef),
+      );
   }
 }

@@ -8,7 +8,10 @@ import { descendantGroups } from './groups';
 import { sha256 } from './hashing';
 import { PolicyPackLoader } from './PolicyPackLoader';
 
-export type EvidenceScope = { type: 'org' } | { type: 'group'; ref: string } | { type: 'entity'; ref: string };
+export type EvidenceScope =
+  | { type: 'org' }
+  | { type: 'group'; ref: string }
+  | { type: 'entity'; ref: string };
 
 export interface EvidenceQuery {
   scope: EvidenceScope;
@@ -40,7 +43,10 @@ export interface EvidenceRow {
 /** A UUID (v5 layout) derived from a hash, so the same evidence always gets the same ids. */
 function uuidFrom(text: string): string {
   const h = sha256(text);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${(
+    (parseInt(h[16], 16) & 0x3) |
+    0x8
+  ).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 function csvCell(value: unknown): string {
@@ -54,42 +60,66 @@ function csvCell(value: unknown): string {
  */
 export class EvidenceService {
   constructor(
-    private readonly deps: { store: ComplianceStore; loader: PolicyPackLoader; catalog: CatalogReader; organization: string },
+    private readonly deps: {
+      store: ComplianceStore;
+      loader: PolicyPackLoader;
+      catalog: CatalogReader;
+      organization: string;
+    },
   ) {}
 
   async collect(query: EvidenceQuery): Promise<EvidenceRow[]> {
     const { packs } = this.deps.loader.policy;
-    const controls = new Map(packs.flatMap(p => p.controls.map(c => [c.id, c])));
+    const controls = new Map(
+      packs.flatMap(p => p.controls.map(c => [c.id, c])),
+    );
     if (query.controlId && !controls.has(query.controlId)) {
-      throw new InputError(`Unknown control '${query.controlId}'; controls of the loaded packs: ${[...controls.keys()].join(', ')}`);
+      throw new InputError(
+        `Unknown control '${query.controlId}'; controls of the loaded packs: ${[
+          ...controls.keys(),
+        ].join(', ')}`,
+      );
     }
     const checks = new Map(packs.flatMap(p => p.checks.map(c => [c.id, c])));
     const asOf = query.asOf.toISOString();
 
     const summaries = await this.deps.store.summariesAsOf(asOf);
-    const ownerOf = new Map(summaries.map(s => [s.entityRef, s.ownerRef ?? '']));
+    const ownerOf = new Map(
+      summaries.map(s => [s.entityRef, s.ownerRef ?? '']),
+    );
     let entityRefs: string[] | undefined;
     if (query.scope.type === 'entity') {
       entityRefs = [query.scope.ref];
     } else if (query.scope.type === 'group') {
       const groups = await this.deps.catalog.listGroups();
-      if (!groups.some(g => stringifyEntityRef(g) === (query.scope as { ref: string }).ref)) {
+      if (
+        !groups.some(
+          g => stringifyEntityRef(g) === (query.scope as { ref: string }).ref,
+        )
+      ) {
         throw new NotFoundError(`No group ${query.scope.ref} in the catalog`);
       }
       const team = descendantGroups(query.scope.ref, groups);
-      entityRefs = summaries.filter(s => s.ownerRef && team.has(s.ownerRef)).map(s => s.entityRef);
+      entityRefs = summaries
+        .filter(s => s.ownerRef && team.has(s.ownerRef))
+        .map(s => s.entityRef);
     }
     const state = await this.deps.store.stateAsOf(asOf, entityRefs);
     if (query.scope.type === 'entity' && state.length === 0) {
-      throw new NotFoundError(`No compliance results for ${query.scope.ref} on or before ${asOf}`);
+      throw new NotFoundError(
+        `No compliance results for ${query.scope.ref} on or before ${asOf}`,
+      );
     }
 
-    const exemptions = (await this.deps.store.listExemptions({})).filter(e => e.requestedAt <= asOf);
+    const exemptions = (await this.deps.store.listExemptions({})).filter(
+      e => e.requestedAt <= asOf,
+    );
     const exemptionFor = (entityRef: string, checkId: string) =>
       exemptions.find(
         e =>
           e.checkId === checkId &&
-          (e.entityRef === entityRef || e.entityRef === ownerOf.get(entityRef)) &&
+          (e.entityRef === entityRef ||
+            e.entityRef === ownerOf.get(entityRef)) &&
           e.decidedAt !== undefined &&
           e.decidedAt <= asOf,
       );
@@ -98,7 +128,8 @@ export class EvidenceService {
       ids.some(id => {
         const control = controls.get(id);
         if (!control) return false;
-        if (query.framework && control.framework !== query.framework) return false;
+        if (query.framework && control.framework !== query.framework)
+          return false;
         return !query.controlId || id === query.controlId;
       });
 
@@ -110,7 +141,9 @@ export class EvidenceService {
         checkId: h.checkId,
         checkTitle: checks.get(h.checkId)?.title ?? h.checkId,
         severity: checks.get(h.checkId)?.severity ?? '',
-        controls: (checks.get(h.checkId)?.controls ?? []).filter(id => matchesControl([id])),
+        controls: (checks.get(h.checkId)?.controls ?? []).filter(id =>
+          matchesControl([id]),
+        ),
         status: h.status,
         message: h.message ?? '',
         packName: h.packName,
@@ -122,22 +155,64 @@ export class EvidenceService {
         historyHash: h.hash,
         exemption: exemptionFor(h.entityRef, h.checkId),
       }))
-      .sort((a, b) => a.entityRef.localeCompare(b.entityRef) || a.checkId.localeCompare(b.checkId));
+      .sort(
+        (a, b) =>
+          a.entityRef.localeCompare(b.entityRef) ||
+          a.checkId.localeCompare(b.checkId),
+      );
   }
 
   toCsv(rows: EvidenceRow[]): string {
     const header = [
-      'entity_ref', 'owner_ref', 'check_id', 'check_title', 'severity', 'controls', 'status', 'message',
-      'pack', 'pack_version', 'rule_hash', 'facts_hash', 'evaluated_at', 'history_seq', 'history_hash',
-      'exemption_id', 'exemption_status', 'exemption_requested_by', 'exemption_decided_by', 'exemption_decided_at',
-      'exemption_expires_at', 'exemption_justification', 'exemption_compensating_control',
+      'entity_ref',
+      'owner_ref',
+      'check_id',
+      'check_title',
+      'severity',
+      'controls',
+      'status',
+      'message',
+      'pack',
+      'pack_version',
+      'rule_hash',
+      'facts_hash',
+      'evaluated_at',
+      'history_seq',
+      'history_hash',
+      'exemption_id',
+      'exemption_status',
+      'exemption_requested_by',
+      'exemption_decided_by',
+      'exemption_decided_at',
+      'exemption_expires_at',
+      'exemption_justification',
+      'exemption_compensating_control',
     ];
     const lines = rows.map(r =>
       [
-        r.entityRef, r.ownerRef, r.checkId, r.checkTitle, r.severity, r.controls.join(' '), r.status, r.message,
-        r.packName, r.packVersion, r.ruleHash, r.factsHash, r.evaluatedAt, r.historySeq, r.historyHash,
-        r.exemption?.id, r.exemption?.status, r.exemption?.requestedBy, r.exemption?.decidedBy, r.exemption?.decidedAt,
-        r.exemption?.expiresAt, r.exemption?.justification, r.exemption?.compensatingControl,
+        r.entityRef,
+        r.ownerRef,
+        r.checkId,
+        r.checkTitle,
+        r.severity,
+        r.controls.join(' '),
+        r.status,
+        r.message,
+        r.packName,
+        r.packVersion,
+        r.ruleHash,
+        r.factsHash,
+        r.evaluatedAt,
+        r.historySeq,
+        r.historyHash,
+        r.exemption?.id,
+        r.exemption?.status,
+        r.exemption?.requestedBy,
+        r.exemption?.decidedBy,
+        r.exemption?.decidedAt,
+        r.exemption?.expiresAt,
+        r.exemption?.justification,
+        r.exemption?.compensatingControl,
       ]
         .map(csvCell)
         .join(','),
@@ -148,54 +223,88 @@ export class EvidenceService {
   /** OSCAL 1.1.2 assessment-results: one result, an observation per check result, a finding per control. */
   toOscal(rows: EvidenceRow[], query: EvidenceQuery): unknown {
     const { packs } = this.deps.loader.policy;
-    const controls = new Map(packs.flatMap(p => p.controls.map(c => [c.id, c])));
-    const scope = query.scope.type === 'org' ? 'organization' : `${query.scope.type} ${query.scope.ref}`;
+    const controls = new Map(
+      packs.flatMap(p => p.controls.map(c => [c.id, c])),
+    );
+    const scope =
+      query.scope.type === 'org'
+        ? 'organization'
+        : `${query.scope.type} ${query.scope.ref}`;
     const observations = rows.map(r => ({
       uuid: uuidFrom(`${r.historyHash}:observation`),
       title: `${r.checkTitle} - ${r.entityRef}`,
       description: r.message || `Check ${r.checkId} evaluated ${r.status}.`,
       methods: ['TEST'],
       types: ['control-objective'],
-      subjects: [{ 'subject-uuid': uuidFrom(r.entityRef), type: 'component', title: r.entityRef }],
+      subjects: [
+        {
+          'subject-uuid': uuidFrom(r.entityRef),
+          type: 'component',
+          title: r.entityRef,
+        },
+      ],
       collected: r.evaluatedAt,
       props: [
         { name: 'check-id', ns: 'urn:forge', value: r.checkId },
         { name: 'status', ns: 'urn:forge', value: r.status },
         { name: 'severity', ns: 'urn:forge', value: r.severity || 'unknown' },
-        { name: 'policy-pack', ns: 'urn:forge', value: `${r.packName}@${r.packVersion}` },
+        {
+          name: 'policy-pack',
+          ns: 'urn:forge',
+          value: `${r.packName}@${r.packVersion}`,
+        },
         { name: 'rule-hash', ns: 'urn:forge', value: r.ruleHash },
         { name: 'facts-hash', ns: 'urn:forge', value: r.factsHash },
         { name: 'history-hash', ns: 'urn:forge', value: r.historyHash },
         ...(r.exemption
           ? [
               { name: 'exemption-id', ns: 'urn:forge', value: r.exemption.id },
-              { name: 'exemption-status', ns: 'urn:forge', value: r.exemption.status },
-              { name: 'exemption-decided-by', ns: 'urn:forge', value: r.exemption.decidedBy ?? 'undecided' },
+              {
+                name: 'exemption-status',
+                ns: 'urn:forge',
+                value: r.exemption.status,
+              },
+              {
+                name: 'exemption-decided-by',
+                ns: 'urn:forge',
+                value: r.exemption.decidedBy ?? 'undecided',
+              },
             ]
           : []),
       ],
       ...(r.exemption
         ? {
-            remarks: `Exemption ${r.exemption.id} (${r.exemption.status} by ${r.exemption.decidedBy} on ${r.exemption.decidedAt}, ` +
+            remarks:
+              `Exemption ${r.exemption.id} (${r.exemption.status} by ${r.exemption.decidedBy} on ${r.exemption.decidedAt}, ` +
               `expires ${r.exemption.expiresAt}): ${r.exemption.justification} Compensating control: ${r.exemption.compensatingControl}`,
           }
         : {}),
     }));
 
     const byControl = new Map<string, EvidenceRow[]>();
-    rows.forEach(r => r.controls.forEach(id => byControl.set(id, [...(byControl.get(id) ?? []), r])));
+    rows.forEach(r =>
+      r.controls.forEach(id =>
+        byControl.set(id, [...(byControl.get(id) ?? []), r]),
+      ),
+    );
     const findings = [...byControl.entries()].map(([id, evidence]) => {
-      const failing = evidence.filter(r => r.status === 'fail' || r.status === 'error');
+      const failing = evidence.filter(
+        r => r.status === 'fail' || r.status === 'error',
+      );
       return {
         uuid: uuidFrom(`${query.asOf.toISOString()}:${scope}:${id}`),
         title: `${id} ${controls.get(id)?.title ?? ''}`.trim(),
-        description: `${evidence.length} check results evidence ${id} (${controls.get(id)?.framework}); ${failing.length} fail.`,
+        description: `${evidence.length} check results evidence ${id} (${
+          controls.get(id)?.framework
+        }); ${failing.length} fail.`,
         target: {
           type: 'objective-id',
           'target-id': `${id.toLowerCase()}_obj`,
           status: { state: failing.length ? 'not-satisfied' : 'satisfied' },
         },
-        'related-observations': evidence.map(r => ({ 'observation-uuid': uuidFrom(`${r.historyHash}:observation`) })),
+        'related-observations': evidence.map(r => ({
+          'observation-uuid': uuidFrom(`${r.historyHash}:observation`),
+        })),
       };
     });
 
@@ -208,20 +317,42 @@ export class EvidenceService {
           'last-modified': now,
           version: packs.map(p => `${p.name}@${p.version}`).join(', '),
           'oscal-version': '1.1.2',
-          parties: [{ uuid: uuidFrom(this.deps.organization), type: 'organization', name: this.deps.organization }],
+          parties: [
+            {
+              uuid: uuidFrom(this.deps.organization),
+              type: 'organization',
+              name: this.deps.organization,
+            },
+          ],
         },
-        'import-ap': { href: `urn:forge:assessment-plan:${packs.map(p => p.name).join('+')}` },
+        'import-ap': {
+          href: `urn:forge:assessment-plan:${packs.map(p => p.name).join('+')}`,
+        },
         results: [
           {
-            uuid: uuidFrom(`${query.asOf.toISOString()}:${scope}:${query.framework ?? ''}:${query.controlId ?? ''}`),
+            uuid: uuidFrom(
+              `${query.asOf.toISOString()}:${scope}:${query.framework ?? ''}:${
+                query.controlId ?? ''
+              }`,
+            ),
             title: `Automated evaluation by Forge policy packs (${scope})`,
-            description: `Results of the continuous evaluation as of ${query.asOf.toISOString()}` +
-              `${query.framework ? `, framework ${query.framework}` : ''}${query.controlId ? `, control ${query.controlId}` : ''}.`,
-            start: rows.reduce((min, r) => (r.evaluatedAt < min ? r.evaluatedAt : min), query.asOf.toISOString()),
+            description:
+              `Results of the continuous evaluation as of ${query.asOf.toISOString()}` +
+              `${query.framework ? `, framework ${query.framework}` : ''}${
+                query.controlId ? `, control ${query.controlId}` : ''
+              }.`,
+            start: rows.reduce(
+              (min, r) => (r.evaluatedAt < min ? r.evaluatedAt : min),
+              query.asOf.toISOString(),
+            ),
             end: query.asOf.toISOString(),
             'reviewed-controls': {
               'control-selections': [
-                { 'include-controls': [...byControl.keys()].sort().map(id => ({ 'control-id': id.toLowerCase() })) },
+                {
+                  'include-controls': [...byControl.keys()]
+                    .sort()
+                    .map(id => ({ 'control-id': id.toLowerCase() })),
+                },
               ],
             },
             observations,
@@ -232,4 +363,3 @@ export class EvidenceService {
     };
   }
 }
-

@@ -4,10 +4,23 @@ import { Exemption } from '@internal/plugin-compliance-common';
 
 /** What the compliance backend tells people about. */
 export interface ComplianceNotifier {
-  checkRegressed(input: { ownerRef: string; entityRef: string; checkId: string; title: string; severity: string; remediation: string }): Promise<void>;
-  exemptionExpiring(input: { ownerRef: string; exemption: Exemption }): Promise<void>;
+  checkRegressed(input: {
+    ownerRef: string;
+    entityRef: string;
+    checkId: string;
+    title: string;
+    severity: string;
+    remediation: string;
+  }): Promise<void>;
+  exemptionExpiring(input: {
+    ownerRef: string;
+    exemption: Exemption;
+  }): Promise<void>;
   exemptionDecided(input: { exemption: Exemption }): Promise<void>;
-  exemptionRequested(input: { exemption: Exemption; ownerRef?: string }): Promise<void>;
+  exemptionRequested(input: {
+    exemption: Exemption;
+    ownerRef?: string;
+  }): Promise<void>;
 }
 
 function entityPath(entityRef: string): string {
@@ -23,15 +36,27 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
     private readonly logger: LoggerService,
   ) {}
 
-  private async send(entityRef: string, payload: Parameters<NotificationService['send']>[0]['payload']) {
+  private async send(
+    entityRef: string,
+    payload: Parameters<NotificationService['send']>[0]['payload'],
+  ) {
     try {
-      await this.notifications.send({ recipients: { type: 'entity', entityRef }, payload });
+      await this.notifications.send({
+        recipients: { type: 'entity', entityRef },
+        payload,
+      });
     } catch (e) {
-      this.logger.warn(`Could not send a compliance notification to ${entityRef}: ${(e as Error).message}`);
+      this.logger.warn(
+        `Could not send a compliance notification to ${entityRef}: ${
+          (e as Error).message
+        }`,
+      );
     }
   }
 
-  async checkRegressed(input: Parameters<ComplianceNotifier['checkRegressed']>[0]) {
+  async checkRegressed(
+    input: Parameters<ComplianceNotifier['checkRegressed']>[0],
+  ) {
     await this.send(input.ownerRef, {
       title: `${input.entityRef} now fails "${input.title}" (${input.severity})`,
       description: `The check ${input.checkId} passed before and fails now. To fix: ${input.remediation}`,
@@ -41,27 +66,45 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
     });
   }
 
-  async exemptionExpiring({ ownerRef, exemption }: Parameters<ComplianceNotifier['exemptionExpiring']>[0]) {
+  async exemptionExpiring({
+    ownerRef,
+    exemption,
+  }: Parameters<ComplianceNotifier['exemptionExpiring']>[0]) {
     await this.send(ownerRef, {
-      title: `Exemption for ${exemption.checkId} on ${exemption.entityRef} expires ${exemption.expiresAt.slice(0, 10)}`,
-      description: 'Fix the check before then, or request a new exemption with a fresh justification.',
-      link: exemption.entityRef.startsWith('group:') ? '/compliance' : `${entityPath(exemption.entityRef)}/compliance`,
+      title: `Exemption for ${exemption.checkId} on ${
+        exemption.entityRef
+      } expires ${exemption.expiresAt.slice(0, 10)}`,
+      description:
+        'Fix the check before then, or request a new exemption with a fresh justification.',
+      link: exemption.entityRef.startsWith('group:')
+        ? '/compliance'
+        : `${entityPath(exemption.entityRef)}/compliance`,
       severity: 'normal',
       topic: 'forge-compliance-exemption-expiry',
     });
   }
 
-  async exemptionDecided({ exemption }: Parameters<ComplianceNotifier['exemptionDecided']>[0]) {
+  async exemptionDecided({
+    exemption,
+  }: Parameters<ComplianceNotifier['exemptionDecided']>[0]) {
     await this.send(exemption.requestedBy, {
-      title: `${exemption.kind === 'approval' ? 'Approval' : 'Exemption'} for ${exemption.checkId} ${exemption.status}`,
-      description: exemption.decisionNote ?? `${exemption.entityRef}: decided by ${exemption.decidedBy}`,
+      title: `${exemption.kind === 'approval' ? 'Approval' : 'Exemption'} for ${
+        exemption.checkId
+      } ${exemption.status}`,
+      description:
+        exemption.decisionNote ??
+        `${exemption.entityRef}: decided by ${exemption.decidedBy}`,
       link: '/compliance',
       severity: 'normal',
       topic: 'forge-compliance-exemption-decision',
     });
   }
 
-  async exemptionRequested({ exemption }: Parameters<ComplianceNotifier['exemptionRequested']>[0]) {
-    this.logger.info(`Exemption ${exemption.id} requested for ${exemption.checkId} on ${exemption.entityRef}`);
+  async exemptionRequested({
+    exemption,
+  }: Parameters<ComplianceNotifier['exemptionRequested']>[0]) {
+    this.logger.info(
+      `Exemption ${exemption.id} requested for ${exemption.checkId} on ${exemption.entityRef}`,
+    );
   }
 }

@@ -1,7 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { parsePolicyPack, PolicyEvaluator, PolicyPack, PolicyPackError } from '@internal/plugin-compliance-common';
+import {
+  parsePolicyPack,
+  PolicyEvaluator,
+  PolicyPack,
+  PolicyPackError,
+} from '@internal/plugin-compliance-common';
 import { hashOf } from './hashing';
 
 /** The packs in use, and what was wrong with the files that were refused. */
@@ -48,9 +53,15 @@ export class PolicyPackLoader {
   async reload(): Promise<PolicyLoadStatus> {
     let files: string[];
     try {
-      files = (await fs.readdir(this.directory)).filter(f => /\.ya?ml$/.test(f)).sort();
+      files = (await fs.readdir(this.directory))
+        .filter(f => /\.ya?ml$/.test(f))
+        .sort();
     } catch (e) {
-      throw new Error(`cannot read the policy pack folder ${this.directory}: ${(e as Error).message}`);
+      throw new Error(
+        `cannot read the policy pack folder ${this.directory}: ${
+          (e as Error).message
+        }`,
+      );
     }
     const errors: PolicyLoadStatus['errors'] = [];
     const loaded = new Map<string, { pack: PolicyPack; file: string }>();
@@ -59,15 +70,28 @@ export class PolicyPackLoader {
       try {
         const pack = parsePolicyPack(text, file);
         if (loaded.has(pack.name)) {
-          throw new PolicyPackError(file, undefined, `pack name '${pack.name}' is already used by ${loaded.get(pack.name)!.file}`);
+          throw new PolicyPackError(
+            file,
+            undefined,
+            `pack name '${pack.name}' is already used by ${
+              loaded.get(pack.name)!.file
+            }`,
+          );
         }
         loaded.set(pack.name, { pack, file });
       } catch (e) {
         const err = e as PolicyPackError;
-        errors.push({ file, checkId: err.checkId, problem: err.problem ?? err.message });
-        this.logger.error(`Refused policy pack ${err.message}; keeping the last good version of it`);
+        errors.push({
+          file,
+          checkId: err.checkId,
+          problem: err.problem ?? err.message,
+        });
+        this.logger.error(
+          `Refused policy pack ${err.message}; keeping the last good version of it`,
+        );
         const previous = [...this.lastGood.values()].find(p => p.file === file);
-        if (previous && !loaded.has(previous.pack.name)) loaded.set(previous.pack.name, previous);
+        if (previous && !loaded.has(previous.pack.name))
+          loaded.set(previous.pack.name, previous);
       }
     }
     // Check ids must be unique across packs: results are stored per entity and check.
@@ -75,14 +99,22 @@ export class PolicyPackLoader {
     for (const { pack, file } of [...loaded.values()]) {
       const clash = pack.checks.find(c => owners.has(c.id));
       if (clash) {
-        errors.push({ file, checkId: clash.id, problem: `check id also used by pack '${owners.get(clash.id)}'` });
+        errors.push({
+          file,
+          checkId: clash.id,
+          problem: `check id also used by pack '${owners.get(clash.id)}'`,
+        });
         loaded.delete(pack.name);
         continue;
       }
       pack.checks.forEach(c => owners.set(c.id, pack.name));
     }
     if (loaded.size === 0 && !this.current) {
-      throw new Error(`no usable policy pack in ${this.directory}: ${errors.map(e => e.problem).join('; ')}`);
+      throw new Error(
+        `no usable policy pack in ${this.directory}: ${errors
+          .map(e => e.problem)
+          .join('; ')}`,
+      );
     }
     if (loaded.size > 0) {
       this.lastGood = loaded;
@@ -90,10 +122,23 @@ export class PolicyPackLoader {
       const ruleHashes = new Map<string, string>();
       for (const pack of packs) {
         for (const check of pack.checks) {
-          ruleHashes.set(check.id, hashOf({ pack: pack.name, ...check, remediation: undefined, title: undefined }));
+          ruleHashes.set(
+            check.id,
+            hashOf({
+              pack: pack.name,
+              ...check,
+              remediation: undefined,
+              title: undefined,
+            }),
+          );
         }
       }
-      this.current = { packs, evaluator: PolicyEvaluator.fromPacks(packs), ruleHashes, loadedAt: new Date().toISOString() };
+      this.current = {
+        packs,
+        evaluator: PolicyEvaluator.fromPacks(packs),
+        ruleHashes,
+        loadedAt: new Date().toISOString(),
+      };
     }
     this.status = {
       directory: this.directory,

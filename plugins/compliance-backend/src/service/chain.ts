@@ -8,7 +8,9 @@ const PAGE = 5000;
  * Walks the history from the first record, recomputing each hash from the one before; reports the first record
  * whose stored hash or link does not match (an edit, a deletion or an insertion breaks the chain there).
  */
-export async function verifyChain(store: ComplianceStore): Promise<ChainVerification> {
+export async function verifyChain(
+  store: ComplianceStore,
+): Promise<ChainVerification> {
   let prev = 'genesis';
   let after = 0;
   let checked = 0;
@@ -20,14 +22,25 @@ export async function verifyChain(store: ComplianceStore): Promise<ChainVerifica
         return {
           ok: false,
           checked,
-          firstBrokenLink: { seq: record.seq, expectedHash: expected, storedHash: record.hash, reason: 'the link to the previous record does not match (a record before it was removed or altered)' },
+          firstBrokenLink: {
+            seq: record.seq,
+            expectedHash: expected,
+            storedHash: record.hash,
+            reason:
+              'the link to the previous record does not match (a record before it was removed or altered)',
+          },
         };
       }
       if (record.hash !== expected) {
         return {
           ok: false,
           checked,
-          firstBrokenLink: { seq: record.seq, expectedHash: expected, storedHash: record.hash, reason: 'the record was altered after it was written' },
+          firstBrokenLink: {
+            seq: record.seq,
+            expectedHash: expected,
+            storedHash: record.hash,
+            reason: 'the record was altered after it was written',
+          },
         };
       }
       prev = record.hash;

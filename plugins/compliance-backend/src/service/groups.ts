@@ -1,4 +1,8 @@
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 
 /** The parent of each group, from `spec.parent`. */
 export function parentsOf(groups: Entity[]): Map<string, string | undefined> {
@@ -8,7 +12,12 @@ export function parentsOf(groups: Entity[]): Map<string, string | undefined> {
       let parentRef: string | undefined;
       if (parent) {
         try {
-          parentRef = stringifyEntityRef(parseEntityRef(parent, { defaultKind: 'group', defaultNamespace: g.metadata.namespace ?? 'default' }));
+          parentRef = stringifyEntityRef(
+            parseEntityRef(parent, {
+              defaultKind: 'group',
+              defaultNamespace: g.metadata.namespace ?? 'default',
+            }),
+          );
         } catch {
           parentRef = undefined;
         }

@@ -7,12 +7,22 @@ import {
 } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
-import { AuthorizeResult, BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 
 /** Who is calling, in the form stored in records: a user ref, or `service:<subject>`. */
 export function principalOf(credentials: BackstageCredentials): string {
-  const p = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
-  return p.type === 'user' ? p.userEntityRef! : `service:${p.subject ?? 'unknown'}`;
+  const p = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return p.type === 'user'
+    ? p.userEntityRef!
+    : `service:${p.subject ?? 'unknown'}`;
 }
 
 /**
@@ -31,11 +41,19 @@ export function createRequestContext(deps: {
   ): Promise<BackstageCredentials> {
     const credentials = await deps.httpAuth.credentials(req);
     const [decision] = await deps.permissions.authorize(
-      [resourceRef ? { permission: permission as ResourcePermission, resourceRef } : { permission: permission as BasicPermission }],
+      [
+        resourceRef
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      ],
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You are not allowed to ${permission.name.replace(/^forge\.compliance\./, '').replace(/\./g, ' ')}`);
+      throw new NotAllowedError(
+        `You are not allowed to ${permission.name
+          .replace(/^forge\.compliance\./, '')
+          .replace(/\./g, ' ')}`,
+      );
     }
     return credentials;
   }
@@ -47,7 +65,12 @@ export function createRequestContext(deps: {
     change: () => Promise<T>,
     severityLevel: 'low' | 'medium' | 'high' = 'medium',
   ): Promise<T> {
-    const event = await deps.auditor.createEvent({ eventId, request: req, severityLevel, meta });
+    const event = await deps.auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel,
+      meta,
+    });
     try {
       const result = await change();
       await event.success();

@@ -1,0 +1,309 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { EntityEvaluation } from '@internal/plugin-compliance-common';
+import { Knex } from 'knex';
+import path from 'node:path';
+import { DatabaseComplianceStore } from './DatabaseComplianceStore';
+import { EvaluationWrite } from './ComplianceStore';
+import { verifyChain } from '../service/chain';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_18', 'POSTGRES_17', 'POSTGRES_16', 'POSTGRES_15', 'SQLITE_3'],
+});
+
+function write(
+  entityRef: string,
+  statuses: Record<string, 'pass' | 'fail' | 'not_applicable'>,
+  factsHash = 'none',
+): EvaluationWrite {
+  const results = Object.entries(statuses).map(([checkId, status]) => ({
+    checkId,
+    packName: 'baseline',
+    packVersion: '1.0.0',
+    severity: 'high' as const,
+    level: 'bronze' as const,
+    controls: ['AC-2'],
+    status,
+    message: status === 'fail' ? `fix ${checkId}` : undefined,
+  }));
+  const failing = results.filter(r => r.status === 'fail').length;
+  const evaluation: EntityEvaluation = {
+    entityRef,
+    evaluatedAt: '',
+    score: 100 - failing * 10,
+    level: failing ? 'none' : 'bronze',
+    results,
+    controls: { 'AC-2': failing ? 'fail' : 'pass' },
+  };
+  return {
+    entityRef,
+    ownerRef: 'group:default/team',
+    etag: 'e1',
+    evaluation,
+    ruleHashes: new Map(Object.keys(statuses).map(id => [id, `rule-${id}`])),
+    factsHash,
+  };
+}
+
+describe.each(databases.eachSupportedId())(
+  'DatabaseComplianceStore (%s)',
+  databaseId => {
+    let knex: Knex;
+    let store: DatabaseComplianceStore;
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId);
+      store = await DatabaseComplianceStore.fromKnex(knex);
+    });
+
+    afterEach(async () => {
+      await knex.destroy();
+    });
+
+    it('records history only for changes: 30 unchanged evaluations add no rows', async () => {
+      await store.applyEvaluations(
+        [
+          write('component:default/a', {
+            c1: 'pass',
+            c2: 'fail',
+            c3: 'not_applicable',
+          }),
+        ],
+        '2026-11-01T00:00:00.000Z',
+      );
+      expect(await store.countHistory()).toBe(2);
+      let at = '';
+      for (let day = 1; day <= 30; day++) {
+        at = new Date(Date.UTC(2026, 10, 1 + day)).toISOString();
+        await store.applyEvaluations(
+          [
+            write('component:default/a', {
+              c1: 'pass',
+              c2: 'fail',
+              c3: 'not_applicable',
+            }),
+          ],
+          at,
+        );
+      }
+      expect(await store.countHistory()).toBe(2);
+      expect((await store.getSummary('component:default/a'))?.evaluatedAt).toBe(
+        at,
+      );
+
+      const { changes } = await store.applyEvaluations(
+        [
+          write('component:default/a', {
+            c1: 'fail',
+            c2: 'fail',
+            c3: 'not_applicable',
+          }),
+        ],
+        '2026-12-05T00:00:00.000Z',
+      );
+      expect(changes).toEqual([
+        expect.objectContaining({
+          entityRef: 'component:default/a',
+          checkId: 'c1',
+          from: 'pass',
+          to: 'fail',
+        }),
+      ]);
+      expect(await store.countHistory()).toBe(3);
+      const current = await store.getCurrent('component:default/a');
+      expect(current.find(r => r.checkId === 'c2')?.since).toBe(
+        '2026-11-01T00:00:00.000Z',
+      );
+      expect(current.find(r => r.checkId === 'c1')?.since).toBe(
+        '2026-12-05T00:00:00.000Z',
+      );
+    });
+
+    it('answers as of a past date from the history', async () => {
+      await store.applyEvaluations(
+        [write('component:default/a', { c1: 'fail' })],
+        '2026-10-01T00:00:00.000Z',
+      );
+      await store.applyEvaluations(
+        [write('component:default/a', { c1: 'pass' })],
+        '2026-10-15T00:00:00.000Z',
+      );
+      await store.applyEvaluations(
+        [write('component:default/a', { c1: 'not_applicable' })],
+        '2026-11-01T00:00:00.000Z',
+      );
+      const at = async (date: string) =>
+        (await store.stateAsOf(date, ['component:default/a'])).map(
+          h => h.status,
+        );
+      expect(await at('2026-09-30T00:00:00.000Z')).toEqual([]);
+      expect(await at('2026-10-10T00:00:00.000Z')).toEqual(['fail']);
+      expect(await at('2026-10-20T00:00:00.000Z')).toEqual(['pass']);
+      expect(await at('2026-11-02T00:00:00.000Z')).toEqual([]);
+      expect(await store.getCurrent('component:default/a')).toEqual([]);
+      const scores = await store.summariesAsOf('2026-10-10T00:00:00.000Z');
+      expect(scores).toEqual([
+        expect.objectContaining({
+          entityRef: 'component:default/a',
+          score: 90,
+          failing: 1,
+        }),
+      ]);
+    });
+
+    it('chains history by hash and reports the first altered or removed record', async () => {
+      await store.applyEvaluations(
+        [write('component:default/a', { c1: 'fail', c2: 'pass' })],
+        '2026-10-01T00:00:00.000Z',
+      );
+      await store.applyEvaluations(
+        [write('component:default/b', { c1: 'pass' })],
+        '2026-10-02T00:00:00.000Z',
+      );
+      await store.applyEvaluations(
+        [write('component:default/a', { c1: 'pass', c2: 'pass' })],
+        '2026-10-03T00:00:00.000Z',
+      );
+      expect(await verifyChain(store)).toEqual({ ok: true, checked: 4 });
+
+      const rows = await knex('compliance_history').orderBy('seq');
+      await knex('compliance_history')
+        .where({ seq: rows[1].seq })
+        .update({ status: rows[1].status === 'pass' ? 'fail' : 'pass' });
+      const altered = await verifyChain(store);
+      expect(altered.ok).toBe(false);
+      expect(altered.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: Number(rows[1].seq),
+          reason: expect.stringMatching(/altered/),
+        }),
+      );
+
+      await knex('compliance_history')
+        .where({ seq: rows[1].seq })
+        .update({ status: rows[1].status });
+      expect((await verifyChain(store)).ok).toBe(true);
+      await knex('compliance_history').where({ seq: rows[2].seq }).delete();
+      const removed = await verifyChain(store);
+      expect(removed.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: Number(rows[3].seq),
+          reason: expect.stringMatching(/previous record/),
+        }),
+      );
+    });
+
+    it('closes the history of entities that left the catalog', async () => {
+      await store.applyEvaluations(
+        [write('component:default/gone', { c1: 'fail' })],
+        '2026-10-01T00:00:00.000Z',
+      );
+      await store.removeEntities(
+        ['component:default/gone'],
+        '2026-10-05T00:00:00.000Z',
+      );
+      expect(await store.getSummary('component:default/gone')).toBeUndefined();
+      expect(
+        await store.stateAsOf('2026-10-06T00:00:00.000Z', [
+          'component:default/gone',
+        ]),
+      ).toEqual([]);
+      expect(
+        (
+          await store.stateAsOf('2026-10-02T00:00:00.000Z', [
+            'component:default/gone',
+          ])
+        ).map(h => h.status),
+      ).toEqual(['fail']);
+      expect((await verifyChain(store)).ok).toBe(true);
+    });
+
+    it('decides an exemption only from the expected status', async () => {
+      await store.createExemption({
+        id: 'x1',
+        kind: 'exemption',
+        entityRef: 'component:default/a',
+        checkId: 'c1',
+        justification: 'j',
+        compensatingControl: 'c',
+        requestedBy: 'user:default/guest',
+        requestedAt: '2026-11-01T00:00:00.000Z',
+        expiresAt: '2026-12-01T00:00:00.000Z',
+        status: 'pending',
+      });
+      const decided = await store.transitionExemption('x1', 'pending', {
+        status: 'approved',
+        decidedBy: 'user:default/daniel.moreau',
+        decidedAt: '2026-11-02T00:00:00.000Z',
+      });
+      expect(decided).toEqual(
+        expect.objectContaining({
+          status: 'approved',
+          decidedBy: 'user:default/daniel.moreau',
+        }),
+      );
+      expect(
+        await store.transitionExemption('x1', 'pending', {
+          status: 'rejected',
+          decidedBy: 'x',
+          decidedAt: 'y',
+        }),
+      ).toBeUndefined();
+      expect(
+        await store.listExpiringUnnotified(
+          '2026-11-20T00:00:00.000Z',
+          '2026-12-05T00:00:00.000Z',
+        ),
+      ).toHaveLength(1);
+      await store.markExpiryNotified('x1', '2026-11-20T00:00:00.000Z');
+      expect(
+        await store.listExpiringUnnotified(
+          '2026-11-20T00:00:00.000Z',
+          '2026-12-05T00:00:00.000Z',
+        ),
+      ).toHaveLength(0);
+    });
+
+    it('keeps the latest fact of each name and its hash', async () => {
+      const fact = {
+        name: 'dependency-scan',
+        collectedAt: '2026-11-01T00:00:00Z',
+        data: { critical: 1 },
+      };
+      await store.upsertFact(
+        'component:default/a',
+        fact,
+        'service:ci',
+        '2026-11-01T00:00:01Z',
+      );
+      await store.upsertFact(
+        'component:default/a',
+        { ...fact, data: { critical: 0 } },
+        'service:ci',
+        '2026-11-02T00:00:01Z',
+      );
+      const facts = (await store.listFacts(['component:default/a'])).get(
+        'component:default/a',
+      )!;
+      expect(facts).toEqual([
+        expect.objectContaining({
+          name: 'dependency-scan',
+          data: { critical: 0 },
+          hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        }),
+      ]);
+    });
+
+    it('migrates down and up again', async () => {
+      await knex.migrate.down({
+        directory: path.resolve(__dirname, '../../migrations'),
+      });
+      expect(await knex.schema.hasTable('compliance_history')).toBe(false);
+      await knex.migrate.latest({
+        directory: path.resolve(__dirname, '../../migrations'),
+      });
+      expect(await knex.schema.hasTable('compliance_history')).toBe(true);
+    });
+  },
+);
