@@ -260,14 +260,12 @@ export async function createRouter(
       { entityRef, fact: fact.name },
       () => compliance.pushFact(entityRef, fact, principalOf(credentials)),
     );
-    res
-      .status(201)
-      .json({
-        entityRef,
-        fact: fact.name,
-        score: evaluation?.score,
-        level: evaluation?.level,
-      });
+    res.status(201).json({
+      entityRef,
+      fact: fact.name,
+      score: evaluation?.score,
+      level: evaluation?.level,
+    });
   });
 
   // --- Exemptions and approvals ---------------------------------------------------------------------------

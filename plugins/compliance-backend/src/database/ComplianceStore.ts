@@ -79,9 +79,7 @@ export interface ComplianceStore {
   /** The newest history record of each check of the given entities (all when omitted) at or before `asOf`. */
   stateAsOf(asOf: string, entityRefs?: string[]): Promise<HistoryEntry[]>;
   /** Score and level of each entity at or before `asOf`. */
-  summariesAsOf(
-    asOf: string,
-  ): Promise<
+  summariesAsOf(asOf: string): Promise<
     Array<{
       entityRef: string;
       ownerRef?: string;
@@ -131,9 +129,7 @@ export interface ComplianceStore {
     recordedBy: string,
     recordedAt: string,
   ): Promise<string>;
-  listGateEvaluations(
-    entityRef: string,
-  ): Promise<
+  listGateEvaluations(entityRef: string): Promise<
     Array<
       GateEvaluationRecord & {
         id: string;
