@@ -9,6 +9,8 @@ export interface Config {
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       /** Sweep for entities whose catalog etag changed since their last evaluation. Default: every minute. */
       changeSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /** Demo facts (scan results) loaded once when no fact was ever stored; embedded default only. */
+      demoFacts?: string;
       exemptions?: {
         /** Longest an exemption may last, in days. Default 180. */
         maxDays?: number;

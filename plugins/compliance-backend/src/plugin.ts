@@ -18,6 +18,7 @@ import { EvidenceService } from './service/EvidenceService';
 import { ExemptionService } from './service/ExemptionService';
 import { BackstageComplianceNotifier } from './service/Notifier';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
+import { seedDemoFacts } from './service/demoFacts';
 
 /**
  * The compliance backend: evaluates every catalog entity against the policy packs on a schedule, when entities
@@ -55,6 +56,16 @@ export const compliancePlugin = createBackendPlugin({
         const store = await DatabaseComplianceStore.create({
           database: deps.database,
         });
+        const demoFacts = settings?.getOptionalString('demoFacts');
+        if (demoFacts) {
+          const seeded = await seedDemoFacts(
+            store,
+            path.resolve(demoFacts),
+            new Date(),
+          );
+          if (seeded)
+            logger.info(`Loaded ${seeded} demo facts from ${demoFacts}`);
+        }
         const loader = new PolicyPackLoader(directory, logger);
         await loader.reload();
         const catalog = new BackstageCatalogReader(deps.catalog, deps.auth);
