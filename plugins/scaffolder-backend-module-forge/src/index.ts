@@ -1,2 +1,7 @@
-// Forge scaffolder actions: compliance gate, cost estimate, environment plan.
-export {};
+/**
+ * Forge scaffolder actions: the compliance gate, the cost estimate, the environment plan and publishing.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleForge as default } from './module';
+export * from './actions';

@@ -1,0 +1,3 @@
+export { createForgeCostEstimateAction } from './forgeCostEstimate';
+export { createForgeEnvironmentPlanAction } from './forgeEnvironmentPlan';
+export { createForgeComplianceEvaluateAction } from './forgeComplianceEvaluate';

@@ -1,0 +1,52 @@
+import {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
+import {
+  ComplianceClient,
+  Exemption,
+  ExemptionRequest,
+  ExemptionStatus,
+  GateEvaluationRecord,
+  PolicyPack,
+} from '@internal/plugin-compliance-common';
+
+/**
+ * What the compliance gate needs from the compliance backend: the policy packs the scorecards use, the exemption
+ * queue (exemptions and gate approvals) and somewhere to leave the evidence of each evaluation.
+ */
+export interface ComplianceGateway {
+  listPolicyPacks(): Promise<PolicyPack[]>;
+  listExemptions(filter: {
+    entityRef?: string;
+    checkId?: string;
+    status?: ExemptionStatus;
+  }): Promise<Exemption[]>;
+  requestExemption(request: ExemptionRequest): Promise<Exemption>;
+  recordGateEvaluation(record: GateEvaluationRecord): Promise<{ id: string }>;
+}
+
+/**
+ * The compliance backend (`/api/compliance`) through the shared ComplianceClient, authenticated as the scaffolder
+ * with a plugin-to-plugin token.
+ */
+export function createComplianceBackendGateway(options: {
+  discovery: DiscoveryService;
+  auth: AuthService;
+}): ComplianceGateway {
+  const { discovery, auth } = options;
+  return new ComplianceClient({
+    discoveryApi: discovery,
+    fetchApi: {
+      fetch: async (input, init) => {
+        const { token } = await auth.getPluginRequestToken({
+          onBehalfOf: await auth.getOwnServiceCredentials(),
+          targetPluginId: 'compliance',
+        });
+        const headers = new Headers(init?.headers);
+        headers.set('authorization', `Bearer ${token}`);
+        return fetch(input, { ...init, headers });
+      },
+    },
+  });
+}

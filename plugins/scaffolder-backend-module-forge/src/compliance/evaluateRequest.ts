@@ -1,0 +1,273 @@
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  APPROVAL_CHECK_IDS,
+  EntityEvaluation,
+  EvaluationEnvironment,
+  Exemption,
+  FORGE_ANNOTATIONS,
+  PolicyEvaluator,
+  PolicyPack,
+  Severity,
+} from '@internal/plugin-compliance-common';
+import { formatMoney } from '../cost/estimateMonthlyCost';
+
+/** A check that failed for one of the documents, with everything a developer needs to fix it. */
+export interface GateFinding {
+  checkId: string;
+  title: string;
+  pack: string;
+  severity: Severity;
+  controls: string[];
+  entityRef: string;
+  message: string;
+}
+
+/** A sign-off the request needs, and where it stands. */
+export interface ApprovalNeed {
+  checkId: string;
+  reason: string;
+  status: 'approved' | 'pending' | 'missing';
+  exemptionId?: string;
+}
+
+export interface GateDecision {
+  decision: 'passed' | 'blocked' | 'approval-required';
+  /** The project's Component (first Component in the file) and its owning group. */
+  primaryRef: string;
+  ownerRef: string;
+  blocking: GateFinding[];
+  warnings: GateFinding[];
+  approvals: ApprovalNeed[];
+  evaluations: EntityEvaluation[];
+}
+
+/** What the environment request says, as far as the gate compares it with the entity. */
+interface EnvironmentRequestSpec {
+  owner?: string;
+  region?: string;
+  classification?: string;
+  quota?: { gpu?: number };
+  dataSources?: string[];
+}
+
+export interface GateRequest {
+  packs: PolicyPack[];
+  documents: Entity[];
+  /** Catalog entities the documents depend on (their data sources). */
+  related: Entity[];
+  environment: EvaluationEnvironment;
+  /** Exemptions and approvals from the queue that may apply (any status; filtered here). */
+  exemptions: Exemption[];
+  allowedRegions: string[];
+  environmentRequest?: { spec?: EnvironmentRequestSpec };
+  cost?: { approvalRequired: boolean; monthlyTotal: number; approvalThreshold: number; currency: string };
+  now: Date;
+}
+
+const GATE_PACK = 'gate';
+
+function refsOf(entity: Entity): string[] {
+  const spec = (entity.spec ?? {}) as { dependsOn?: unknown };
+  const namespace = entity.metadata.namespace ?? 'default';
+  return Array.isArray(spec.dependsOn)
+    ? spec.dependsOn.flatMap(r => {
+        try {
+          return [stringifyEntityRef(parseEntityRef(String(r), { defaultKind: 'component', defaultNamespace: namespace }))];
+        } catch {
+          return [];
+        }
+      })
+    : [];
+}
+
+/**
+ * The compliance gate's decision for a blueprint request: every document the blueprint will register is evaluated
+ * with the policy packs in request mode; failures of checks that block stop it, the rest are warnings; restricted
+ * data and cost above the group's threshold need an approval; the environment request must agree with the entity.
+ * Pure: the action fetches what it needs and files what this asks for.
+ */
+export function evaluateRequest(request: GateRequest): GateDecision {
+  const { documents, now } = request;
+  const primary = documents.find(d => d.kind === 'Component') ?? documents[0];
+  const primaryRef = stringifyEntityRef(primary);
+  const primaryNamespace = primary.metadata.namespace ?? 'default';
+  const ownerRef = stringifyEntityRef(
+    parseEntityRef(String((primary.spec as { owner?: string })?.owner ?? ''), {
+      defaultKind: 'group',
+      defaultNamespace: primaryNamespace,
+    }),
+  );
+  const annotations = primary.metadata.annotations ?? {};
+
+  const evaluator = PolicyEvaluator.fromPacks(request.packs);
+  const checks = new Map(evaluator.checks.map(c => [c.check.id, c]));
+  const live = (e: Exemption) => e.status === 'approved' && Date.parse(e.expiresAt) > now.getTime();
+  const activeExemptions = request.exemptions.filter(live).map(e => ({
+    id: e.id,
+    checkId: e.checkId,
+    entityRef: e.entityRef,
+    expiresAt: e.expiresAt,
+  }));
+
+  const byRef = new Map<string, Entity>(
+    [...request.related, ...documents].map(e => [stringifyEntityRef(e), e]),
+  );
+  const blocking: GateFinding[] = [];
+  const warnings: GateFinding[] = [];
+  const evaluations: EntityEvaluation[] = [];
+
+  for (const document of documents) {
+    const entityRef = stringifyEntityRef(document);
+    const related = refsOf(document)
+      .map(ref => byRef.get(ref))
+      .filter((e): e is Entity => !!e);
+    const evaluation = evaluator.evaluate(
+      { entity: document, related, exemptions: activeExemptions, now },
+      request.environment,
+      'request',
+    );
+    evaluations.push(evaluation);
+    for (const result of evaluation.results) {
+      if (result.status !== 'fail' && result.status !== 'error') continue;
+      const known = checks.get(result.checkId);
+      const finding: GateFinding = {
+        checkId: result.checkId,
+        title: known?.check.title ?? result.checkId,
+        pack: `${result.packName}@${result.packVersion}`,
+        severity: result.severity,
+        controls: result.controls,
+        entityRef,
+        message: result.message ?? known?.check.remediation ?? '',
+      };
+      if (result.status === 'error' || known?.check.gate === 'block') blocking.push(finding);
+      else warnings.push(finding);
+    }
+  }
+
+  // The gate's own checks: the region is one the platform allows, and the environment request says what the
+  // entity says (a hand-edited blueprint must not register one thing and provision another).
+  const region = annotations[FORGE_ANNOTATIONS.region];
+  if (region && !request.allowedRegions.includes(region)) {
+    blocking.push({
+      checkId: 'gate.region-allowed',
+      title: 'Region allowed for Forge projects',
+      pack: GATE_PACK,
+      severity: 'high',
+      controls: ['AC-4', 'CC6.7'],
+      entityRef: primaryRef,
+      message: `Region ${region} is not one Forge deploys to; choose one of ${request.allowedRegions.join(', ')}.`,
+    });
+  }
+  const spec = request.environmentRequest?.spec;
+  if (spec) {
+    const mismatches: string[] = [];
+    if (spec.owner && spec.owner !== ownerRef) mismatches.push(`owner ${spec.owner} vs ${ownerRef}`);
+    if (spec.region && spec.region !== region) mismatches.push(`region ${spec.region} vs ${region}`);
+    const classification = annotations[FORGE_ANNOTATIONS.dataClassification];
+    if (spec.classification && spec.classification !== classification) {
+      mismatches.push(`classification ${spec.classification} vs ${classification}`);
+    }
+    const gpuQuota = annotations[FORGE_ANNOTATIONS.gpuQuota];
+    if (gpuQuota !== undefined && spec.quota?.gpu !== undefined && String(spec.quota.gpu) !== gpuQuota) {
+      mismatches.push(`GPU quota ${spec.quota.gpu} vs forge.io/gpu-quota ${gpuQuota}`);
+    }
+    const dependsOn = new Set(refsOf(primary));
+    const undeclared = (spec.dataSources ?? []).filter(s => !dependsOn.has(s));
+    if (undeclared.length) {
+      mismatches.push(`egress to ${undeclared.join(', ')} which the entity does not depend on`);
+    }
+    if (mismatches.length) {
+      blocking.push({
+        checkId: 'gate.environment-matches-entity',
+        title: 'Environment request matches the registered entity',
+        pack: GATE_PACK,
+        severity: 'high',
+        controls: ['CM-2', 'AC-4'],
+        entityRef: primaryRef,
+        message: `The environment request and catalog-info.yaml disagree: ${mismatches.join('; ')}. Render both from the same parameters.`,
+      });
+    }
+  }
+
+  // Approvals: restricted data, and cost above the group's threshold.
+  const needs: Array<{ checkId: string; reason: string }> = [];
+  if (annotations[FORGE_ANNOTATIONS.dataClassification] === 'restricted') {
+    const restricted = new Set(
+      request.related
+        .filter(e => e.metadata.annotations?.[FORGE_ANNOTATIONS.dataClassification] === 'restricted')
+        .map(e => stringifyEntityRef(e)),
+    );
+    const sources = refsOf(primary).filter(ref => restricted.has(ref));
+    needs.push({
+      checkId: APPROVAL_CHECK_IDS.restrictedData,
+      reason: sources.length
+        ? `the project reads restricted data (${sources.join(', ')})`
+        : 'the project is classified restricted',
+    });
+  }
+  if (request.cost?.approvalRequired) {
+    needs.push({
+      checkId: APPROVAL_CHECK_IDS.costThreshold,
+      reason: `the estimated ${formatMoney(request.cost.monthlyTotal, request.cost.currency)} a month is above the group's approval threshold of ${formatMoney(
+        request.cost.approvalThreshold,
+        request.cost.currency,
+      )}`,
+    });
+  }
+  const covers = (e: Exemption, checkId: string) =>
+    e.kind === 'approval' && e.checkId === checkId && (e.entityRef === ownerRef || e.entityRef === primaryRef);
+  const approvals: ApprovalNeed[] = needs.map(need => {
+    const approved = request.exemptions.find(e => covers(e, need.checkId) && live(e));
+    if (approved) return { ...need, status: 'approved', exemptionId: approved.id };
+    const pending = request.exemptions.find(e => covers(e, need.checkId) && e.status === 'pending');
+    if (pending) return { ...need, status: 'pending', exemptionId: pending.id };
+    return { ...need, status: 'missing' };
+  });
+
+  let decision: GateDecision['decision'] = 'passed';
+  if (blocking.length) decision = 'blocked';
+  else if (approvals.some(a => a.status !== 'approved')) decision = 'approval-required';
+
+  return { decision, primaryRef, ownerRef, blocking, warnings, approvals, evaluations };
+}
+
+/** The explanation a developer reads on the task page when the gate stops a request. */
+export function explainDecision(decision: GateDecision): string {
+  const lines: string[] = [];
+  if (decision.decision === 'blocked') {
+    lines.push(
+      `Blocked by the compliance gate: ${decision.blocking.length} check${decision.blocking.length === 1 ? '' : 's'} failed.`,
+    );
+    for (const f of decision.blocking) {
+      lines.push(
+        `- ${f.checkId} "${f.title}" (${f.pack}, ${f.severity}; controls ${f.controls.join(', ')}) on ${f.entityRef}: ${f.message}`,
+      );
+    }
+  } else if (decision.decision === 'approval-required') {
+    lines.push('Approval required before this project can be created:');
+    for (const a of decision.approvals.filter(x => x.status !== 'approved')) {
+      lines.push(
+        `- ${a.checkId}: ${a.reason}. ${
+          a.exemptionId
+            ? `Approval request ${a.exemptionId} is waiting in the compliance exemption queue.`
+            : 'An approval request will be filed in the compliance exemption queue.'
+        }`,
+      );
+    }
+    lines.push('Once Compliance approves, retry this task: the gate evaluates again and passes.');
+  } else {
+    lines.push('The compliance gate passed.');
+  }
+  if (decision.decision !== 'passed') lines.push('Nothing has been published.');
+  if (decision.warnings.length) {
+    lines.push(`${decision.warnings.length} warning${decision.warnings.length === 1 ? '' : 's'} to address after creation:`);
+    for (const w of decision.warnings) {
+      lines.push(`- ${w.checkId} "${w.title}" (controls ${w.controls.join(', ')}): ${w.message}`);
+    }
+  }
+  return lines.join('\n');
+}
