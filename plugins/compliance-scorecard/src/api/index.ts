@@ -1,0 +1,2 @@
+export { complianceApiRef } from './ComplianceApi';
+export type { ComplianceApi } from './ComplianceApi';

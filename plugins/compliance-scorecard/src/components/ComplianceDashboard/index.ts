@@ -1,0 +1,1 @@
+export { ComplianceDashboard } from './ComplianceDashboard';

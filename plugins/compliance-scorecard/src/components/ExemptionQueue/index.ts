@@ -1,0 +1,1 @@
+export { ExemptionQueue } from './ExemptionQueue';

@@ -1,0 +1,3 @@
+export { ExemptionRequestForm } from './ExemptionRequestForm';
+export type { ExemptionRequestFormProps } from './ExemptionRequestForm';
+export { ExemptionRequestDialog } from './ExemptionRequestDialog';

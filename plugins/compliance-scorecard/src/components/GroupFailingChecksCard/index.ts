@@ -1,0 +1,1 @@
+export { GroupFailingChecksCard } from './GroupFailingChecksCard';

@@ -1,0 +1,87 @@
+import { Chip, makeStyles } from '@material-ui/core';
+import type {
+  CheckStatus,
+  ExemptionStatus,
+  Level,
+  Severity,
+} from '@internal/plugin-compliance-common';
+
+const LEVEL_COLOURS: Record<Level | 'none', { bg: string; fg: string }> = {
+  none: { bg: '#e0e0e0', fg: '#424242' },
+  bronze: { bg: '#b26a2e', fg: '#fff' },
+  silver: { bg: '#8a9199', fg: '#fff' },
+  gold: { bg: '#c99a06', fg: '#fff' },
+};
+
+const STATUS: Record<string, { label: string; bg: string; fg: string }> = {
+  pass: { label: 'pass', bg: '#2e7d32', fg: '#fff' },
+  fail: { label: 'fail', bg: '#c62828', fg: '#fff' },
+  error: { label: 'error', bg: '#6a1b9a', fg: '#fff' },
+  exempt: { label: 'exempt', bg: '#1565c0', fg: '#fff' },
+  not_applicable: { label: 'n/a', bg: '#e0e0e0', fg: '#424242' },
+  pending: { label: 'pending', bg: '#ef6c00', fg: '#fff' },
+  approved: { label: 'approved', bg: '#2e7d32', fg: '#fff' },
+  rejected: { label: 'rejected', bg: '#c62828', fg: '#fff' },
+  revoked: { label: 'revoked', bg: '#616161', fg: '#fff' },
+};
+
+const SEVERITY: Record<Severity, { bg: string; fg: string }> = {
+  critical: { bg: '#b71c1c', fg: '#fff' },
+  high: { bg: '#e65100', fg: '#fff' },
+  medium: { bg: '#f9a825', fg: '#212121' },
+  low: { bg: '#cfd8dc', fg: '#263238' },
+};
+
+const useStyles = makeStyles({
+  chip: { fontWeight: 700, textTransform: 'uppercase', letterSpacing: 0.4 },
+});
+
+/** The compliance level an entity reached: none, bronze, silver or gold. */
+export function LevelBadge(props: { level: Level | 'none'; size?: 'small' }) {
+  const classes = useStyles();
+  const colours = LEVEL_COLOURS[props.level] ?? LEVEL_COLOURS.none;
+  return (
+    <Chip
+      size={props.size}
+      className={classes.chip}
+      label={props.level === 'none' ? 'no level' : props.level}
+      aria-label={`level ${props.level}`}
+      style={{ background: colours.bg, color: colours.fg }}
+    />
+  );
+}
+
+/** Status of a check or control (pass, fail, exempt, n/a) or of an exemption (pending, approved...). */
+export function StatusChip(props: {
+  status: CheckStatus | ExemptionStatus | string;
+}) {
+  const classes = useStyles();
+  const s = STATUS[props.status] ?? {
+    label: props.status,
+    bg: '#e0e0e0',
+    fg: '#424242',
+  };
+  return (
+    <Chip
+      size="small"
+      className={classes.chip}
+      label={s.label}
+      style={{ background: s.bg, color: s.fg }}
+    />
+  );
+}
+
+/** Severity of a check. */
+export function SeverityChip(props: { severity: Severity }) {
+  const classes = useStyles();
+  const s = SEVERITY[props.severity] ?? SEVERITY.medium;
+  return (
+    <Chip
+      size="small"
+      variant="outlined"
+      className={classes.chip}
+      label={props.severity}
+      style={{ background: s.bg, color: s.fg, borderColor: s.bg }}
+    />
+  );
+}
