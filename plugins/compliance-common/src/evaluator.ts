@@ -1,4 +1,12 @@
-import { celEnv, isCelError, parse as parseCel, plan } from '@bufbuild/cel';
+import {
+  celEnv,
+  celList,
+  celMap,
+  isCelError,
+  parse as parseCel,
+  plan,
+} from '@bufbuild/cel';
+import { RE2JS } from '@bufbuild/re2';
 import { strings } from '@bufbuild/cel/ext';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
@@ -69,6 +77,43 @@ interface CompiledCheck {
   kinds?: Set<string>;
 }
 
+/**
+ * Converts JSON into CEL values once. Handing plain objects to CEL makes it convert them again on every access,
+ * in every rule; an entity is evaluated by some thirty rules, so converting once is several times faster.
+ */
+function toCelValue(value: unknown): unknown {
+  if (Array.isArray(value)) return celList(value.map(toCelValue) as any);
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as object).constructor === Object
+  ) {
+    return celMap(
+      new Map(Object.entries(value).map(([k, v]) => [k, toCelValue(v)])) as any,
+    );
+  }
+  return value;
+}
+
+/**
+ * RE2 (linear time, no catastrophic backtracking on hostile input) with compiled patterns kept: CEL's default
+ * compiles the pattern of `matches()` on every call.
+ */
+function cachingRe2() {
+  const cache = new Map<string, { test(text: string): boolean }>();
+  return {
+    compile(pattern: string) {
+      let matcher = cache.get(pattern);
+      if (!matcher) {
+        const compiled = RE2JS.compile(pattern);
+        matcher = { test: (text: string) => compiled.test(text) };
+        if (cache.size < 1000) cache.set(pattern, matcher);
+      }
+      return matcher;
+    },
+  };
+}
+
 function normaliseRef(
   ref: unknown,
   defaultKind: string,
@@ -126,7 +171,7 @@ export class PolicyEvaluator {
 
   private constructor(readonly packs: PolicyPack[]) {
     // The strings extension gives rules split, lowerAscii, replace and friends.
-    const env = celEnv({ funcs: strings });
+    const env = celEnv({ funcs: strings, re2: cachingRe2() });
     this.compiled = packs.flatMap(pack =>
       pack.checks.map(check => ({
         pack,
@@ -139,6 +184,32 @@ export class PolicyEvaluator {
           : undefined,
       })),
     );
+  }
+
+  private readonly params = new Map<PolicyPack, unknown>();
+  private environmentCache?: {
+    key: EvaluationEnvironment;
+    values: { groups: unknown; blueprints: unknown };
+  };
+
+  private paramsOf(pack: PolicyPack): unknown {
+    if (!this.params.has(pack))
+      this.params.set(pack, toCelValue(pack.parameters));
+    return this.params.get(pack);
+  }
+
+  /** The environment is the same for every entity of a run: convert it once. */
+  private environmentValues(environment: EvaluationEnvironment) {
+    if (this.environmentCache?.key !== environment) {
+      this.environmentCache = {
+        key: environment,
+        values: {
+          groups: toCelValue(environment.groups),
+          blueprints: toCelValue(environment.blueprints),
+        },
+      };
+    }
+    return this.environmentCache.values;
   }
 
   /** Every check of every pack, with the pack it belongs to. */
@@ -169,31 +240,42 @@ export class PolicyEvaluator {
         source: fact.source ?? '',
       };
     }
+    const refs = {
+      owner: normaliseRef(spec.owner, 'group', namespace) ?? '',
+      system: normaliseRef(spec.system, 'system', namespace) ?? '',
+      dependsOn,
+    };
+    const shared = this.environmentValues(environment);
     const baseBindings = {
-      entity,
+      // Rules rarely read the whole document: CEL converts just the path they access.
+      entity: entity as unknown,
       kind: entity.kind,
-      annotations: entity.metadata.annotations ?? {},
-      labels: entity.metadata.labels ?? {},
-      tags: entity.metadata.tags ?? [],
-      spec,
-      refs: {
-        owner: normaliseRef(spec.owner, 'group', namespace) ?? '',
-        system: normaliseRef(spec.system, 'system', namespace) ?? '',
-        dependsOn,
-      },
-      related: (input.related ?? []).map(r => ({
-        ref: stringifyEntityRef(r),
-        kind: r.kind,
-        annotations: r.metadata.annotations ?? {},
-      })),
-      facts,
-      groups: environment.groups,
-      blueprints: environment.blueprints,
+      annotations: toCelValue(entity.metadata.annotations ?? {}),
+      labels: toCelValue(entity.metadata.labels ?? {}),
+      tags: toCelValue(entity.metadata.tags ?? []),
+      spec: toCelValue(spec),
+      refs: toCelValue(refs),
+      related: toCelValue(
+        (input.related ?? []).map(r => ({
+          ref: stringifyEntityRef(r),
+          kind: r.kind,
+          annotations: r.metadata.annotations ?? {},
+        })),
+      ),
+      facts: toCelValue(facts),
+      groups: shared.groups,
+      blueprints: shared.blueprints,
       now: timestampFromDate(now),
     };
+    const bindingsByPack = new Map(
+      this.packs.map(p => [
+        p,
+        { ...baseBindings, params: this.paramsOf(p) } as Parameters<Planned>[0],
+      ]),
+    );
     // An exemption covers one entity, or every entity of an owning group (how the scaffolder gate lets a team
     // pass a check for a project that does not exist yet).
-    const owner = baseBindings.refs.owner;
+    const owner = refs.owner;
     const exemptions = new Map(
       (input.exemptions ?? [])
         .filter(
@@ -219,11 +301,7 @@ export class PolicyEvaluator {
         status: 'not_applicable',
       };
       if (appliesTo(compiled, entity)) {
-        // Entity documents are JSON: every value is one CEL can bind (maps, lists, strings, numbers, booleans).
-        const outcome = compiled.run({
-          ...baseBindings,
-          params: pack.parameters,
-        } as Parameters<Planned>[0]);
+        const outcome = compiled.run(bindingsByPack.get(pack)!);
         if (outcome === true) {
           result.status = 'pass';
         } else if (outcome === false) {

@@ -25,8 +25,8 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
-// SQLite allows 32766 bound variables per statement; history rows have 13 columns.
-const INSERT_CHUNK = 1000;
+// knex writes multi-row inserts on SQLite as one compound SELECT, which SQLite caps at 500 terms.
+const INSERT_CHUNK = 400;
 const WHERE_IN_CHUNK = 500;
 
 function chunks<T>(items: T[], size: number): T[][] {

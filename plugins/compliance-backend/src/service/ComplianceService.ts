@@ -60,6 +60,19 @@ function dependsOnRefs(entity: Entity): string[] {
 const SEVERE = new Set(['high', 'critical']);
 
 /**
+ * The hash of what the facts say (name and data), not of when they were sent: CI re-pushing the same scan
+ * every day is no change, so it adds no history. Freshness still counts: rules compare `collectedAt` to now.
+ */
+export function factsDigest(facts: Array<Pick<Fact, 'name' | 'data'>>): string {
+  if (facts.length === 0) return 'none';
+  return hashOf(
+    facts
+      .map(f => [f.name, f.data])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  );
+}
+
+/**
  * Evaluates catalog entities with the loaded policy packs and persists the results. Logic only: no HTTP here.
  */
 export class ComplianceService {
@@ -120,6 +133,11 @@ export class ComplianceService {
     },
   ): EvaluationWrite[] {
     const { evaluator, ruleHashes } = this.deps.loader.policy;
+    // One environment object for the whole run: the evaluator converts it once.
+    const environment = {
+      groups: context.groups,
+      blueprints: context.blueprints,
+    };
     return entities.map(entity => {
       const entityRef = stringifyEntityRef(entity);
       const facts = context.facts.get(entityRef) ?? [];
@@ -134,7 +152,7 @@ export class ComplianceService {
           exemptions: context.exemptions,
           now: context.now,
         },
-        { groups: context.groups, blueprints: context.blueprints },
+        environment,
       );
       return {
         entityRef,
@@ -142,9 +160,7 @@ export class ComplianceService {
         etag: entity.metadata.etag,
         evaluation,
         ruleHashes,
-        factsHash: facts.length
-          ? hashOf(facts.map(f => [f.name, f.hash]).sort())
-          : 'none',
+        factsHash: factsDigest(facts),
       };
     });
   }
