@@ -7,6 +7,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import { forgePermissionPolicyModule } from './modules/permissions/module';
 import { techdocsMkdocsCheckModule } from './modules/techdocs/module';
 import { demoPersonaAuthModule } from './modules/demoPersonas/module';
+import { searchEngineModule } from './modules/search/module';
 
 const backend = createBackend();
 
@@ -46,6 +47,7 @@ backend.add(techdocsMkdocsCheckModule);
 // Search over catalog and docs (PostgreSQL full text in production, in-memory Lunr on SQLite).
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(searchEngineModule);
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
@@ -58,5 +60,8 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 // Forge: compliance scorecards.
 backend.add(import('@internal/plugin-compliance-backend'));
+
+// Forge: cost insights (FOCUS billing ingestion, budgets, forecasts, recommendations).
+backend.add(import('@internal/plugin-cost-insights-backend'));
 
 backend.start();

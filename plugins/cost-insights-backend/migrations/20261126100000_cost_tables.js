@@ -91,6 +91,12 @@ exports.up = async function up(knex) {
       .string('content_hash', 64)
       .nullable()
       .comment('SHA-256 of the bytes read');
+    table
+      .string('source_etag', 255)
+      .nullable()
+      .comment(
+        'ETag of a URL, or size and modification time of a file, when read',
+      );
     table.string('attribution_fingerprint', 64).nullable();
     table
       .string('status', 16)

@@ -43,6 +43,8 @@ export interface Trendline {
  */
 export interface Cost {
   id: string;
+  /** Display name of `id` (a Forge addition; Cost Insights clients ignore it). */
+  name?: string;
   aggregation: DateAggregation[];
   change?: ChangeStatistic;
   trendline?: Trendline;

@@ -183,6 +183,8 @@ export interface EntityCostSummary {
   forecast: CostForecast;
   /** Entity refs whose cost is included (the entity itself, or a group's entities). */
   includes: string[];
+  /** Cost annotations on the entity that could not be read, with how to fix them. */
+  problems: string[];
 }
 
 /**
@@ -298,3 +300,38 @@ export type CostAlert = {
   | { kind: 'budget'; data: BudgetStatus }
   | { kind: 'anomaly'; data: CostAnomaly }
 );
+
+/**
+ * One line of an entity's cost breakdown over a range.
+ *
+ * @public
+ */
+export interface CostLine {
+  serviceCategory: string;
+  serviceName: string;
+  provider: string;
+  region: string;
+  subAccountId: string;
+  chargeCategory: string;
+  /** The cost Forge shows (the configured metric). */
+  amount: number;
+  billedCost: number;
+  effectiveCost: number;
+  listCost: number;
+}
+
+/**
+ * What the entity cost tab shows: daily cost by service and the breakdown table.
+ *
+ * @public
+ */
+export interface EntityCostBreakdown {
+  entityRef: string;
+  currency: string;
+  start: string;
+  endExclusive: string;
+  total: number;
+  /** Daily cost with `groupedCosts.service`. */
+  daily: Cost;
+  lines: CostLine[];
+}

@@ -1,4 +1,6 @@
 import { AuthService } from '@backstage/backend-plugin-api';
+import { RELATION_MEMBER_OF } from '@backstage/catalog-model';
+import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { CostCatalogSnapshot } from './CostCatalogSnapshot';
 
@@ -44,9 +46,41 @@ export class CostCatalog {
     return snapshot;
   }
 
+  /**
+   * Waits until some entity claims billing tags (the catalog has processed its locations), at most `timeoutMs`.
+   * On first start the demo data waits for this, so it is not attributed against an empty catalog.
+   */
+  async waitForCostTags(options: { timeoutMs: number; intervalMs?: number }) {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      this.invalidate();
+      try {
+        if ((await this.snapshot()).costTags().claims.length > 0) return;
+      } catch {
+        // the catalog may not answer yet while the backend starts
+      }
+      if (Date.now() >= deadline) return;
+      await new Promise(r => setTimeout(r, options.intervalMs ?? 2000));
+    }
+  }
+
   /** Forgets the cached snapshot (after an ingestion, so attribution sees the latest annotations). */
   invalidate() {
     this.cached = undefined;
+  }
+
+  /** The groups a user is a member of, by the catalog's memberOf relations; a 404 for an unknown user. */
+  async groupsOfUser(userRef: string): Promise<string[]> {
+    const credentials = await this.options.auth.getOwnServiceCredentials();
+    const user = await this.options.catalog.getEntityByRef(userRef, {
+      credentials,
+    });
+    if (!user) throw new NotFoundError(`No user ${userRef} in the catalog`);
+    return (user.relations ?? [])
+      .filter(r => r.type === RELATION_MEMBER_OF)
+      .map(r => r.targetRef)
+      .filter(ref => ref.startsWith('group:'))
+      .sort();
   }
 
   private async load(): Promise<CostCatalogSnapshot> {

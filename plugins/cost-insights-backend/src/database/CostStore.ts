@@ -79,6 +79,8 @@ export type NewIngestion = {
   source: IngestionSource;
   location: string;
   actor?: string;
+  /** ETag of a URL, or size and modification time of a file, to skip it when unchanged. */
+  sourceEtag?: string;
 };
 
 export type IngestionOutcome = {
@@ -95,9 +97,11 @@ export type IngestionOutcome = {
   error?: string;
 };
 
-/** The last successful ingestion of a location, to decide whether it must be read again. */
+/** The last finished ingestion of a location, to decide whether it must be read again. */
 export type LastIngestion = {
+  status: Exclude<IngestionStatus, 'running'>;
   contentHash?: string;
+  sourceEtag?: string;
   attributionFingerprint?: string;
   finishedAt?: string;
 };
@@ -118,8 +122,14 @@ export interface CostStore {
     rollups: DailyCostRollup[],
   ): Promise<void>;
   getIngestion(id: string): Promise<IngestionRecord | undefined>;
-  listIngestions(options: { limit: number }): Promise<IngestionRecord[]>;
-  lastSucceededIngestion(location: string): Promise<LastIngestion | undefined>;
+  /** The latest ingestions first, optionally of one source or status. */
+  listIngestions(options: {
+    limit: number;
+    source?: IngestionSource;
+    status?: IngestionStatus;
+  }): Promise<IngestionRecord[]>;
+  /** The last finished ingestion of a location (succeeded, rejected or failed). */
+  lastIngestion(location: string): Promise<LastIngestion | undefined>;
   /** Whether any cost was ever stored (demo data loads only when not). */
   hasRollups(): Promise<boolean>;
 

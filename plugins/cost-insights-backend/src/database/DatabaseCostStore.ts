@@ -3,7 +3,12 @@ import {
   isDatabaseConflictError,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { Budget, IngestionRecord } from '@internal/plugin-cost-insights-common';
+import {
+  Budget,
+  IngestionRecord,
+  IngestionSource,
+  IngestionStatus,
+} from '@internal/plugin-cost-insights-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import {
@@ -57,6 +62,7 @@ type IngestionRow = {
   source: string;
   location: string;
   content_hash: string | null;
+  source_etag: string | null;
   attribution_fingerprint: string | null;
   status: string;
   focus_version: string | null;
@@ -151,6 +157,7 @@ export class DatabaseCostStore implements CostStore {
       location: ingestion.location,
       status: 'running',
       actor: ingestion.actor ?? null,
+      source_etag: ingestion.sourceEtag ?? null,
       started_at: new Date(),
     });
     return id;
@@ -221,23 +228,32 @@ export class DatabaseCostStore implements CostStore {
     return row ? toIngestionRecord(row) : undefined;
   }
 
-  async listIngestions(options: { limit: number }): Promise<IngestionRecord[]> {
-    const rows = await this.db<IngestionRow>(INGESTIONS)
+  async listIngestions(options: {
+    limit: number;
+    source?: IngestionSource;
+    status?: IngestionStatus;
+  }): Promise<IngestionRecord[]> {
+    const query = this.db<IngestionRow>(INGESTIONS);
+    if (options.source) query.where('source', options.source);
+    if (options.status) query.where('status', options.status);
+    const rows = await query
       .orderBy('started_at', 'desc')
       .orderBy('id')
       .limit(options.limit);
     return rows.map(toIngestionRecord);
   }
 
-  async lastSucceededIngestion(
-    location: string,
-  ): Promise<LastIngestion | undefined> {
+  async lastIngestion(location: string): Promise<LastIngestion | undefined> {
     const row = await this.db<IngestionRow>(INGESTIONS)
-      .where({ location, status: 'succeeded' })
-      .orderBy('finished_at', 'desc')
+      .where({ location })
+      .whereNot({ status: 'running' })
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
       .first();
     if (!row) return undefined;
     return {
+      status: row.status as LastIngestion['status'],
+      sourceEtag: row.source_etag ?? undefined,
       contentHash: row.content_hash ?? undefined,
       attributionFingerprint: row.attribution_fingerprint ?? undefined,
       finishedAt: row.finished_at ? toIso(row.finished_at) : undefined,

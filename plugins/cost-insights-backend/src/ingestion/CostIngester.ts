@@ -23,6 +23,8 @@ export type IngestionRequest = {
   content: Readable;
   actor?: string;
   maxBytes?: number;
+  /** ETag of a URL, or size and modification time of a file. */
+  sourceEtag?: string;
 };
 
 /**
@@ -53,6 +55,7 @@ export class CostIngester {
       source: request.source,
       location: request.location,
       actor: request.actor,
+      sourceEtag: request.sourceEtag,
     });
     let outcome: IngestionOutcome;
     try {

@@ -1,0 +1,291 @@
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { addDays } from '@internal/plugin-cost-insights-common';
+import express from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { demoFocusCsv } from '../demo/generateDemoFocusRows';
+import { createTestServices } from '../__testUtils__/testServices';
+import { CostRouteGuard } from './CostRouteGuard';
+import { createRouter } from './createRouter';
+
+const TODAY = '2026-11-20';
+const SAMPLE = path.resolve(
+  __dirname,
+  '../../../../../shared/data/focus-sample/focus_sample_1000.csv',
+);
+const ADMIN = 'user:default/admin';
+const MEMBER = 'user:default/member';
+const OUTSIDER = 'user:default/outsider';
+
+/** The Forge policy's decisions for cost: read for everyone signed in, changes for admins. */
+function forgeLikePermissions() {
+  return mockServices.permissions.mock({
+    authorize: async (requests, { credentials }) => {
+      const user = (credentials.principal as { userEntityRef?: string })
+        .userEntityRef;
+      return requests.map(({ permission }) => {
+        if (user === OUTSIDER) return { result: AuthorizeResult.DENY };
+        if (permission.name === 'forge.cost.read')
+          return { result: AuthorizeResult.ALLOW };
+        return {
+          result: user === ADMIN ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        };
+      });
+    },
+  });
+}
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_18', 'POSTGRES_17', 'POSTGRES_16', 'POSTGRES_15', 'SQLITE_3'],
+});
+
+describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
+  let app: express.Express;
+  let services: Awaited<ReturnType<typeof createTestServices>>;
+  const auditor = mockServices.auditor.mock();
+  const auditEvent = { success: jest.fn(), fail: jest.fn() };
+  const as = (user: string) => mockCredentials.user.header(user);
+
+  beforeAll(async () => {
+    services = await createTestServices(await databases.init(databaseId), {
+      today: TODAY,
+    });
+    await services.ingester.ingest({
+      source: 'demo',
+      location: 'demo:test',
+      content: demoFocusCsv({ endDay: TODAY, days: 100, seed: 7 }),
+    });
+    auditor.createEvent.mockResolvedValue(auditEvent);
+    const router = await createRouter({
+      ...services,
+      guard: new CostRouteGuard({
+        httpAuth: mockServices.httpAuth(),
+        permissions: forgeLikePermissions(),
+        auditor,
+      }),
+      logger: mockServices.logger.mock(),
+      maxUploadBytes: 10 * 1024 * 1024,
+      openApiPath: path.resolve(__dirname, '../../openapi.yaml'),
+    });
+    app = express().use(router).use(mockErrorHandler());
+  });
+
+  beforeEach(() => {
+    auditor.createEvent.mockClear();
+    auditEvent.success.mockClear();
+    auditEvent.fail.mockClear();
+  });
+
+  it('refuses requests without credentials', async () => {
+    const res = await request(app)
+      .get('/entities/churn-model/summary')
+      .set('Authorization', mockCredentials.none.header());
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses to read cost without forge.cost.read', async () => {
+    const res = await request(app)
+      .get('/entities/churn-model/summary')
+      .set('Authorization', as(OUTSIDER));
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('forge.cost.read');
+  });
+
+  it('serves the entity summary the card shows', async () => {
+    const res = await request(app)
+      .get(
+        `/entities/${encodeURIComponent(
+          'component:default/churn-model',
+        )}/summary`,
+      )
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(res.body).toMatchObject({
+      entityRef: 'component:default/churn-model',
+      currency: 'USD',
+      lastCompleteBillingDate: TODAY,
+      budget: { monthlyAmount: 4200, source: 'catalog' },
+    });
+    expect(res.body.last30Days).toHaveLength(30);
+  });
+
+  it('serves the Cost Insights shapes, a 400 naming the format for bad intervals, a 404 for unknown groups', async () => {
+    const intervals = `R2/P30D/${addDays(TODAY, 1)}`;
+    const cost = await request(app)
+      .get(`/groups/pricing-science/daily-cost?intervals=${intervals}`)
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(cost.body.id).toBe('group:default/pricing-science');
+    expect(cost.body.aggregation).toHaveLength(60);
+
+    const bad = await request(app)
+      .get('/groups/pricing-science/daily-cost?intervals=last-month')
+      .set('Authorization', as(MEMBER))
+      .expect(400);
+    expect(bad.body.error.message).toContain(
+      'R<repetitions>/P<n>D|P<n>M/<exclusive end YYYY-MM-DD>',
+    );
+
+    const missing = await request(app)
+      .get(`/groups/nobody/daily-cost?intervals=${intervals}`)
+      .set('Authorization', as(MEMBER))
+      .expect(404);
+    expect(missing.body.error.message).toContain(
+      'No group group:default/nobody',
+    );
+
+    await request(app)
+      .get('/entities/component%3Adefault%2Fghost/summary')
+      .set('Authorization', as(MEMBER))
+      .expect(404);
+
+    const date = await request(app)
+      .get('/last-complete-billing-date')
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(date.body).toEqual({ date: TODAY });
+  });
+
+  it('validates query parameters with messages that say what is accepted', async () => {
+    const res = await request(app)
+      .get('/cost?by=colour&start=2026-10-01&end=2026-09-01')
+      .set('Authorization', as(MEMBER))
+      .expect(400);
+    expect(res.body.error.message).toContain('by must be one of entity, group');
+    expect(res.body.error.message).toContain('start must be before end');
+    const ok = await request(app)
+      .get('/cost?by=provider&scope=group:default/data-science')
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(ok.body.rows.map((r: { key: string }) => r.key).sort()).toEqual([
+      'AWS',
+      'Google Cloud',
+      'Microsoft',
+    ]);
+  });
+
+  it('exports the entity breakdown as CSV', async () => {
+    const res = await request(app)
+      .get('/entities/churn-model/export.csv?start=2026-11-01&end=2026-11-03')
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    const lines = res.text.trim().split('\n');
+    expect(lines[0]).toBe(
+      'day,entityRef,provider,serviceCategory,serviceName,region,subAccountId,chargeCategory,billedCost,effectiveCost,listCost,consumedQuantity,consumedUnit,currency',
+    );
+    expect(
+      lines
+        .slice(1)
+        .every(l => /^2026-11-0[12],component:default\/churn-model,/.test(l)),
+    ).toBe(true);
+  });
+
+  it('lets admins set and remove budgets, audited, and refuses members', async () => {
+    const denied = await request(app)
+      .put('/budgets/pricing-science')
+      .set('Authorization', as(MEMBER))
+      .send({ monthlyAmount: 20000 });
+    expect(denied.status).toBe(403);
+    expect(auditEvent.fail).toHaveBeenCalledTimes(1);
+
+    await request(app)
+      .put('/budgets/group:default%2Fpricing-science')
+      .set('Authorization', as(ADMIN))
+      .send({ monthlyAmount: 'lots' })
+      .expect(400);
+
+    const set = await request(app)
+      .put(`/budgets/${encodeURIComponent('group:default/pricing-science')}`)
+      .set('Authorization', as(ADMIN))
+      .send({ monthlyAmount: 20000 })
+      .expect(200);
+    expect(set.body).toMatchObject({
+      entityRef: 'group:default/pricing-science',
+      monthlyAmount: 20000,
+      source: 'forge',
+      updatedBy: ADMIN,
+    });
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ eventId: 'cost-budget-set' }),
+    );
+    expect(auditEvent.success).toHaveBeenCalled();
+
+    const status = await request(app)
+      .get('/budgets/group%3Adefault%2Fpricing-science')
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(status.body.monthlyAmount).toBe(20000);
+
+    await request(app)
+      .delete('/budgets/group%3Adefault%2Fpricing-science')
+      .set('Authorization', as(ADMIN))
+      .expect(204);
+    await request(app)
+      .delete('/budgets/group%3Adefault%2Fpricing-science')
+      .set('Authorization', as(ADMIN))
+      .expect(404);
+  });
+
+  it('takes uploads from admins only, audited; a malformed file is a 400 naming row and column', async () => {
+    const sample = fs.readFileSync(SAMPLE);
+    await request(app)
+      .post('/ingestions?name=sample.csv')
+      .set('Authorization', as(MEMBER))
+      .set('Content-Type', 'text/csv')
+      .send(sample)
+      .expect(403);
+
+    const ok = await request(app)
+      .post('/ingestions?name=sample.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv')
+      .send(sample)
+      .expect(201);
+    expect(ok.body).toMatchObject({
+      status: 'succeeded',
+      rowCount: 1000,
+      location: 'upload:sample.csv',
+      actor: ADMIN,
+    });
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ eventId: 'cost-upload' }),
+    );
+
+    const broken = sample
+      .toString('utf8')
+      .replace(/\n(.*?),0\.00000080000,/, '\nNULL,not-a-number,');
+    const bad = await request(app)
+      .post('/ingestions?name=broken.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv')
+      .send(broken)
+      .expect(400);
+    expect(bad.body.error.message).toContain(
+      'row 2, column BilledCost: "not-a-number" is not a number',
+    );
+    expect(bad.body.error.message).toContain('Nothing was stored');
+    expect(auditEvent.fail).toHaveBeenCalled();
+
+    const records = await request(app)
+      .get('/ingestions')
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    expect(
+      records.body.map((r: { status: string }) => r.status).slice(0, 2),
+    ).toEqual(['rejected', 'succeeded']);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const res = await request(app).get('/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.0.3');
+    expect(Object.keys(res.body.paths)).toContain('/groups/{group}/daily-cost');
+  });
+});
