@@ -253,6 +253,7 @@ export function ComplianceDashboard() {
               onChange={ref => update({ group: ref })}
             />
             <TextField
+              id="compliance-trend-weeks"
               select
               label="Trend over"
               size="small"

@@ -161,7 +161,9 @@ export function ChecksByFamily(props: {
               >
                 {family.failing
                   ? `${family.failing} of ${family.checks.length} checks failing`
-                  : `${family.checks.length} checks, none failing`}
+                  : `${family.checks.length} ${
+                      family.checks.length === 1 ? 'check' : 'checks'
+                    }, none failing`}
               </Typography>
             </div>
           </AccordionSummary>

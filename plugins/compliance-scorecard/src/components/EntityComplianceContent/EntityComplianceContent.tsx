@@ -153,6 +153,7 @@ export function EntityComplianceContent() {
             <span className={classes.spacer} />
             <div className={classes.asOf}>
               <TextField
+                id="compliance-as-of"
                 label="As of"
                 type="date"
                 size="small"

@@ -137,6 +137,7 @@ export function EvidenceExport() {
         aria-label="evidence export"
       >
         <TextField
+          id="evidence-scope"
           select
           label="Scope"
           variant="outlined"
@@ -145,8 +146,6 @@ export function EvidenceExport() {
             setScopeType(e.target.value as ScopeType);
             setScopeRef('');
           }}
-          SelectProps={{ id: 'evidence-scope' }}
-          InputLabelProps={{ htmlFor: 'evidence-scope' }}
         >
           <MenuItem value="org">Whole organisation</MenuItem>
           <MenuItem value="group">A team (and its sub-teams)</MenuItem>
@@ -154,6 +153,7 @@ export function EvidenceExport() {
         </TextField>
         {scopeType !== 'org' && (
           <TextField
+            id="evidence-ref"
             select
             label={scopeType === 'group' ? 'Team' : 'Entity'}
             variant="outlined"
@@ -164,8 +164,6 @@ export function EvidenceExport() {
                 ? `Could not list them: ${candidates.error.message}`
                 : undefined
             }
-            SelectProps={{ id: 'evidence-ref' }}
-            InputLabelProps={{ htmlFor: 'evidence-ref' }}
           >
             {(candidates.value ?? []).map(c => (
               <MenuItem key={c.ref} value={c.ref}>
@@ -175,6 +173,7 @@ export function EvidenceExport() {
           </TextField>
         )}
         <TextField
+          id="evidence-framework"
           select
           label="Framework"
           variant="outlined"
@@ -183,8 +182,6 @@ export function EvidenceExport() {
             setFramework(e.target.value as Framework | '');
             setControl('');
           }}
-          SelectProps={{ id: 'evidence-framework' }}
-          InputLabelProps={{ htmlFor: 'evidence-framework' }}
         >
           <MenuItem value="">All frameworks</MenuItem>
           {FRAMEWORKS.map(f => (
@@ -194,13 +191,12 @@ export function EvidenceExport() {
           ))}
         </TextField>
         <TextField
+          id="evidence-control"
           select
           label="Control"
           variant="outlined"
           value={control}
           onChange={e => setControl(e.target.value)}
-          SelectProps={{ id: 'evidence-control' }}
-          InputLabelProps={{ htmlFor: 'evidence-control' }}
         >
           <MenuItem value="">All controls</MenuItem>
           {controls.map(c => (
@@ -210,6 +206,7 @@ export function EvidenceExport() {
           ))}
         </TextField>
         <TextField
+          id="evidence-as-of"
           label="As of"
           type="date"
           variant="outlined"

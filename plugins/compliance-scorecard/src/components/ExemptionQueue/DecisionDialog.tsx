@@ -70,6 +70,7 @@ export function DecisionDialog(props: {
           {props.exemption.requestedBy}: “{props.exemption.justification}”
         </DialogContentText>
         <TextField
+          id="decision-note"
           label={noteRequired ? 'Note (required)' : 'Note (optional)'}
           value={note}
           onChange={e => setNote(e.target.value)}

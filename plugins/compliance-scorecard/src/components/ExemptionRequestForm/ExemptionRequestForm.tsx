@@ -134,6 +134,7 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
       aria-label="exemption request"
     >
       <TextField
+        id="exemption-check"
         select
         label="Failing check"
         value={checkId}
@@ -141,8 +142,6 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
         error={!!show(problems.checkId)}
         helperText={show(problems.checkId)}
         variant="outlined"
-        SelectProps={{ id: 'exemption-check' }}
-        InputLabelProps={{ htmlFor: 'exemption-check' }}
       >
         {props.checks.map(check => (
           <MenuItem key={check.checkId} value={check.checkId}>
@@ -151,6 +150,7 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
         ))}
       </TextField>
       <TextField
+        id="exemption-justification"
         label="Justification"
         multiline
         minRows={3}
@@ -165,6 +165,7 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
         required
       />
       <TextField
+        id="exemption-compensating-control"
         label="Compensating control"
         multiline
         minRows={2}
@@ -179,6 +180,7 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
         required
       />
       <TextField
+        id="exemption-expires-on"
         label="Expires on"
         type="date"
         value={expiresOn}
