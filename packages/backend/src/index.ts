@@ -8,6 +8,7 @@ import { forgePermissionPolicyModule } from './modules/permissions/module';
 import { techdocsMkdocsCheckModule } from './modules/techdocs/module';
 import { demoPersonaAuthModule } from './modules/demoPersonas/module';
 import { searchEngineModule } from './modules/search/module';
+import { catalogLocalRepositoriesModule } from './modules/localRepositories/module';
 
 const backend = createBackend();
 
@@ -34,11 +35,20 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(forgePermissionPolicyModule);
 
-// Blueprints.
+// Blueprints: the forge:* actions (gate, estimate, environment plan, publishing); local git on the embedded default,
+// the enterprise SCM's publish actions by configuration (forge.blueprints.publish).
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+backend.add(import('@internal/plugin-scaffolder-backend-module-forge'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-bitbucket-server'),
+);
+backend.add(import('@backstage/plugin-scaffolder-backend-module-azure'));
+backend.add(catalogLocalRepositoriesModule);
 
 // Documentation.
 backend.add(import('@backstage/plugin-techdocs-backend'));

@@ -5,16 +5,21 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
+  createForgeCatalogRegisterAction,
   createForgeComplianceEvaluateAction,
   createForgeCostEstimateAction,
   createForgeEnvironmentPlanAction,
+  createForgePublishAction,
+  createForgePublishPlanAction,
 } from './actions';
 import { createComplianceBackendGateway } from './compliance/ComplianceGateway';
-import { CatalogGroupBudgets } from './cost/GroupBudgets';
+import { CatalogGroupBudgets, CostInsightsGroupBudgets } from './cost/GroupBudgets';
+import { LocalGitPublisher } from './publish/LocalGitPublisher';
+import { createScmPublishActions, ScmPublisher } from './publish/ScmPublisher';
 import { readBlueprintSettings } from './settings';
 
 /**
- * The forge:* scaffolder actions: cost estimate, environment plan, compliance gate.
+ * The forge:* scaffolder actions: cost estimate, environment plan, compliance gate, publishing and registration.
  *
  * @public
  */
@@ -30,15 +35,41 @@ export const scaffolderModuleForge = createBackendModule({
         auditor: coreServices.auditor,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        logger: coreServices.logger,
       },
-      async init({ scaffolder, config, catalog, auditor, discovery, auth }) {
+      async init({ scaffolder, config, catalog, auditor, discovery, auth, logger }) {
         const settings = readBlueprintSettings(config);
         const compliance = createComplianceBackendGateway({ discovery, auth });
-        const budgets = new CatalogGroupBudgets(catalog);
+        const budgets = new CostInsightsGroupBudgets({
+          discovery,
+          auth,
+          logger,
+          catalog: new CatalogGroupBudgets(catalog),
+        });
+        const { provider } = settings.publish;
+        const publishers =
+          provider === 'local'
+            ? {
+                local: new LocalGitPublisher({
+                  settings: settings.publish,
+                  dataDir: settings.dataDir,
+                  author: settings.gitAuthor,
+                }),
+              }
+            : {
+                scm: new ScmPublisher({
+                  settings: settings.publish,
+                  dataDir: settings.dataDir,
+                  actions: createScmPublishActions(provider, config),
+                }),
+              };
         scaffolder.addActions(
           createForgeCostEstimateAction({ settings, budgets, auditor }),
           createForgeEnvironmentPlanAction({ settings, catalog, auditor }),
           createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor }),
+          createForgePublishPlanAction({ settings }),
+          createForgePublishAction({ settings, publishers, auditor }),
+          createForgeCatalogRegisterAction({ settings, catalog, auditor }),
         );
       },
     });

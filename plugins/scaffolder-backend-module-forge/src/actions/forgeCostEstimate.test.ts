@@ -33,6 +33,7 @@ describe('forge:cost:estimate', () => {
     expect(ctx.output).toHaveBeenCalledWith('monthlyTotal', 300);
     expect(ctx.output).toHaveBeenCalledWith('annotation', '300.00');
     expect(ctx.output).toHaveBeenCalledWith('currency', 'EUR');
+    expect(ctx.output).toHaveBeenCalledWith('suggestedMonthlyBudget', 360);
     const lines = (ctx.output as jest.Mock).mock.calls.find(c => c[0] === 'lines')[1];
     expect(lines.map((l: any) => [l.category, l.monthly])).toEqual([
       ['compute', 40],

@@ -78,6 +78,10 @@ export function decideCost(
   limits: { approvalThreshold: number; hardLimit: number },
 ): CostDecision {
   const money = (v: number) => formatMoney(v, estimate.currency);
+  // A budget in another currency cannot be compared with the estimate; say so rather than compare wrongly.
+  if (budget.currency && budget.currency !== estimate.currency) {
+    budget = { ...budget, monthlyBudget: undefined, monthToDate: undefined };
+  }
   const remaining =
     budget.monthlyBudget === undefined
       ? null
@@ -150,6 +154,8 @@ export function createForgeCostEstimateAction(options: {
         overBudget: zod => zod.boolean(),
         summary: zod => zod.string(),
         costCenter: zod => zod.string({ description: 'The cost center charged (input, or the group\'s)' }),
+        suggestedMonthlyBudget: zod =>
+          zod.number({ description: 'A monthly budget for the project: the estimate plus 20%, rounded up' }),
       },
     },
     async handler(ctx) {
@@ -231,6 +237,7 @@ export function createForgeCostEstimateAction(options: {
       ctx.output('overBudget', decision.overBudget);
       ctx.output('summary', decision.summary);
       ctx.output('costCenter', decision.costCenter);
+      ctx.output('suggestedMonthlyBudget', Math.max(1, Math.ceil(decision.monthlyTotal * 1.2)));
     },
   });
 }

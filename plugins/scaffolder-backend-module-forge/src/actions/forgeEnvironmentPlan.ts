@@ -42,7 +42,11 @@ export const environmentPlanInput = z.object({
     .describe('Requested classification; raised to the most sensitive of the data sources.'),
   containsPii: booleanish.optional(),
   region: regionSchema,
-  dataSources: z.array(resourceRefSchema).max(20, 'at most 20 data sources').default([]),
+  dataSources: z
+    .array(resourceRefSchema)
+    .max(20, 'at most 20 data sources')
+    .default([])
+    .transform(refs => [...new Set(refs)]),
   profile: z.string().max(60).describe('Compute profile from the price catalog'),
   replicas: z.coerce.number().int().min(1).max(50).default(1),
   gpuType: z.string().max(60).optional(),
@@ -95,6 +99,8 @@ export function createForgeEnvironmentPlanAction(options: {
         storage: zod => zod.record(zod.unknown()),
         serviceAccount: zod => zod.record(zod.unknown()),
         objectCount: zod => zod.number(),
+        endpoints: zod =>
+          zod.record(zod.string(), { description: 'forge.io/endpoint of each data source, by entity ref' }),
       },
     },
     async handler(ctx) {
@@ -190,6 +196,10 @@ export function createForgeEnvironmentPlanAction(options: {
       ctx.output('storage', { ...plan.storage });
       ctx.output('serviceAccount', { ...plan.serviceAccount });
       ctx.output('objectCount', plan.objectCount);
+      ctx.output(
+        'endpoints',
+        Object.fromEntries(result.sources.filter(s => s.endpoint).map(s => [s.ref, s.endpoint!])),
+      );
     },
   });
 }

@@ -1,3 +1,6 @@
 export { createForgeCostEstimateAction } from './forgeCostEstimate';
 export { createForgeEnvironmentPlanAction } from './forgeEnvironmentPlan';
 export { createForgeComplianceEvaluateAction } from './forgeComplianceEvaluate';
+export { createForgePublishPlanAction } from './forgePublishPlan';
+export { createForgePublishAction } from './forgePublish';
+export { createForgeCatalogRegisterAction } from './forgeCatalogRegister';

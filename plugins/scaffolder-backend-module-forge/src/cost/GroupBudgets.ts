@@ -1,7 +1,15 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+  DiscoveryService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { FORGE_ANNOTATIONS } from '@internal/plugin-compliance-common';
-import { parseMonthlyBudget } from '@internal/plugin-cost-insights-common';
+import {
+  BudgetStatus,
+  parseMonthlyBudget,
+} from '@internal/plugin-cost-insights-common';
 
 /** What Forge knows about a group's money this month. */
 export interface GroupBudget {
@@ -45,5 +53,59 @@ export class CatalogGroupBudgets implements GroupBudgets {
       costCenter: group?.metadata.annotations?.[FORGE_ANNOTATIONS.costCenter],
       source: 'catalog',
     };
+  }
+}
+
+/**
+ * The cost backend's view (`GET /api/cost-insights/budgets/:entityRef`): the budget in force (set in Forge or from
+ * the annotation) and the month-to-date spend from billing data, asked on behalf of the person running the
+ * blueprint. Groups without a budget there, or a cost backend that cannot answer, fall back to the catalog.
+ */
+export class CostInsightsGroupBudgets implements GroupBudgets {
+  constructor(
+    private readonly options: {
+      discovery: DiscoveryService;
+      auth: AuthService;
+      catalog: GroupBudgets;
+      logger: LoggerService;
+      fetch?: typeof fetch;
+    },
+  ) {}
+
+  async getBudget(
+    groupRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<GroupBudget> {
+    const { discovery, auth, catalog, logger } = this.options;
+    const fromCatalog = await catalog.getBudget(groupRef, credentials);
+    try {
+      const baseUrl = await discovery.getBaseUrl('cost-insights');
+      const { token } = await auth.getPluginRequestToken({
+        onBehalfOf: credentials,
+        targetPluginId: 'cost-insights',
+      });
+      const res = await (this.options.fetch ?? fetch)(
+        `${baseUrl}/budgets/${encodeURIComponent(groupRef)}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      if (res.status === 404) return fromCatalog;
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const status = (await res.json()) as Partial<BudgetStatus>;
+      return {
+        groupRef,
+        monthlyBudget: status.monthlyAmount,
+        monthToDate: status.monthToDate,
+        currency: status.currency,
+        costCenter: fromCatalog.costCenter,
+        source: 'cost-insights',
+      };
+    } catch (error) {
+      logger.warn(
+        `The cost backend could not give the budget of ${groupRef} (${
+          (error as Error).message
+        }); using the catalog's forge.io/monthly-budget without month-to-date spend`,
+      );
+      return fromCatalog;
+    }
   }
 }

@@ -102,6 +102,24 @@ export const relativePathSchema = (label: string) =>
     });
 
 /**
+ * A template renders an optional parameter nobody filled in as '' (or null): treat those as not given, so optional
+ * fields stay optional and required ones say they are missing.
+ */
+function withoutBlanks(value: unknown): unknown {
+  if (value === '' || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(withoutBlanks).filter(v => v !== undefined);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).flatMap(([k, v]) => {
+        const cleaned = withoutBlanks(v);
+        return cleaned === undefined ? [] : [[k, cleaned]];
+      }),
+    );
+  }
+  return value;
+}
+
+/**
  * Parses an action's input with its schema and turns the first problems into one InputError naming the action and
  * the fields, e.g. `forge:cost:estimate: owner: 'x' is not an entity reference; write group:default/<name>`.
  */
@@ -110,7 +128,7 @@ export function parseActionInput<T extends z.ZodTypeAny>(
   schema: T,
   input: unknown,
 ): z.output<T> {
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(withoutBlanks(input));
   if (!parsed.success) {
     const problems = parsed.error.issues
       .slice(0, 5)

@@ -32,15 +32,16 @@ const kindValidators: KindValidator[] = [
  */
 export async function validateCatalogEntity(
   raw: unknown,
+  validators: KindValidator[] = kindValidators,
 ): Promise<{ entity: Entity } | { error: string }> {
   try {
     const entity = await policy.enforce(raw as Entity);
     if (!entity) return { error: 'the entity was refused by the catalog entity policies' };
-    for (const validator of kindValidators) {
+    for (const validator of validators) {
       if (await validator.check(entity)) return { entity };
     }
     return {
-      error: `kind ${entity.kind} (${entity.apiVersion}) is not one a blueprint may register (Component, Resource, System, API)`,
+      error: `kind ${entity.kind} (${entity.apiVersion}) is not one of the kinds expected here`,
     };
   } catch (e) {
     return { error: (e as Error).message };

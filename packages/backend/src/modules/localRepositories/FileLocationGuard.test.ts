@@ -1,0 +1,81 @@
+import { ConfigReader } from '@backstage/config';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileLocationGuard } from './FileLocationGuard';
+
+describe('FileLocationGuard', () => {
+  let root: string;
+  let guard: FileLocationGuard;
+  beforeEach(() => {
+    root = fs.realpathSync(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'forge-guard-')),
+    );
+    fs.mkdirSync(path.join(root, 'repo/catalog'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'data/repositories/team/project'), {
+      recursive: true,
+    });
+    fs.writeFileSync(
+      path.join(root, 'data/repositories/team/project/catalog-info.yaml'),
+      'kind: Component\n',
+    );
+    fs.writeFileSync(path.join(root, 'secret.yaml'), 'password: hunter2\n');
+    guard = FileLocationGuard.fromConfig(
+      new ConfigReader({
+        forge: { dataDir: '../data' },
+        catalog: {
+          locations: [
+            { type: 'file', target: 'catalog/all.yaml' },
+            { type: 'url', target: 'https://x/y.yaml' },
+          ],
+        },
+      }),
+      path.join(root, 'repo'),
+    );
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  async function read(target: string, type = 'file') {
+    const emitted: any[] = [];
+    const handled = await guard.readLocation({ type, target }, false, r =>
+      emitted.push(r),
+    );
+    return { handled, emitted };
+  }
+
+  it('lets the configured catalog folders and published working copies through to the file reader', async () => {
+    expect(await read(path.join(root, 'repo/catalog/org/groups.yaml'))).toEqual(
+      { handled: false, emitted: [] },
+    );
+    expect(
+      await read(
+        path.join(root, 'data/repositories/team/project/catalog-info.yaml'),
+      ),
+    ).toEqual({
+      handled: false,
+      emitted: [],
+    });
+    expect(await read('https://example.com/catalog-info.yaml', 'url')).toEqual({
+      handled: false,
+      emitted: [],
+    });
+  });
+
+  it('refuses any other file, including through ../ and links', async () => {
+    for (const target of [
+      '/etc/passwd',
+      path.join(root, 'secret.yaml'),
+      path.join(root, 'data/repositories/../../secret.yaml'),
+    ]) {
+      const { handled, emitted } = await read(target);
+      expect(handled).toBe(true);
+      expect(emitted[0]).toMatchObject({ type: 'error' });
+      expect(emitted[0].error.message).toContain(
+        'is outside the folders the catalog may read',
+      );
+    }
+    const link = path.join(root, 'data/repositories/team/project/evil.yaml');
+    fs.symlinkSync(path.join(root, 'secret.yaml'), link);
+    expect((await read(link)).handled).toBe(true);
+  });
+});

@@ -1,0 +1,86 @@
+import { isChildPath } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import {
+  CatalogProcessor,
+  CatalogProcessorEmit,
+  LocationSpec,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function realpathOrUndefined(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lets the catalog read `file` locations only below known folders: those of the file locations in
+ * `catalog.locations` (the repository's own catalog files, the blueprints) and the working copies Forge publishes
+ * under `<forge.dataDir>/repositories`. Registering `file` locations through the API is what the embedded default's
+ * blueprints need; this keeps it from becoming a way to read any file on the host.
+ */
+export class FileLocationGuard implements CatalogProcessor {
+  constructor(private readonly allowedRoots: string[]) {}
+
+  static fromConfig(config: Config, cwd = process.cwd()): FileLocationGuard {
+    const configured = (
+      config.getOptionalConfigArray('catalog.locations') ?? []
+    )
+      .filter(l => l.getString('type') === 'file')
+      .map(l => path.dirname(path.resolve(cwd, l.getString('target'))));
+    const dataDir = path.resolve(
+      cwd,
+      config.getOptionalString('forge.dataDir') ?? '../../.data',
+    );
+    return new FileLocationGuard([
+      ...configured,
+      path.join(dataDir, 'repositories'),
+    ]);
+  }
+
+  getProcessorName() {
+    return 'ForgeFileLocationGuard';
+  }
+
+  // Before the built-in readers (priority 20), so a refused location is never read.
+  getPriority() {
+    return 10;
+  }
+
+  isAllowed(target: string): boolean {
+    const resolved = path.resolve(target);
+    const real = realpathOrUndefined(resolved);
+    return this.allowedRoots.some(root => {
+      const realRoot = realpathOrUndefined(root) ?? root;
+      // A file that exists is judged where it really is (links followed); one that does not yet, or a glob, as written.
+      return real
+        ? isChildPath(realRoot, real)
+        : isChildPath(root, resolved) || isChildPath(realRoot, resolved);
+    });
+  }
+
+  async readLocation(
+    location: LocationSpec,
+    _optional: boolean,
+    emit: CatalogProcessorEmit,
+  ): Promise<boolean> {
+    if (location.type !== 'file' || this.isAllowed(location.target)) {
+      return false;
+    }
+    emit(
+      processingResult.inputError(
+        location,
+        `file location ${
+          location.target
+        } is outside the folders the catalog may read (${this.allowedRoots.join(
+          ', ',
+        )})`,
+      ),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,86 @@
+import { Entity } from '@backstage/catalog-model';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { actionContext, outputOf, RecordingAuditor, testSettings } from '../__testUtils__';
+import { createForgeCatalogRegisterAction } from './forgeCatalogRegister';
+
+const component: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'churn-model', namespace: 'default' },
+  spec: { type: 'ml-pipeline', owner: 'group:default/retention-analytics', lifecycle: 'experimental' },
+};
+
+describe('forge:catalog:register', () => {
+  let dataDir: string;
+  let checkout: string;
+  let registered: any[];
+  let catalog: any;
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-register-'));
+    checkout = path.join(dataDir, 'repositories/retention-analytics/churn-model');
+    fs.mkdirSync(checkout, { recursive: true });
+    fs.writeFileSync(path.join(checkout, 'catalog-info.yaml'), 'kind: Component\n');
+    registered = [];
+    let visibleAfter = 2;
+    catalog = {
+      addLocation: jest.fn(async (location: any) => {
+        registered.push(location);
+        return { location: { id: '1', ...location }, entities: location.dryRun ? [component] : [] };
+      }),
+      // The catalog needs a moment to process a new location.
+      getEntityByRef: jest.fn(async () => (--visibleAfter <= 0 ? component : undefined)),
+    };
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  const action = () =>
+    createForgeCatalogRegisterAction({ settings: testSettings({ dataDir }), catalog, auditor: new RecordingAuditor() });
+
+  it('registers a published working copy as a file location and waits until the entity is there', async () => {
+    const ctx = actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml` } });
+    await action().handler(ctx);
+    const target = fs.realpathSync(path.join(checkout, 'catalog-info.yaml'));
+    expect(registered).toEqual([
+      { type: 'file', target, dryRun: true },
+      { type: 'file', target, existing: 'refresh' },
+    ]);
+    expect(outputOf(ctx, 'entityRef')).toBe('component:default/churn-model');
+    expect(catalog.getEntityByRef).toHaveBeenCalledTimes(2);
+  });
+
+  it('registers SCM URLs as url locations', async () => {
+    const url = 'https://github.example.com/meridian-data/churn-model/blob/main/catalog-info.yaml';
+    await action().handler(actionContext({ input: { catalogInfoUrl: url, waitSeconds: 0 } }));
+    expect(registered[1]).toEqual({ type: 'url', target: url, existing: 'refresh' });
+  });
+
+  it.each([
+    ['file:///etc/passwd', 'only catalog-info.yaml files of repositories Forge published'],
+    ['file:///nonexistent/catalog-info.yaml', 'does not exist; publish the project with forge:publish first'],
+    ['ftp://example.com/catalog-info.yaml', 'must be an https URL or a file URL'],
+  ])('refuses %s', async (catalogInfoUrl, message) => {
+    await expect(action().handler(actionContext({ input: { catalogInfoUrl } }))).rejects.toThrow(message);
+    expect(registered).toEqual([]);
+  });
+
+  it('refuses a catalog-info.yaml that is a link out of the published repositories', async () => {
+    const outside = path.join(dataDir, 'outside.yaml');
+    fs.writeFileSync(outside, 'kind: Component\n');
+    fs.rmSync(path.join(checkout, 'catalog-info.yaml'));
+    fs.symlinkSync(outside, path.join(checkout, 'catalog-info.yaml'));
+    await expect(
+      action().handler(actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml` } })),
+    ).rejects.toThrow('only catalog-info.yaml files of repositories Forge published');
+    expect(registered).toEqual([]);
+  });
+
+  it('registers nothing in a dry run', async () => {
+    await action().handler(
+      actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml` }, isDryRun: true }),
+    );
+    expect(registered).toEqual([]);
+  });
+});

@@ -1,0 +1,133 @@
+import { AuditorService, isChildPath } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod/v3';
+import { auditedStep } from '../lib/audit';
+import { parseActionInput } from '../lib/inputs';
+import { localLayout } from '../publish/destinations';
+import { BlueprintSettings } from '../settings';
+import { examples } from './forgeCatalogRegister.examples';
+
+export const ACTION_ID = 'forge:catalog:register';
+
+export const catalogRegisterInput = z.object({
+  catalogInfoUrl: z
+    .string()
+    .max(2000)
+    .describe('Where the published catalog-info.yaml is: the catalogInfoUrl output of forge:publish.'),
+  waitSeconds: z.coerce
+    .number()
+    .min(0)
+    .max(120)
+    .default(30)
+    .describe('How long to wait for the entity to appear in the catalog before finishing (0: do not wait).'),
+});
+
+/**
+ * The location to register: a working copy of the embedded default's local git (a `file` location, only below
+ * the data folder's repositories) or a URL on an integrated SCM.
+ */
+async function locationFor(catalogInfoUrl: string, settings: BlueprintSettings) {
+  if (catalogInfoUrl.startsWith('file:')) {
+    let file: string;
+    try {
+      file = fileURLToPath(catalogInfoUrl);
+    } catch {
+      throw new InputError(`${ACTION_ID}: '${catalogInfoUrl}' is not a file URL`);
+    }
+    const root = localLayout(settings.dataDir).checkoutRoot;
+    let real: string;
+    try {
+      real = await fs.realpath(file);
+    } catch {
+      throw new InputError(`${ACTION_ID}: ${file} does not exist; publish the project with forge:publish first`);
+    }
+    if (!isChildPath(await fs.realpath(root).catch(() => root), real) || path.basename(real) !== 'catalog-info.yaml') {
+      throw new InputError(
+        `${ACTION_ID}: only catalog-info.yaml files of repositories Forge published (${root}) can be registered from disk`,
+      );
+    }
+    return { type: 'file', target: real };
+  }
+  if (!/^https?:\/\//.test(catalogInfoUrl)) {
+    throw new InputError(`${ACTION_ID}: catalogInfoUrl must be an https URL or a file URL from forge:publish`);
+  }
+  return { type: 'url', target: catalogInfoUrl };
+}
+
+/**
+ * `forge:catalog:register`: registers the published project in the catalog, from the local working copy on the
+ * embedded default or from the SCM in production, and waits until its entity can be opened.
+ */
+export function createForgeCatalogRegisterAction(options: {
+  settings: BlueprintSettings;
+  catalog: CatalogService;
+  auditor: AuditorService;
+}) {
+  const { settings, catalog, auditor } = options;
+  return createTemplateAction({
+    id: ACTION_ID,
+    description: 'Registers a project Forge published in the catalog and waits until its entity is there.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: () => catalogRegisterInput,
+      output: {
+        entityRef: zod => zod.string({ description: 'The Component registered' }),
+        catalogInfoUrl: zod => zod.string(),
+      },
+    },
+    async handler(ctx) {
+      const input = parseActionInput(ACTION_ID, catalogRegisterInput, ctx.input);
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: would register ${input.catalogInfoUrl}`);
+        ctx.output('catalogInfoUrl', input.catalogInfoUrl);
+        ctx.output('entityRef', '');
+        return;
+      }
+      const location = await locationFor(input.catalogInfoUrl, settings);
+      const credentials = await ctx.getInitiatorCredentials();
+      const entityRef = await auditedStep(
+        auditor,
+        ctx,
+        { eventId: 'blueprint-register', meta: { location: `${location.type}:${location.target}` }, describe: ref => ({ entityRef: ref }) },
+        () =>
+          ctx.checkpoint({
+            key: `forge.catalog.register.${location.type}:${location.target}`,
+            fn: async () => {
+              // A dry run first: it reads and validates the file and says which entities it holds.
+              const preview = await catalog.addLocation({ ...location, dryRun: true }, { credentials });
+              const entities = preview.entities.filter((e: Entity) => e.kind !== 'Location');
+              const component = entities.find(e => e.kind === 'Component') ?? entities[0];
+              if (!component) {
+                throw new InputError(`${ACTION_ID}: ${location.target} holds no entity to register`);
+              }
+              await catalog.addLocation({ ...location, existing: 'refresh' } as any, { credentials });
+              return stringifyEntityRef(component);
+            },
+          }),
+      );
+      ctx.logger.info(`Registered ${entityRef} from ${location.type}:${location.target}`);
+      const deadline = Date.now() + input.waitSeconds * 1000;
+      let visible = false;
+      while (input.waitSeconds > 0 && !visible && Date.now() < deadline) {
+        visible = !!(await catalog.getEntityByRef(entityRef, { credentials }));
+        if (!visible) await new Promise(resolve => setTimeout(resolve, 250));
+      }
+      if (input.waitSeconds > 0) {
+        ctx.logger.info(
+          visible
+            ? `${entityRef} is in the catalog`
+            : `${entityRef} is registered; the catalog is still processing it and shows it within a minute`,
+        );
+      }
+      ctx.output('entityRef', entityRef);
+      ctx.output('catalogInfoUrl', input.catalogInfoUrl);
+    },
+  });
+}

@@ -1,0 +1,144 @@
+// Every blueprint rendered through the real scaffolder backend (its dry-run API), with the forge:* actions and the
+// real compliance backend: the generated YAML parses, Python compiles, Kubernetes manifests validate, catalog-info
+// validates with @backstage/catalog-model and its entities pass the policy pack in request mode.
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import compliancePlugin from '@internal/plugin-compliance-backend';
+import request from 'supertest';
+import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
+import { validateCatalogEntity } from '../lib/validateEntity';
+import { scaffolderModuleForge } from '../module';
+import { loadBaselinePack, loadDemoEntities, REPO_ROOT, TEST_FORGE_CONFIG } from '../__testUtils__';
+import {
+  blueprintNames,
+  checkRenderedProject,
+  loadTemplate,
+  TEMPLATES_DIR,
+  templateDirectoryContents,
+} from './renderBlueprint';
+import { SAMPLE_ANSWERS } from './sampleAnswers';
+
+jest.setTimeout(120_000);
+
+describe('blueprints rendered through the scaffolder backend', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-blueprints-'));
+  const templates = blueprintNames().map(name => ({ ...loadTemplate(name), metadata: { ...loadTemplate(name).metadata, namespace: 'default' } }));
+  const demo = loadDemoEntities();
+  let server: any;
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModuleForge,
+        compliancePlugin,
+        catalogServiceMock.factory({ entities: [...demo, ...templates] }),
+        mockServices.rootConfig.factory({
+          data: {
+            forge: {
+              ...TEST_FORGE_CONFIG,
+              dataDir,
+              compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
+            },
+            scaffolder: { defaultAuthor: { name: 'Forge', email: 'forge@test' } },
+          },
+        }),
+      ],
+    }));
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('registers every blueprint listed in templates/all.yaml, tagged analytics or ml, with its version', async () => {
+    expect(templates.length).toBeGreaterThan(0);
+    for (const template of templates) {
+      // As the catalog validates it: the envelope and field formats, then the Template kind's schema.
+      expect(await validateCatalogEntity(template, [templateEntityV1beta3Validator])).toEqual({
+        entity: expect.anything(),
+      });
+      expect(template.metadata.annotations?.['forge.io/blueprint-version']).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(template.metadata.tags?.some(t => t === 'analytics' || t === 'ml')).toBe(true);
+      expect(SAMPLE_ANSWERS[template.metadata.name]).toBeDefined();
+    }
+  });
+
+  it('keeps each blueprint\'s copy of the shared files in step with templates/_shared', () => {
+    const shared = path.join(TEMPLATES_DIR, '_shared/skeleton');
+    for (const template of templates) {
+      const copy = path.join(TEMPLATES_DIR, template.metadata.name, 'skeleton/common');
+      const list = (dir: string): string[] =>
+        fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+          e.isDirectory() ? list(path.join(dir, e.name)).map(f => `${e.name}/${f}`) : [e.name],
+        );
+      expect(list(copy).sort()).toEqual(list(shared).sort());
+      for (const file of list(shared)) {
+        expect({ file, content: fs.readFileSync(path.join(copy, file), 'utf8') }).toEqual({
+          file,
+          content: fs.readFileSync(path.join(shared, file), 'utf8'),
+        });
+      }
+    }
+  });
+
+  it.each(blueprintNames())('%s renders a working, compliant project', async name => {
+    const response = await request(server)
+      .post('/api/scaffolder/v2/dry-run')
+      .set('Authorization', mockCredentials.user.header('user:default/guest'))
+      .send({
+        template: loadTemplate(name),
+        values: SAMPLE_ANSWERS[name],
+        secrets: {},
+        directoryContents: templateDirectoryContents(name),
+      });
+    expect({ status: response.status, error: response.body?.error }).toEqual({ status: 200, error: undefined });
+
+    const files = (response.body.directoryContents as Array<{ path: string; base64Content: string }>).map(f => ({
+      path: f.path,
+      content: Buffer.from(f.base64Content, 'base64').toString('utf8'),
+    }));
+    const paths = files.map(f => f.path);
+    for (const expected of [
+      'catalog-info.yaml',
+      'README.md',
+      'mkdocs.yml',
+      'docs/index.md',
+      'docs/cost-estimate.md',
+      'docs/environment.md',
+      '.github/workflows/ci.yaml',
+      '.gitlab-ci.yml',
+      'ci/forge_facts.py',
+      'environment/request.yaml',
+      'environment/kubernetes/network-policies.yaml',
+      'environment/terraform/main.tf.json',
+    ]) {
+      expect(paths).toContain(expected);
+    }
+
+    const related = demo.filter(e => e.kind === 'Resource');
+    const { problems, stats } = await checkRenderedProject(
+      files,
+      [loadBaselinePack()],
+      {
+        groups: demo.filter(e => e.kind === 'Group').map(g => `group:default/${g.metadata.name}`),
+        blueprints: Object.fromEntries(
+          templates.map(t => [t.metadata.name, t.metadata.annotations!['forge.io/blueprint-version']]),
+        ),
+      },
+      related as Entity[],
+    );
+    expect(problems).toEqual([]);
+    expect(stats.entities).toBeGreaterThanOrEqual(2);
+    expect(stats.manifests).toBeGreaterThanOrEqual(10);
+
+    // The gate ran on what was rendered, with the real compliance backend's packs, and passed.
+    const gateLog = (response.body.log as Array<{ body: { stepId?: string; message: string } }>)
+      .filter(l => l.body.stepId === 'gate')
+      .map(l => l.body.message)
+      .join('\n');
+    expect(gateLog).toContain('The compliance gate passed.');
+  });
+});

@@ -1,0 +1,1 @@
+"""Training pipeline: configuration, data, features, training with MLflow tracking, evaluation."""
