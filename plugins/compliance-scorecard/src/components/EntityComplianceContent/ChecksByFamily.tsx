@@ -26,6 +26,7 @@ import {
   formatDate,
   frameworkLabel,
   groupChecksByFamily,
+  type FamilyGroup,
 } from '../shared';
 
 const CONTROL_COLOURS: Record<string, string> = {
@@ -100,6 +101,16 @@ function CheckRow(props: {
   );
 }
 
+/** `2 of 5 checks failing, 1 exempt` or `3 checks, none failing`. */
+export function familySummary(family: FamilyGroup): string {
+  const total = family.checks.length;
+  const exempt = family.checks.filter(c => c.status === 'exempt').length;
+  const counted = family.failing
+    ? `${family.failing} of ${total} checks failing`
+    : `${total} ${total === 1 ? 'check' : 'checks'}, none failing`;
+  return exempt ? `${counted}, ${exempt} exempt` : counted;
+}
+
 /**
  * Every check of the scorecard under the SOC 2 and NIST 800-53 control families it evidences, each family with
  * the status of its controls. Families with failing checks start open.
@@ -159,11 +170,7 @@ export function ChecksByFamily(props: {
                 variant="body2"
                 color={family.failing ? 'error' : 'textSecondary'}
               >
-                {family.failing
-                  ? `${family.failing} of ${family.checks.length} checks failing`
-                  : `${family.checks.length} ${
-                      family.checks.length === 1 ? 'check' : 'checks'
-                    }, none failing`}
+                {familySummary(family)}
               </Typography>
             </div>
           </AccordionSummary>
