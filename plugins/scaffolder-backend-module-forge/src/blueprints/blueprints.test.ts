@@ -13,7 +13,8 @@ import request from 'supertest';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import { validateCatalogEntity } from '../lib/validateEntity';
 import { scaffolderModuleForge } from '../module';
-import { loadBaselinePack, loadDemoEntities, REPO_ROOT, TEST_FORGE_CONFIG } from '../__testUtils__';
+import { parse } from 'yaml';
+import { loadBaselinePack, loadDemoEntities, REPO_ROOT } from '../__testUtils__';
 import {
   blueprintNames,
   checkRenderedProject,
@@ -41,7 +42,8 @@ describe('blueprints rendered through the scaffolder backend', () => {
         mockServices.rootConfig.factory({
           data: {
             forge: {
-              ...TEST_FORGE_CONFIG,
+              // The blueprint settings Forge ships (app-config.yaml): prices, regions, environment, publishing.
+              blueprints: parse(fs.readFileSync(path.join(REPO_ROOT, 'app-config.yaml'), 'utf8')).forge.blueprints,
               dataDir,
               compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
             },

@@ -155,10 +155,55 @@ const predictorModel = {
   additionalProperties: false,
 };
 
+const container = {
+  type: 'object',
+  required: ['name', 'image'],
+  properties: {
+    name: { type: 'string' },
+    image: { type: 'string' },
+    args: { type: 'array', items: { type: 'string' } },
+    command: { type: 'array', items: { type: 'string' } },
+    env: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: { type: 'string' }, value: { type: 'string' } },
+      },
+    },
+    ports: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['containerPort'],
+        properties: {
+          name: { type: 'string' },
+          containerPort: { type: 'integer' },
+          protocol: { enum: ['TCP', 'UDP'] },
+        },
+      },
+    },
+    resources,
+    securityContext: { type: 'object' },
+  },
+  additionalProperties: false,
+};
+
 export const inferenceServiceSchema = crd({
   type: 'object',
   required: ['predictor'],
   properties: {
+    transformer: {
+      type: 'object',
+      required: ['containers'],
+      properties: {
+        containers: { type: 'array', minItems: 1, items: container },
+        serviceAccountName: { type: 'string' },
+        minReplicas: { type: 'integer', minimum: 0 },
+        maxReplicas: { type: 'integer', minimum: 1 },
+      },
+      additionalProperties: false,
+    },
     predictor: {
       type: 'object',
       required: ['model'],

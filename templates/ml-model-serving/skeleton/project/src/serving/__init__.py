@@ -1,0 +1,1 @@
+"""Drift monitoring in front of the KServe predictor."""
