@@ -54,6 +54,8 @@ export type BudgetSource = 'catalog' | 'forge';
 /** @public */
 export interface Budget {
   entityRef: string;
+  /** Display name of the entity or group. */
+  name?: string;
   monthlyAmount: number;
   currency: string;
   source: BudgetSource;

@@ -66,13 +66,19 @@ export class BudgetService {
     return this.statusOf(
       budget,
       forecast ?? (await this.options.query.forecast(scope)),
+      scope.name,
     );
   }
 
-  statusOf(budget: Budget, forecast: CostForecast): BudgetStatus {
+  statusOf(
+    budget: Budget,
+    forecast: CostForecast,
+    name?: string,
+  ): BudgetStatus {
     const daysElapsed = Number(forecast.asOf.slice(8, 10));
     return {
       ...budget,
+      ...(name ? { name } : {}),
       month: forecast.month,
       monthToDate: forecast.monthToDate,
       burnRatePerDay: forecast.monthToDate / daysElapsed,
@@ -97,7 +103,11 @@ export class BudgetService {
       if (!snapshot.get(budget.entityRef)) continue;
       const scope = resolveScope(snapshot, budget.entityRef);
       const forecast = await this.options.query.forecast(scope, { asOf });
-      result.push({ scope, status: this.statusOf(budget, forecast), forecast });
+      result.push({
+        scope,
+        status: this.statusOf(budget, forecast, scope.name),
+        forecast,
+      });
     }
     return result.sort(
       (a, b) => b.status.forecastRatio - a.status.forecastRatio,

@@ -11,6 +11,7 @@ import { BudgetService } from './BudgetService';
 import { CostQueryService, UNATTRIBUTED_NAME } from './CostQueryService';
 import { ORGANIZATION_SCOPE } from './CostScope';
 import { entityLink } from './links';
+import { money } from './money';
 
 export type CostAlertSettings = {
   budgetThresholds: number[];
@@ -61,11 +62,16 @@ export class CostAlertService {
     const recipient = snapshot.owningGroup(status.entityRef);
     if (!recipient) return 0;
     const name = snapshot.displayName(status.entityRef);
-    const amounts = `month to date ${
-      status.currency
-    } ${status.monthToDate.toFixed(0)} of ${status.monthlyAmount.toFixed(
-      0,
-    )}, forecast month end ${status.forecastMonthEnd.amount.toFixed(0)}`;
+    const amounts = `month to date ${money(
+      status.monthToDate,
+      status.currency,
+    )} of ${money(
+      status.monthlyAmount,
+      status.currency,
+    )}, forecast month end ${money(
+      status.forecastMonthEnd.amount,
+      status.currency,
+    )}`;
     let sent = 0;
 
     // Every threshold passed is claimed; only the highest newly passed one is announced.
@@ -140,11 +146,11 @@ export class CostAlertService {
     const name = snapshot.displayName(anomaly.entityRef) || UNATTRIBUTED_NAME;
     return this.deliver(key, recipient, {
       title: `Cost spike in ${name}: ${anomaly.service}`,
-      description: `${anomaly.currency} ${anomaly.amount.toFixed(0)} on ${
+      description: `${money(anomaly.amount, anomaly.currency)} on ${
         anomaly.day
       }, ${Math.round(
         anomaly.amount / Math.max(anomaly.baseline, 1e-9),
-      )}x its usual ${anomaly.baseline.toFixed(0)} per day.`,
+      )}x its usual ${money(anomaly.baseline, anomaly.currency)} per day.`,
       link: entityLink(anomaly.entityRef),
       severity: 'high',
       topic: 'cost-anomaly',

@@ -27,6 +27,7 @@ import {
   resolveScope,
 } from './CostScope';
 import { entityLink } from './links';
+import { money } from './money';
 import { changeOf, fillDays, sum, trendlineOf } from './stats';
 
 /** Metrics Cost Insights can plot next to cost. */
@@ -356,8 +357,9 @@ export class CostInsightsCompatService {
       alerts.push({
         kind: 'unlabeledDataflow',
         title: 'Label the spend in your sub-accounts',
-        subtitle: `${query.currency} ${unlabeledCost.toFixed(
-          0,
+        subtitle: `${money(
+          unlabeledCost,
+          query.currency,
         )} in the sub-accounts your entities use matched no catalog entity in the last 30 days.`,
         url: '/cost',
         data: {
@@ -379,11 +381,16 @@ export class CostInsightsCompatService {
       alerts.push({
         kind: 'budget',
         title: budgetAlertTitle(name, status.usedRatio, passed.length > 0),
-        subtitle: `Month to date ${query.currency} ${status.monthToDate.toFixed(
-          0,
-        )} of ${status.monthlyAmount.toFixed(
-          0,
-        )}; forecast month end ${status.forecastMonthEnd.amount.toFixed(0)}.`,
+        subtitle: `Month to date ${money(
+          status.monthToDate,
+          query.currency,
+        )} of ${money(
+          status.monthlyAmount,
+          query.currency,
+        )}; forecast month end ${money(
+          status.forecastMonthEnd.amount,
+          query.currency,
+        )}.`,
         url: link,
         data: status,
       });
@@ -396,9 +403,9 @@ export class CostInsightsCompatService {
       alerts.push({
         kind: 'anomaly',
         title: `Cost spike in ${name}: ${anomaly.service}`,
-        subtitle: `${query.currency} ${anomaly.amount.toFixed(0)} on ${
+        subtitle: `${money(anomaly.amount, query.currency)} on ${
           anomaly.day
-        } against a usual ${anomaly.baseline.toFixed(0)} per day.`,
+        } against a usual ${money(anomaly.baseline, query.currency)} per day.`,
         url: link,
         data: anomaly,
       });

@@ -6,6 +6,7 @@ import {
 import { BudgetService } from './BudgetService';
 import { CostQueryService } from './CostQueryService';
 import { CostScope } from './CostScope';
+import { money } from './money';
 
 /** Average days per month, to turn a 30-day figure into a monthly one. */
 const DAYS_PER_MONTH = 365.25 / 12;
@@ -103,8 +104,9 @@ export class RecommendationService {
           id: `tag-unattributed-spend:${e.provider}:${e.subAccountId}`,
           kind: 'tag-unattributed-spend' as const,
           title: `Tag the unattributed spend of ${where}`,
-          description: `${query.currency} ${e.amount.toFixed(
-            2,
+          description: `${money(
+            e.amount,
+            query.currency,
           )} in the last 30 days matched no catalog entity, mostly ${top.join(
             ', ',
           )}. Nobody sees it on a team page or budget until it is attributed.`,
@@ -158,8 +160,9 @@ export class RecommendationService {
           id: `idle-gpu-capacity:${entityRef}`,
           kind: 'idle-gpu-capacity',
           title: `Release idle GPU capacity of ${name}`,
-          description: `${query.currency} ${e.idle.toFixed(
-            2,
+          description: `${money(
+            e.idle,
+            query.currency,
           )} of GPU commitments were billed as unused in the last 4 weeks (${Math.round(
             (100 * e.idle) / Math.max(e.gpu, 1e-9),
           )}% of its GPU spend).`,
@@ -183,12 +186,12 @@ export class RecommendationService {
           id: `gpu-running-off-hours:${entityRef}`,
           kind: 'gpu-running-off-hours',
           title: `Stop ${name}'s GPUs outside working days`,
-          description: `Its GPUs cost ${
-            query.currency
-          } ${weekendAverage.toFixed(
-            2,
-          )} per weekend day against ${weekdayAverage.toFixed(
-            2,
+          description: `Its GPUs cost ${money(
+            weekendAverage,
+            query.currency,
+          )} per weekend day against ${money(
+            weekdayAverage,
+            query.currency,
           )} per weekday: they keep running when nobody works${
             entity.type ? ` on a ${entity.type}` : ''
           }.`,
@@ -221,12 +224,12 @@ export class RecommendationService {
           id: `budget-overrun:${status.entityRef}:${status.month}`,
           kind: 'budget-overrun',
           title: `${name} will exceed its budget this month`,
-          description: `Forecast month end ${
-            query.currency
-          } ${status.forecastMonthEnd.amount.toFixed(
-            0,
-          )} against a budget of ${status.monthlyAmount.toFixed(
-            0,
+          description: `Forecast month end ${money(
+            status.forecastMonthEnd.amount,
+            query.currency,
+          )} against a budget of ${money(
+            status.monthlyAmount,
+            query.currency,
           )} (${Math.round(100 * status.forecastRatio)}%); ${Math.round(
             100 * status.usedRatio,
           )}% is already spent.`,
@@ -244,11 +247,13 @@ export class RecommendationService {
           id: `budget-overrun:${status.entityRef}:next-30-days`,
           kind: 'budget-overrun',
           title: `${name}'s growth will break its budget within 30 days`,
-          description: `The next 30 days are forecast at ${
-            query.currency
-          } ${forecast.next30Days.amount.toFixed(
-            0,
-          )}, above the monthly budget of ${status.monthlyAmount.toFixed(0)}.`,
+          description: `The next 30 days are forecast at ${money(
+            forecast.next30Days.amount,
+            query.currency,
+          )}, above the monthly budget of ${money(
+            status.monthlyAmount,
+            query.currency,
+          )}.`,
           action:
             'Check whether the growth is intended; if not, stop it before the next month starts, otherwise raise the budget.',
           entityRef: status.entityRef,

@@ -1,0 +1,11 @@
+export * from './format';
+export { colorOf, SERIES_COLORS } from './chartColors';
+export { ChangeChip } from './ChangeChip';
+export { BudgetBar } from './BudgetBar';
+export { Stat } from './Stat';
+export { DailyCostChart } from './DailyCostChart';
+export { ForecastChart } from './ForecastChart';
+export { BudgetDialog } from './BudgetDialog';
+export { RecommendationList } from './RecommendationList';
+export { useCanManageBudgets } from './permissions';
+export { errorMessage } from './errors';
