@@ -32,7 +32,7 @@ export default defineConfig({
     command: `node ${path.resolve(here, '../scripts/e2e-server.mjs')}`,
     url: `${baseURL}/.backstage/health/v1/readiness`,
     reuseExistingServer: false,
-    timeout: 180_000,
+    timeout: 300_000,
     env: { FORGE_E2E_PORT: String(port), FORGE_E2E_DATA_DIR: dataDir },
     stdout: 'ignore',
     stderr: 'pipe',

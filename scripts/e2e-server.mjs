@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, yarnRelease } from './lib.mjs';
+import { ROOT, backendCommand } from './lib.mjs';
 
 /**
  * Starts the backend. `detached` puts it in its own process group so `stopTestBackend` can stop it with all it
@@ -19,32 +19,22 @@ export function startTestBackend({
   for (const dir of ['sqlite', 'scaffolder-work', 'techdocs']) {
     fs.mkdirSync(path.join(dataDir, dir), { recursive: true });
   }
-  const configs = [
+  const { command, args, cwd } = backendCommand([
     '../../app-config.yaml',
     '../../e2e-tests/app-config.e2e.yaml',
     ...extraConfig,
-  ];
-  return spawn(
-    process.execPath,
-    [
-      yarnRelease(),
-      'workspace',
-      'backend',
-      'start',
-      ...configs.flatMap(c => ['--config', c]),
-    ],
-    {
-      cwd: ROOT,
-      stdio,
-      detached,
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        FORGE_E2E_PORT: String(port),
-        FORGE_E2E_DATA_DIR: dataDir,
-      },
+  ]);
+  return spawn(command, args, {
+    cwd,
+    stdio,
+    detached,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      FORGE_E2E_PORT: String(port),
+      FORGE_E2E_DATA_DIR: dataDir,
     },
-  );
+  });
 }
 
 /** Stops a backend started above, with everything it spawned. */

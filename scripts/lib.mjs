@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 export const ROOT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -87,6 +88,31 @@ export function yarnRelease() {
     dir,
     fs.readdirSync(dir).find(f => f.endsWith('.cjs')),
   );
+}
+
+/**
+ * The command that runs the backend from its TypeScript sources, without a file watcher: the same transpile-on-load
+ * hook `backstage-cli package start` uses, in one process that stops when it is told to. Runs in packages/backend,
+ * so relative paths in app-config.yaml resolve from there.
+ */
+export function backendCommand(configs) {
+  const transform = createRequire(import.meta.url).resolve(
+    '@backstage/cli-node/config/nodeTransform.cjs',
+    {
+      paths: [path.join(ROOT, 'node_modules/@backstage/cli')],
+    },
+  );
+  return {
+    command: process.execPath,
+    args: [
+      '--enable-source-maps',
+      '--require',
+      transform,
+      'src/index',
+      ...configs.flatMap(c => ['--config', c]),
+    ],
+    cwd: path.join(ROOT, 'packages/backend'),
+  };
 }
 
 /** Polls the backend's readiness endpoint until it answers 200 or the timeout passes. */

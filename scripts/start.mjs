@@ -1,50 +1,43 @@
 // `./forge start`: the portal with demo data on the embedded default. Builds the frontend bundle when its sources
 // changed, then runs the backend, which serves both the portal and the API on one URL.
+//   ./forge start [--rebuild] [--config extra.yaml ...]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   ROOT,
+  backendCommand,
   ensureAppBuilt,
   log,
   waitForReady,
-  yarnRelease,
 } from './lib.mjs';
 
 const BASE_URL = process.env.FORGE_BASE_URL ?? 'http://localhost:7007';
-const extraArgs = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const extraConfigs = argv.flatMap((a, i) =>
+  a === '--config' && argv[i + 1] ? [path.resolve(argv[i + 1])] : [],
+);
 
 for (const dir of ['sqlite', 'scaffolder-work', 'techdocs']) {
   fs.mkdirSync(path.join(ROOT, '.data', dir), { recursive: true });
 }
 
-const buildCode = await ensureAppBuilt({
-  force: extraArgs.includes('--rebuild'),
-});
+const buildCode = await ensureAppBuilt({ force: argv.includes('--rebuild') });
 if (buildCode !== 0) {
   log('the portal build failed (see above)');
   process.exit(buildCode);
 }
 
-const configArgs = extraArgs.filter(a => a !== '--rebuild');
 const started = Date.now();
-const backend = spawn(
-  process.execPath,
-  [
-    yarnRelease(),
-    'workspace',
-    'backend',
-    'start',
-    '--config',
-    '../../app-config.yaml',
-    ...configArgs,
-  ],
-  {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'development' },
-  },
-);
+const { command, args, cwd } = backendCommand([
+  '../../app-config.yaml',
+  ...extraConfigs,
+]);
+const backend = spawn(command, args, {
+  cwd,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'development' },
+});
 let alive = true;
 backend.on('exit', code => {
   alive = false;
