@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestBackend, stopTestBackend } from '../scripts/e2e-server.mjs';
 
-const PORT = 7027;
+// Next to the journeys' backend, so parallel runs on other ports do not collide.
+const PORT = Number(process.env.FORGE_E2E_PORT ?? 7017) + 10;
 const BASE = `http://localhost:${PORT}`;
 
 async function waitForReady() {
