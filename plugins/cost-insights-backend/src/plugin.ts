@@ -13,6 +13,7 @@ import { readCostConfig } from './config';
 import { DatabaseCostStore } from './database/DatabaseCostStore';
 import { CostIngester } from './ingestion/CostIngester';
 import { CostSourceScanner } from './ingestion/CostSourceScanner';
+import { demoBillingTags } from './demo/generateDemoFocusRows';
 import { CostRouteGuard } from './router/CostRouteGuard';
 import { createRouter } from './router/createRouter';
 import { AnomalyService } from './service/AnomalyService';
@@ -114,7 +115,11 @@ export const costInsightsPlugin = createBackendPlugin({
             locations: settings.ingestion.locations,
             demoData: settings.demoData,
           },
-          catalogReady: () => catalog.waitForCostTags({ timeoutMs: 90_000 }),
+          catalogReady: () =>
+            catalog.waitForCostTags({
+              tags: demoBillingTags(),
+              timeoutMs: 120_000,
+            }),
         });
 
         await scheduler.scheduleTask({

@@ -47,15 +47,25 @@ export class CostCatalog {
   }
 
   /**
-   * Waits until some entity claims billing tags (the catalog has processed its locations), at most `timeoutMs`.
-   * On first start the demo data waits for this, so it is not attributed against an empty catalog.
+   * Waits until entities claim the given billing tags (`key=value`) through `forge.io/cost-tags`, i.e. the
+   * catalog has processed the entities that own them, at most `timeoutMs`. On first start the demo data waits
+   * for its projects, so it is not attributed against a half-loaded catalog.
    */
-  async waitForCostTags(options: { timeoutMs: number; intervalMs?: number }) {
+  async waitForCostTags(options: {
+    tags: string[];
+    timeoutMs: number;
+    intervalMs?: number;
+  }) {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
       this.invalidate();
       try {
-        if ((await this.snapshot()).costTags().claims.length > 0) return;
+        const claimed = new Set(
+          (await this.snapshot())
+            .costTags()
+            .claims.map(c => `${c.tag.key}=${c.tag.value}`),
+        );
+        if (options.tags.every(t => claimed.has(t))) return;
       } catch {
         // the catalog may not answer yet while the backend starts
       }

@@ -425,6 +425,21 @@ const LINE_ITEMS: LineItem[] = [
   },
 ];
 
+/**
+ * The billing tags of the demo rows that catalog entities claim (`key=value`): the demo waits for the catalog
+ * to know them before it loads.
+ */
+export function demoBillingTags(): string[] {
+  const tags = new Set<string>();
+  for (const item of LINE_ITEMS) {
+    if (item.tags?.['forge-project'])
+      tags.add(`forge-project=${item.tags['forge-project']}`);
+    if (item.tags?.application)
+      tags.add(`application=${item.tags.application}`);
+  }
+  return [...tags].sort();
+}
+
 /** Discounts off list price per provider (negotiated rates), so effective and list cost differ. */
 const DISCOUNT: Record<Account['provider'], number> = {
   AWS: 0.12,
