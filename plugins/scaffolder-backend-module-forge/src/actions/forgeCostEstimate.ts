@@ -34,7 +34,8 @@ export const costEstimateInput = z.object({
         name: safeText('compute.name', 40).pipe(z.string().min(1)),
         profile: catalogKey,
         replicas: z.coerce.number().int().min(1).max(50).default(1),
-        hoursPerMonth: z.coerce.number().min(1).max(744).optional(),
+        // Capped at the hours in a month when estimating (an hourly job running 90 minutes is busy all month).
+        hoursPerMonth: z.coerce.number().min(0.25).max(100_000).optional(),
         gpuType: catalogKey.optional(),
         gpuCount: z.coerce.number().int().min(0).max(8).default(0),
       }),

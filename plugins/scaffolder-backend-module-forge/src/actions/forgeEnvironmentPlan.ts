@@ -101,6 +101,10 @@ export function createForgeEnvironmentPlanAction(options: {
         objectCount: zod => zod.number(),
         endpoints: zod =>
           zod.record(zod.string(), { description: 'forge.io/endpoint of each data source, by entity ref' }),
+        sources: zod =>
+          zod.record(zod.record(zod.unknown()), {
+            description: 'Classification, personal data and endpoint of each data source, by entity ref',
+          }),
       },
     },
     async handler(ctx) {
@@ -196,6 +200,19 @@ export function createForgeEnvironmentPlanAction(options: {
       ctx.output('storage', { ...plan.storage });
       ctx.output('serviceAccount', { ...plan.serviceAccount });
       ctx.output('objectCount', plan.objectCount);
+      ctx.output(
+        'sources',
+        Object.fromEntries(
+          result.sources.map(s => [
+            s.ref,
+            {
+              classification: s.classification ?? null,
+              containsPii: s.containsPii === true,
+              endpoint: s.endpoint ?? null,
+            },
+          ]),
+        ),
+      );
       ctx.output(
         'endpoints',
         Object.fromEntries(result.sources.filter(s => s.endpoint).map(s => [s.ref, s.endpoint!])),

@@ -22,6 +22,7 @@ import {
   TEMPLATES_DIR,
   templateDirectoryContents,
 } from './renderBlueprint';
+import { GeneratedTestRun, runGeneratedTests } from './runGeneratedTests';
 import { SAMPLE_ANSWERS } from './sampleAnswers';
 
 jest.setTimeout(120_000);
@@ -53,7 +54,18 @@ describe('blueprints rendered through the scaffolder backend', () => {
       ],
     }));
   });
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const testRuns: Record<string, GeneratedTestRun> = {};
+  afterAll(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    // Which generated tests ran here, and which need libraries this machine does not have.
+    for (const [name, run] of Object.entries(testRuns)) {
+      process.stdout.write(
+        `${name}: ran ${run.ran.join(', ') || 'none'}${run.notRunnable
+          .map(n => `; not run ${n.file} (needs ${n.missing.join(', ')})`)
+          .join('')}\n`,
+      );
+    }
+  });
 
   it('registers every blueprint listed in templates/all.yaml, tagged analytics or ml, with its version', async () => {
     expect(templates.length).toBeGreaterThan(0);
@@ -102,6 +114,14 @@ describe('blueprints rendered through the scaffolder backend', () => {
       path: f.path,
       content: Buffer.from(f.base64Content, 'base64').toString('utf8'),
     }));
+    // FORGE_RENDER_OUT=<dir> keeps what each blueprint rendered, to read it.
+    if (process.env.FORGE_RENDER_OUT) {
+      for (const file of files) {
+        const target = path.join(process.env.FORGE_RENDER_OUT, name, file.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, file.content);
+      }
+    }
     const paths = files.map(f => f.path);
     for (const expected of [
       'catalog-info.yaml',
@@ -135,6 +155,11 @@ describe('blueprints rendered through the scaffolder backend', () => {
     expect(problems).toEqual([]);
     expect(stats.entities).toBeGreaterThanOrEqual(2);
     expect(stats.manifests).toBeGreaterThanOrEqual(10);
+
+    // The project's own tests pass, those whose libraries are installed on this machine.
+    const tests = await runGeneratedTests(files);
+    expect({ passed: tests.passed, output: tests.passed ? '' : tests.output }).toEqual({ passed: true, output: '' });
+    testRuns[name] = tests;
 
     // The gate ran on what was rendered, with the real compliance backend's packs, and passed.
     const gateLog = (response.body.log as Array<{ body: { stepId?: string; message: string } }>)

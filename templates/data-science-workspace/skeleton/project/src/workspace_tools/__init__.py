@@ -1,0 +1,1 @@
+"""Helpers for the workspace: governed connections to the project's data sources."""

@@ -1,0 +1,1 @@
+"""Spark batch pipeline: configuration, transformations, the job entry point and quality checks."""
