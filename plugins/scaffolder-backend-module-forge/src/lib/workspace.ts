@@ -28,12 +28,14 @@ export async function resolveInsideWorkspace(
   }
   const root = path.resolve(workspacePath);
   const target = path.resolve(root, relativePath);
-  if (!isChildPath(root, target)) {
-    throw new InputError(
-      `${label} '${relativePath}' points outside the task workspace; give a path inside it, such as 'environment'`,
-    );
+  const outside = new InputError(
+    `${label} '${relativePath}' points outside the task workspace; give a path inside it, such as 'environment'`,
+  );
+  const relative = path.relative(root, target);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw outside;
   }
-  const parts = path.relative(root, target).split(path.sep).filter(Boolean);
+  const parts = relative.split(path.sep).filter(Boolean);
   let current = root;
   for (const part of parts) {
     current = path.join(current, part);
@@ -48,6 +50,8 @@ export async function resolveInsideWorkspace(
       );
     }
   }
+  // And once more as the file system sees it (isChildPath follows links of what exists).
+  if (!isChildPath(root, target)) throw outside;
   return target;
 }
 
