@@ -1,4 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
+import fs from 'node:fs';
 import { signInAsGuest, signInAsPersona } from './fixtures';
 
 // The journey of issue 3: an entity with a failing check, an exemption requested by its owner, approved by a
@@ -138,6 +139,27 @@ test('an owner asks for an exemption, compliance approves it, and the score goes
         .getByRole('row')
         .filter({ hasText: CHECK_TITLE }),
     ).toContainText('approved');
+
+    // ... and hands an auditor the evidence of the entity, which records the decision.
+    await compliancePage.goto('/compliance/evidence');
+    await compliancePage.getByRole('button', { name: /^Scope/ }).click();
+    await compliancePage.getByRole('option', { name: 'One entity' }).click();
+    await compliancePage.getByRole('button', { name: /^Entity/ }).click();
+    await compliancePage
+      .getByRole('option', { name: new RegExp(`\\(${ENTITY}\\)`) })
+      .click();
+    await compliancePage.getByRole('radio', { name: 'CSV' }).check();
+    const [download] = await Promise.all([
+      compliancePage.waitForEvent('download'),
+      compliancePage.getByRole('button', { name: 'Download evidence' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^forge-evidence-.*\.csv$/);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    expect(header).toContain('exemption_decided_by');
+    const ciLine = lines.find(l => l.includes(',ci.tests-passing,'));
+    expect(ciLine).toContain(ENTITY);
+    expect(ciLine).toContain('user:default/daniel.moreau');
   } finally {
     await complianceContext.close();
   }

@@ -57,6 +57,7 @@ const useStyles = makeStyles(theme => ({
     flexWrap: 'wrap',
   },
   picker: { minWidth: 320 },
+  nowrap: { '& td, & th': { whiteSpace: 'nowrap' } },
 }));
 
 interface GroupOption {
@@ -160,6 +161,7 @@ function TrendChart(props: { trend: Dashboard['trend'] }) {
 }
 
 function WorstEntities(props: { entities: Dashboard['worstEntities'] }) {
+  const classes = useStyles();
   const tabLink = useComplianceTabLink();
   const entityLink = useEntityRefLink();
   if (props.entities.length === 0) {
@@ -170,27 +172,27 @@ function WorstEntities(props: { entities: Dashboard['worstEntities'] }) {
     );
   }
   return (
-    <Table size="small" aria-label="worst entities">
+    <Table size="small" aria-label="worst entities" className={classes.nowrap}>
       <TableHead>
         <TableRow>
           <TableCell>Entity</TableCell>
           <TableCell>Owner</TableCell>
           <TableCell align="right">Score</TableCell>
           <TableCell>Level</TableCell>
-          <TableCell align="right">Failing checks</TableCell>
+          <TableCell align="right">Failing</TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
         {props.entities.map(e => (
           <TableRow key={e.entityRef}>
-            <TableCell style={{ whiteSpace: 'nowrap' }}>
+            <TableCell>
               <Link to={tabLink(e.entityRef)}>
                 {humanizeEntityRef(parseEntityRef(e.entityRef), {
                   defaultKind: 'component',
                 })}
               </Link>
             </TableCell>
-            <TableCell style={{ whiteSpace: 'nowrap' }}>
+            <TableCell>
               <Link to={entityLink(e.ownerRef)}>
                 {humanizeEntityRef(parseEntityRef(e.ownerRef), {
                   defaultKind: 'group',
@@ -306,7 +308,7 @@ export function ComplianceDashboard() {
                 )}
               </InfoCard>
             </Grid>
-            <Grid item xs={12} lg={6}>
+            <Grid item xs={12} lg={5}>
               <InfoCard
                 title="Trend"
                 subheader={`Average score and failing checks, last ${weeks} weeks`}
@@ -314,7 +316,7 @@ export function ComplianceDashboard() {
                 <TrendChart trend={dashboard.value.trend} />
               </InfoCard>
             </Grid>
-            <Grid item xs={12} lg={6}>
+            <Grid item xs={12} lg={7}>
               <InfoCard
                 title="Worst entities"
                 subheader="Lowest scores first; open one to see what fails"

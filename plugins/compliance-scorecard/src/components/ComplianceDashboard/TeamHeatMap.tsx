@@ -31,16 +31,19 @@ const useStyles = makeStyles(theme => ({
     fontWeight: 400,
     color: theme.palette.text.secondary,
   },
+  focus: { padding: 2, marginLeft: 2 },
   team: {
     whiteSpace: 'nowrap',
+    fontSize: '0.8125rem',
     padding: theme.spacing(0.25, 1),
     textAlign: 'left',
   },
   number: { textAlign: 'right', padding: theme.spacing(0.25, 1) },
   cell: {
-    minWidth: 46,
+    minWidth: 38,
+    fontSize: '0.75rem',
     textAlign: 'center',
-    padding: theme.spacing(0.75, 0.5),
+    padding: theme.spacing(0.75, 0.25),
     borderRadius: 3,
     fontWeight: 600,
   },
@@ -91,7 +94,7 @@ export function TeamHeatMap(props: {
               Entities
             </th>
             <th className={classes.head} scope="col">
-              Avg score
+              Score
             </th>
             {props.families.map(family => (
               <th key={family} className={classes.head} scope="col">
@@ -115,13 +118,14 @@ export function TeamHeatMap(props: {
               <th
                 scope="row"
                 className={classes.team}
-                style={{ paddingLeft: 8 + team.depth * 20 }}
+                style={{ paddingLeft: 4 + team.depth * 14 }}
               >
                 <Link to={entityLink(team.groupRef)}>{team.title}</Link>
                 {team.depth > 0 && (
                   <Tooltip title={`Show ${team.title} and its sub-teams only`}>
                     <IconButton
                       size="small"
+                      className={classes.focus}
                       aria-label={`focus on ${team.title}`}
                       onClick={() => props.onFocus(team.groupRef)}
                     >
@@ -169,7 +173,7 @@ export function TeamHeatMap(props: {
                       style={colours}
                       data-rate={counts.rate}
                     >
-                      {Math.round(counts.rate * 100)}%
+                      {Math.round(counts.rate * 100)}
                     </td>
                   </Tooltip>
                 );
@@ -179,10 +183,13 @@ export function TeamHeatMap(props: {
         </tbody>
       </table>
       <div className={classes.legend}>
-        <Typography variant="caption">0% pass</Typography>
+        <Typography variant="caption">
+          % of control results passing: 0
+        </Typography>
         <div className={classes.legendBar} />
         <Typography variant="caption">
-          100% pass (exempt counts as passing)
+          100 (exempt counts as passing; – where no control of the family
+          applies)
         </Typography>
       </div>
     </Box>

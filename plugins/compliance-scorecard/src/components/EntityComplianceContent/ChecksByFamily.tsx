@@ -48,10 +48,12 @@ const useStyles = makeStyles(theme => ({
   spacer: { flexGrow: 1 },
   control: { fontWeight: 600, color: '#fff' },
   remediation: { maxWidth: 420 },
+  nowrap: { whiteSpace: 'nowrap' },
 }));
 
 function CheckRow(props: {
   check: ScorecardCheck;
+  exemptionPending: boolean;
   onRequestExemption?: (check: ScorecardCheck) => void;
 }) {
   const classes = useStyles();
@@ -71,7 +73,9 @@ function CheckRow(props: {
       <TableCell>
         <SeverityChip severity={check.severity} />
       </TableCell>
-      <TableCell>{formatDate(check.since)}</TableCell>
+      <TableCell className={classes.nowrap}>
+        {formatDate(check.since)}
+      </TableCell>
       <TableCell className={classes.remediation}>
         {check.status === 'exempt' && check.exemption ? (
           <Typography variant="body2">
@@ -87,7 +91,12 @@ function CheckRow(props: {
             {check.remediation}
           </Typography>
         )}
-        {failing && props.onRequestExemption && (
+        {failing && props.exemptionPending && (
+          <Typography variant="caption" color="textSecondary" component="p">
+            An exemption request is waiting for compliance.
+          </Typography>
+        )}
+        {failing && !props.exemptionPending && props.onRequestExemption && (
           <Button
             size="small"
             color="primary"
@@ -117,6 +126,8 @@ export function familySummary(family: FamilyGroup): string {
  */
 export function ChecksByFamily(props: {
   scorecard: Scorecard;
+  /** Checks with an exemption request waiting for a decision; another cannot be filed meanwhile. */
+  pendingCheckIds?: ReadonlySet<string>;
   onRequestExemption?: (check: ScorecardCheck) => void;
 }) {
   const classes = useStyles();
@@ -196,6 +207,9 @@ export function ChecksByFamily(props: {
                     <CheckRow
                       key={check.checkId}
                       check={check}
+                      exemptionPending={
+                        props.pendingCheckIds?.has(check.checkId) ?? false
+                      }
                       onRequestExemption={props.onRequestExemption}
                     />
                   ))}

@@ -159,6 +159,29 @@ describe('EntityComplianceContent', () => {
     );
   });
 
+  it('does not offer a second request while one waits for compliance', async () => {
+    const api = apiWithData();
+    api.listExemptions.mockResolvedValue([
+      exemptionFixture({ checkId: 'ci.tests-passing', status: 'pending' }),
+    ]);
+    await render(api, AuthorizeResult.ALLOW);
+
+    const cc8 = await screen.findByRole('table', { name: 'SOC 2 CC8 checks' });
+    expect(
+      await within(cc8).findByText(
+        'An exemption request is waiting for compliance.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(cc8).queryByRole('button', { name: 'Request exemption' }),
+    ).not.toBeInTheDocument();
+    // Other failing checks can still be exempted.
+    const cc7 = screen.getByRole('table', { name: 'SOC 2 CC7 checks' });
+    expect(
+      within(cc7).getAllByRole('button', { name: 'Request exemption' }),
+    ).toHaveLength(2);
+  });
+
   it('offers no request form to people who may not request one', async () => {
     await render(apiWithData(), AuthorizeResult.DENY);
     await screen.findByText('SOC 2 CC7 · System operations');

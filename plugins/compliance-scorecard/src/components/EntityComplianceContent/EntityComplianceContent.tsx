@@ -94,6 +94,16 @@ export function EntityComplianceContent() {
       ),
     [current],
   );
+  const pendingCheckIds = useMemo(
+    () =>
+      new Set(
+        (exemptions.value ?? [])
+          .filter(e => e.status === 'pending')
+          .map(e => e.checkId),
+      ),
+    [exemptions.value],
+  );
+  const requestable = failing.filter(c => !pendingCheckIds.has(c.checkId));
   const mayRequest = canRequest.allowed && !asOf;
   const onRequestExemption = mayRequest
     ? (check: ScorecardCheck) => setRequestFor({ checkId: check.checkId })
@@ -118,6 +128,7 @@ export function EntityComplianceContent() {
     checks = (
       <ChecksByFamily
         scorecard={current!}
+        pendingCheckIds={pendingCheckIds}
         onRequestExemption={onRequestExemption}
       />
     );
@@ -138,7 +149,9 @@ export function EntityComplianceContent() {
                   <Typography variant="body2">
                     {failing.length === 0
                       ? 'No check fails'
-                      : `${failing.length} checks failing`}
+                      : `${failing.length} ${
+                          failing.length === 1 ? 'check' : 'checks'
+                        } failing`}
                   </Typography>
                   <Typography variant="caption" color="textSecondary">
                     {current.asOf
@@ -217,7 +230,7 @@ export function EntityComplianceContent() {
           error={exemptions.error}
           titles={titles}
           action={
-            mayRequest && failing.length > 0 ? (
+            mayRequest && requestable.length > 0 ? (
               <Button
                 color="primary"
                 variant="contained"
@@ -239,7 +252,7 @@ export function EntityComplianceContent() {
       <ExemptionRequestDialog
         open={!!requestFor}
         entityRef={entityRef}
-        checks={failing}
+        checks={requestable}
         checkId={requestFor?.checkId}
         onClose={() => setRequestFor(undefined)}
         onRequested={exemption => {

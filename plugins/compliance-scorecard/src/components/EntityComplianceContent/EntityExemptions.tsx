@@ -66,13 +66,15 @@ export function EntityExemptions(props: {
                 <TableCell>
                   <StatusChip status={e.status} />
                 </TableCell>
-                <TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
                   <Typography variant="body2">{e.requestedBy}</Typography>
                   <Typography variant="caption" color="textSecondary">
                     {formatDate(e.requestedAt)}
                   </Typography>
                 </TableCell>
-                <TableCell>{formatDate(e.expiresAt)}</TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  {formatDate(e.expiresAt)}
+                </TableCell>
                 <TableCell>
                   <Typography variant="body2">{e.justification}</Typography>
                   <Typography variant="caption" color="textSecondary">
@@ -82,8 +84,13 @@ export function EntityExemptions(props: {
                 <TableCell>
                   {e.decidedBy ? (
                     <>
-                      <Typography variant="body2">
-                        {e.decidedBy}, {formatDate(e.decidedAt)}
+                      <Typography variant="body2">{e.decidedBy}</Typography>
+                      <Typography
+                        variant="caption"
+                        color="textSecondary"
+                        component="div"
+                      >
+                        {formatDate(e.decidedAt)}
                       </Typography>
                       {e.decisionNote && (
                         <Typography variant="caption" color="textSecondary">

@@ -35,6 +35,7 @@ import { historySeries } from './historySeries';
 /** The most changes the backend returns in one call; enough for years of a typical entity. */
 const HISTORY_LIMIT = 1000;
 const LIST_PAGE = 15;
+const DAY = 24 * 3600 * 1000;
 
 function ChangesList(props: {
   entries: HistoryEntry[];
@@ -116,6 +117,10 @@ export function HistoryTimeline(props: {
     [history.value],
   );
 
+  const spansDays =
+    series.length > 1 &&
+    series[series.length - 1].time - series[0].time > 2 * DAY;
+
   let content: JSX.Element;
   if (history.loading) {
     content = <Progress />;
@@ -142,9 +147,11 @@ export function HistoryTimeline(props: {
                 type="number"
                 scale="time"
                 domain={['dataMin', 'dataMax']}
-                tickFormatter={(t: number) =>
-                  formatDate(new Date(t).toISOString())
-                }
+                tickFormatter={(t: number) => {
+                  const iso = new Date(t).toISOString();
+                  // Days when the history spans days, times when it spans hours.
+                  return spansDays ? formatDate(iso) : formatDateTime(iso);
+                }}
               />
               <YAxis allowDecimals={false} />
               <Tooltip

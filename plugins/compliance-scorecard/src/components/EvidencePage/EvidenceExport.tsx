@@ -177,6 +177,8 @@ export function EvidenceExport() {
           select
           label="Framework"
           variant="outlined"
+          InputLabelProps={{ shrink: true }}
+          SelectProps={{ displayEmpty: true }}
           value={framework}
           onChange={e => {
             setFramework(e.target.value as Framework | '');
@@ -195,6 +197,8 @@ export function EvidenceExport() {
           select
           label="Control"
           variant="outlined"
+          InputLabelProps={{ shrink: true }}
+          SelectProps={{ displayEmpty: true }}
           value={control}
           onChange={e => setControl(e.target.value)}
         >

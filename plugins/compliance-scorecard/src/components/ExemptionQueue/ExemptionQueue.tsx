@@ -47,6 +47,7 @@ import { Decision, DecisionDialog } from './DecisionDialog';
 const useStyles = makeStyles(theme => ({
   actions: { display: 'flex', gap: theme.spacing(1), whiteSpace: 'nowrap' },
   why: { maxWidth: 460 },
+  nowrap: { whiteSpace: 'nowrap' },
 }));
 
 function EntityCell(props: { exemption: Exemption }) {
@@ -92,7 +93,7 @@ function ExemptionTable(props: {
         <TableBody>
           {props.items.map(e => (
             <TableRow key={e.id}>
-              <TableCell>
+              <TableCell className={classes.nowrap}>
                 <EntityCell exemption={e} />
                 {e.kind === 'approval' && (
                   <Box mt={0.5}>
@@ -108,7 +109,7 @@ function ExemptionTable(props: {
                   {e.checkId}
                 </Typography>
               </TableCell>
-              <TableCell>
+              <TableCell className={classes.nowrap}>
                 <Typography variant="body2">{e.requestedBy}</Typography>
                 <Typography variant="caption" color="textSecondary">
                   {formatDate(e.requestedAt)}
@@ -125,7 +126,9 @@ function ExemptionTable(props: {
                   </Typography>
                 )}
               </TableCell>
-              <TableCell>{formatDate(e.expiresAt)}</TableCell>
+              <TableCell className={classes.nowrap}>
+                {formatDate(e.expiresAt)}
+              </TableCell>
               <TableCell>
                 <StatusChip status={e.status} />
               </TableCell>
