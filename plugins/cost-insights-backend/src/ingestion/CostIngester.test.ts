@@ -16,7 +16,7 @@ import { CostIngester } from './CostIngester';
 
 const SAMPLE = path.resolve(
   __dirname,
-  '../../../../../shared/data/focus-sample/focus_sample_1000.csv',
+  '../../../../data/focus-sample/focus_sample_1000.csv',
 );
 
 /** Sums of the sample computed here, straight from its text, independently of the ingestion code. */

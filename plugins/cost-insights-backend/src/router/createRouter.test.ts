@@ -18,7 +18,7 @@ import { createRouter } from './createRouter';
 const TODAY = '2026-11-20';
 const SAMPLE = path.resolve(
   __dirname,
-  '../../../../../shared/data/focus-sample/focus_sample_1000.csv',
+  '../../../../data/focus-sample/focus_sample_1000.csv',
 );
 const ADMIN = 'user:default/admin';
 const MEMBER = 'user:default/member';
