@@ -16,6 +16,8 @@ import { createComplianceBackendGateway } from './compliance/ComplianceGateway';
 import { CatalogGroupBudgets, CostInsightsGroupBudgets } from './cost/GroupBudgets';
 import { LocalGitPublisher } from './publish/LocalGitPublisher';
 import { createScmPublishActions, ScmPublisher } from './publish/ScmPublisher';
+import { BlueprintPreview } from './preview/BlueprintPreview';
+import { createPreviewRouter } from './preview/createPreviewRouter';
 import { readBlueprintSettings } from './settings';
 
 /**
@@ -36,8 +38,24 @@ export const scaffolderModuleForge = createBackendModule({
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        urlReader: coreServices.urlReader,
       },
-      async init({ scaffolder, config, catalog, auditor, discovery, auth, logger }) {
+      async init({
+        scaffolder,
+        config,
+        catalog,
+        auditor,
+        discovery,
+        auth,
+        logger,
+        httpRouter,
+        httpAuth,
+        permissions,
+        urlReader,
+      }) {
         const settings = readBlueprintSettings(config);
         const compliance = createComplianceBackendGateway({ discovery, auth });
         const budgets = new CostInsightsGroupBudgets({
@@ -70,6 +88,15 @@ export const scaffolderModuleForge = createBackendModule({
           createForgePublishPlanAction({ settings }),
           createForgePublishAction({ settings, publishers, auditor }),
           createForgeCatalogRegisterAction({ settings, catalog, auditor }),
+        );
+        // The review page's estimate and compliance result: /api/scaffolder/forge/preview.
+        httpRouter.use(
+          createPreviewRouter({
+            preview: new BlueprintPreview({ catalog, auth, discovery, urlReader }),
+            httpAuth,
+            permissions,
+            auditor,
+          }),
         );
       },
     });

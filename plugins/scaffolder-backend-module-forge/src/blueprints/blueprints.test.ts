@@ -169,3 +169,107 @@ describe('blueprints rendered through the scaffolder backend', () => {
     expect(gateLog).toContain('The compliance gate passed.');
   });
 });
+
+describe('the review page preview', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-preview-'));
+  const templates = blueprintNames().map(name => {
+    const template = loadTemplate(name);
+    return {
+      ...template,
+      metadata: {
+        ...template.metadata,
+        namespace: 'default',
+        annotations: {
+          ...template.metadata.annotations,
+          'backstage.io/managed-by-location': `file:${path.join(TEMPLATES_DIR, name, 'template.yaml')}`,
+        },
+      },
+    };
+  });
+  let server: any;
+  let compliance: any;
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModuleForge,
+        compliancePlugin,
+        catalogServiceMock.factory({ entities: [...loadDemoEntities(), ...templates] }),
+        mockServices.rootConfig.factory({
+          data: {
+            forge: {
+              blueprints: parse(fs.readFileSync(path.join(REPO_ROOT, 'app-config.yaml'), 'utf8')).forge.blueprints,
+              dataDir,
+              compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
+            },
+          },
+        }),
+      ],
+    }));
+    compliance = request(server);
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  const preview = (values: Record<string, unknown>, templateRef = 'template:default/ml-training-pipeline') =>
+    request(server)
+      .post('/api/scaffolder/forge/preview')
+      .set('Authorization', mockCredentials.user.header('user:default/guest'))
+      .send({ templateRef, values });
+
+  it('shows the estimate and the compliance result of a complete form, creating nothing', async () => {
+    const response = await preview(SAMPLE_ANSWERS['ml-training-pipeline']);
+    expect({ status: response.status, error: response.body.error?.message }).toEqual({ status: 200, error: undefined });
+    expect(response.body.preview).toMatchObject({
+      decision: 'passed',
+      currency: 'USD',
+      classification: 'confidential',
+      monthlyTotal: expect.any(Number),
+      costLines: expect.arrayContaining([expect.objectContaining({ category: 'gpu' })]),
+    });
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('says an approval is needed for restricted data, without filing one', async () => {
+    const response = await preview({
+      ...SAMPLE_ANSWERS['ml-training-pipeline'],
+      dataSources: ['resource:default/claims-warehouse'],
+    });
+    expect(response.body.preview).toMatchObject({
+      decision: 'approval-required',
+      classification: 'restricted',
+      approvals: [expect.objectContaining({ checkId: 'approval.restricted-data', status: 'missing' })],
+    });
+    const queue = await compliance
+      .get('/api/compliance/exemptions')
+      .set('Authorization', mockCredentials.user.header('user:default/guest'));
+    expect(queue.body.items).toEqual([]);
+  });
+
+  it('reports an incomplete form and a refused request instead of failing', async () => {
+    const incomplete = await preview({ name: 'x' });
+    expect(incomplete.status).toBe(200);
+    expect(incomplete.body.errors.length).toBeGreaterThan(0);
+
+    const tooExpensive = await preview({
+      ...SAMPLE_ANSWERS['ml-training-pipeline'],
+      gpuType: 'nvidia-a100',
+      gpuCount: 8,
+      trainingHours: 700,
+    });
+    expect(tooExpensive.body.stoppedBy).toMatchObject({
+      step: 'forge:cost:estimate',
+      message: expect.stringContaining('above the hard limit'),
+    });
+  });
+
+  it('previews Forge blueprints only, for people who may run blueprints', async () => {
+    const unknown = await preview({}, 'template:default/nope');
+    expect(unknown.status).toBe(404);
+    const anonymous = await request(server)
+      .post('/api/scaffolder/forge/preview')
+      .set('Authorization', mockCredentials.none.header())
+      .send({ templateRef: 'x', values: {} });
+    expect(anonymous.status).toBe(401);
+  });
+});
