@@ -308,7 +308,7 @@ export function ComplianceDashboard() {
                 )}
               </InfoCard>
             </Grid>
-            <Grid item xs={12} lg={5}>
+            <Grid item xs={12} lg={4}>
               <InfoCard
                 title="Trend"
                 subheader={`Average score and failing checks, last ${weeks} weeks`}
@@ -316,7 +316,7 @@ export function ComplianceDashboard() {
                 <TrendChart trend={dashboard.value.trend} />
               </InfoCard>
             </Grid>
-            <Grid item xs={12} lg={7}>
+            <Grid item xs={12} lg={8}>
               <InfoCard
                 title="Worst entities"
                 subheader="Lowest scores first; open one to see what fails"

@@ -20,7 +20,7 @@ const useStyles = makeStyles(theme => ({
   },
   head: {
     fontWeight: 600,
-    padding: theme.spacing(0.5, 1),
+    padding: theme.spacing(0.5, 0.25),
     whiteSpace: 'nowrap',
     textAlign: 'center',
     verticalAlign: 'bottom',
@@ -38,9 +38,9 @@ const useStyles = makeStyles(theme => ({
     padding: theme.spacing(0.25, 1),
     textAlign: 'left',
   },
-  number: { textAlign: 'right', padding: theme.spacing(0.25, 1) },
+  number: { textAlign: 'right', padding: theme.spacing(0.25, 0.75) },
   cell: {
-    minWidth: 38,
+    minWidth: 32,
     fontSize: '0.75rem',
     textAlign: 'center',
     padding: theme.spacing(0.75, 0.25),
