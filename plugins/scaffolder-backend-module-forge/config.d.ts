@@ -8,7 +8,10 @@ export interface Config {
 
     /** Blueprints: the price catalog, limits, allowed regions, environments and where projects are published. */
     blueprints?: {
-      /** Billing currency of every price below (ISO 4217), e.g. EUR. */
+      /**
+       * Billing currency of every price below (ISO 4217), e.g. USD; the portal shows estimates in it.
+       * @visibility frontend
+       */
       currency?: string;
       /** Regions a blueprint may deploy to; the gate refuses any other. */
       regions?: string[];

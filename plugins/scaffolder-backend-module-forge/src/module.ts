@@ -87,7 +87,7 @@ export const scaffolderModuleForge = createBackendModule({
           createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor }),
           createForgePublishPlanAction({ settings }),
           createForgePublishAction({ settings, publishers, auditor }),
-          createForgeCatalogRegisterAction({ settings, catalog, auditor }),
+          createForgeCatalogRegisterAction({ settings, catalog, auditor, compliance }),
         );
         // The review page's estimate and compliance result: /api/scaffolder/forge/preview.
         httpRouter.use(

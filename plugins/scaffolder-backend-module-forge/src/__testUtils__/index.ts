@@ -188,6 +188,13 @@ export class InMemoryComplianceGateway implements ComplianceGateway {
     return { id };
   }
 
+  readonly evaluated: string[] = [];
+
+  async evaluateNow(entityRef: string) {
+    this.evaluated.push(entityRef);
+    return {};
+  }
+
   /** What Compliance does in the portal. */
   approve(id: string, days = 30) {
     const exemption = this.exemptions.find(e => e.id === id);

@@ -2,7 +2,13 @@ import { Entity } from '@backstage/catalog-model';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { actionContext, outputOf, RecordingAuditor, testSettings } from '../__testUtils__';
+import {
+  actionContext,
+  InMemoryComplianceGateway,
+  outputOf,
+  RecordingAuditor,
+  testSettings,
+} from '../__testUtils__';
 import { createForgeCatalogRegisterAction } from './forgeCatalogRegister';
 
 const component: Entity = {
@@ -36,8 +42,14 @@ describe('forge:catalog:register', () => {
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
+  const compliance = new InMemoryComplianceGateway();
   const action = () =>
-    createForgeCatalogRegisterAction({ settings: testSettings({ dataDir }), catalog, auditor: new RecordingAuditor() });
+    createForgeCatalogRegisterAction({
+      settings: testSettings({ dataDir }),
+      catalog,
+      auditor: new RecordingAuditor(),
+      compliance,
+    });
 
   it('registers a published working copy as a file location and waits until the entity is there', async () => {
     const ctx = actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml` } });
@@ -49,6 +61,8 @@ describe('forge:catalog:register', () => {
     ]);
     expect(outputOf(ctx, 'entityRef')).toBe('component:default/churn-model');
     expect(catalog.getEntityByRef).toHaveBeenCalledTimes(2);
+    // Scored at once, so the scorecard is there when the owner opens the entity.
+    expect(compliance.evaluated).toEqual(['component:default/churn-model']);
   });
 
   it('registers SCM URLs as url locations', async () => {

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod/v3';
+import { ComplianceGateway } from '../compliance/ComplianceGateway';
 import { auditedStep } from '../lib/audit';
 import { parseActionInput } from '../lib/inputs';
 import { localLayout } from '../publish/destinations';
@@ -68,8 +69,9 @@ export function createForgeCatalogRegisterAction(options: {
   settings: BlueprintSettings;
   catalog: CatalogService;
   auditor: AuditorService;
+  compliance?: Pick<ComplianceGateway, 'evaluateNow'>;
 }) {
-  const { settings, catalog, auditor } = options;
+  const { settings, catalog, auditor, compliance } = options;
   return createTemplateAction({
     id: ACTION_ID,
     description: 'Registers a project Forge published in the catalog and waits until its entity is there.',
@@ -124,6 +126,13 @@ export function createForgeCatalogRegisterAction(options: {
           visible
             ? `${entityRef} is in the catalog`
             : `${entityRef} is registered; the catalog is still processing it and shows it within a minute`,
+        );
+      }
+      if (visible && compliance) {
+        // The scorecard is there when the owner first opens the entity; the schedule would get to it later anyway.
+        await compliance.evaluateNow(entityRef).then(
+          () => ctx.logger.info(`${entityRef} has its compliance scorecard`),
+          error => ctx.logger.warn(`${entityRef} will be scored on the next scheduled run (${error.message})`),
         );
       }
       ctx.output('entityRef', entityRef);

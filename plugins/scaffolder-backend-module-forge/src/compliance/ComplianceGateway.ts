@@ -24,6 +24,8 @@ export interface ComplianceGateway {
   }): Promise<Exemption[]>;
   requestExemption(request: ExemptionRequest): Promise<Exemption>;
   recordGateEvaluation(record: GateEvaluationRecord): Promise<{ id: string }>;
+  /** Scores an entity now, so a newly registered project has its scorecard when its owner first opens it. */
+  evaluateNow(entityRef: string): Promise<unknown>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InfoCard } from '@backstage/core-components';
+import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Chip, Grid, Typography, makeStyles } from '@material-ui/core';
 
@@ -10,6 +11,7 @@ const A = {
   retention: 'forge.io/retention-days',
   costCenter: 'forge.io/cost-center',
   blueprint: 'forge.io/blueprint',
+  costEstimate: 'forge.io/cost-estimate',
 };
 
 const CLASSIFICATION_COLOURS: Record<string, string> = {
@@ -44,6 +46,7 @@ function Field(props: { label: string; children: React.ReactNode }) {
 export function DataGovernanceCard() {
   const classes = useStyles();
   const { entity } = useEntity();
+  const currency = useApi(configApiRef).getOptionalString('forge.blueprints.currency') ?? '';
   const annotations = entity.metadata.annotations ?? {};
   const classification = annotations[A.classification];
   const pii = annotations[A.pii];
@@ -76,6 +79,11 @@ export function DataGovernanceCard() {
         )}
         {annotations[A.blueprint] && (
           <Field label="Blueprint">{annotations[A.blueprint]}</Field>
+        )}
+        {annotations[A.costEstimate] && (
+          <Field label="Estimated cost">
+            {annotations[A.costEstimate]} {currency} a month
+          </Field>
         )}
       </Grid>
     </InfoCard>

@@ -1,0 +1,1 @@
+export { BlueprintReviewField } from './BlueprintReviewField';
