@@ -27,7 +27,8 @@ export default defineConfig({
     ['list'],
     ['json', { outputFile: path.resolve(here, '../.cache/e2e-results.json') }],
   ],
-  outputDir: path.resolve(here, '../.cache/e2e-artifacts'),
+  // One folder per port: Playwright empties it when a run starts, so runs on other ports keep their traces.
+  outputDir: path.resolve(here, `../.cache/e2e-artifacts/${port}`),
   webServer: {
     command: `node ${path.resolve(here, '../scripts/e2e-server.mjs')}`,
     url: `${baseURL}/.backstage/health/v1/readiness`,
