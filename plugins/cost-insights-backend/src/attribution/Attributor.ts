@@ -28,7 +28,9 @@ export class Attributor {
   private readonly claimedTags = new Map<string, string>();
   private readonly tagKeys: Array<{ key: string; defaultKind: string }>;
   private readonly subAccounts = new Map<string, string>();
-  private readonly memo = new Map<string, AttributionResult>();
+  /** Results by sub-account, then raw Tags text: billing lines repeat a few hundred combinations. */
+  private readonly memo = new Map<string, Map<string, AttributionResult>>();
+  private memoSize = 0;
   /** Tags claimed by more than one entity: the first by ref keeps them. */
   readonly conflicts: string[] = [];
 
@@ -77,12 +79,21 @@ export class Attributor {
     rawTags: string | undefined,
     subAccountId: string,
   ): AttributionResult {
-    const memoKey = `${subAccountId}\u0001${rawTags ?? ''}`;
-    const known = this.memo.get(memoKey);
+    let byTags = this.memo.get(subAccountId);
+    if (!byTags) {
+      byTags = new Map();
+      this.memo.set(subAccountId, byTags);
+    }
+    const tagsKey = rawTags ?? '';
+    const known = byTags.get(tagsKey);
     if (known) return known;
     const result = this.decide(rawTags, subAccountId);
-    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-    this.memo.set(memoKey, result);
+    if (this.memoSize >= MEMO_LIMIT) {
+      this.memo.clear();
+      this.memoSize = 0;
+    }
+    byTags.set(tagsKey, result);
+    this.memoSize += 1;
     return result;
   }
 

@@ -25,6 +25,7 @@ import {
 } from './CostStore';
 
 const ROLLUPS = 'cost_daily_rollups';
+const ENTITY_DAILY = 'cost_entity_daily';
 const PERIODS = 'cost_billing_periods';
 const INGESTIONS = 'cost_ingestions';
 const BUDGETS = 'cost_budgets';
@@ -54,6 +55,51 @@ const MEASURE_COLUMNS: Record<RollupMeasure, string> = {
 
 /** Rows per INSERT: 23 columns each stays under SQLite's and PostgreSQL's bind-parameter limits. */
 const INSERT_CHUNK = 500;
+/** Loads of at least this many rollups refresh the planner's statistics. */
+const STATISTICS_REFRESH_ROWS = 10_000;
+/** Rows per bulk INSERT of one JSON parameter. */
+const BULK_CHUNK = 5000;
+
+/** The entity daily table's columns and their SQL types. */
+const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
+  entity_ref: 'varchar',
+  day: 'varchar',
+  currency: 'varchar',
+  billing_account_id: 'varchar',
+  billing_period_start: 'varchar',
+  billed_cost: 'double precision',
+  effective_cost: 'double precision',
+  list_cost: 'double precision',
+  gpu_cost: 'double precision',
+  gpu_hours: 'double precision',
+  gpu_idle_cost: 'double precision',
+};
+
+/** The rollup table's columns and their SQL types, in insert order. */
+const ROLLUP_COLUMN_TYPES: Record<string, string> = {
+  day: 'varchar',
+  billing_account_id: 'varchar',
+  billing_period_start: 'varchar',
+  entity_ref: 'varchar',
+  provider: 'varchar',
+  service_category: 'varchar',
+  service_name: 'varchar',
+  region: 'varchar',
+  sub_account_id: 'varchar',
+  sub_account_name: 'varchar',
+  charge_category: 'varchar',
+  currency: 'varchar',
+  consumed_unit: 'varchar',
+  billed_cost: 'double precision',
+  effective_cost: 'double precision',
+  list_cost: 'double precision',
+  consumed_quantity: 'double precision',
+  gpu_cost: 'double precision',
+  gpu_hours: 'double precision',
+  gpu_idle_cost: 'double precision',
+  row_count: 'integer',
+  ingestion_id: 'varchar',
+};
 /** Entity refs per IN list, for the same reason. */
 const IN_CHUNK = 5000;
 
@@ -206,21 +252,130 @@ export class DatabaseCostStore implements CostStore {
           })
           .onConflict(['billing_account_id', 'billing_period_start'])
           .merge(['ingestion_id', 'updated_at']);
-        await trx(ROLLUPS)
-          .where({
-            billing_account_id: p.billingAccountId,
-            billing_period_start: p.billingPeriodStart,
-          })
-          .delete();
+        for (const table of [ROLLUPS, ENTITY_DAILY]) {
+          await trx(table)
+            .where({
+              billing_account_id: p.billingAccountId,
+              billing_period_start: p.billingPeriodStart,
+            })
+            .delete();
+        }
       }
-      for (let i = 0; i < rollups.length; i += INSERT_CHUNK) {
-        await trx(ROLLUPS).insert(
-          rollups
-            .slice(i, i + INSERT_CHUNK)
-            .map(r => rollupRow(ingestionId, r)),
-        );
-      }
+      await this.insertRollups(trx, ingestionId, rollups);
+      await this.insertEntityDaily(trx, rollups);
     });
+    if (rollups.length >= STATISTICS_REFRESH_ROWS) {
+      await this.refreshStatistics();
+    }
+  }
+
+  /**
+   * Inserts rollups in bulk. A large export yields tens of thousands of rollups; binding each value separately
+   * makes the database parse statements with thousands of placeholders, so SQLite and PostgreSQL get each chunk
+   * as one JSON parameter they unpack themselves (json_each, jsonb_to_recordset). Other clients use plain inserts.
+   */
+  private async insertRollups(
+    trx: Knex.Transaction,
+    ingestionId: string,
+    rollups: DailyCostRollup[],
+  ): Promise<void> {
+    await this.bulkInsert(
+      trx,
+      ROLLUPS,
+      ROLLUP_COLUMN_TYPES,
+      rollups.map(r => rollupRow(ingestionId, r)),
+    );
+  }
+
+  /**
+   * Inserts rows in bulk. A large export yields tens of thousands of rows; binding each value separately makes
+   * the database parse statements with thousands of placeholders, so SQLite and PostgreSQL get each chunk as one
+   * JSON parameter they unpack themselves (json_each, jsonb_to_recordset). Other clients use plain inserts.
+   */
+  private async bulkInsert(
+    trx: Knex.Transaction,
+    table: string,
+    columnTypes: Record<string, string>,
+    allRows: Array<Record<string, unknown>>,
+  ): Promise<void> {
+    const client = String(this.db.client.config.client);
+    const columns = Object.keys(columnTypes);
+    const names = columns.map(() => '??').join(', ');
+    for (let i = 0; i < allRows.length; i += BULK_CHUNK) {
+      const rows = allRows.slice(i, i + BULK_CHUNK);
+      if (client.includes('sqlite')) {
+        // Each element is converted to SQLite's binary JSON once, so reading its fields does not re-parse text.
+        const extract = columns.map((_c, k) => `v ->> ${k}`).join(', ');
+        await trx.raw(
+          `INSERT INTO ?? (${names}) SELECT ${extract} FROM (SELECT jsonb(value) AS v FROM json_each(?))`,
+          [
+            table,
+            ...columns,
+            JSON.stringify(rows.map(row => columns.map(c => row[c]))),
+          ],
+        );
+      } else if (client === 'pg') {
+        const types = columns.map(c => `${c} ${columnTypes[c]}`).join(', ');
+        await trx.raw(
+          `INSERT INTO ?? (${names}) SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${types})`,
+          [table, ...columns, ...columns, JSON.stringify(rows)],
+        );
+      } else {
+        for (let k = 0; k < rows.length; k += INSERT_CHUNK) {
+          await trx(table).insert(rows.slice(k, k + INSERT_CHUNK));
+        }
+      }
+    }
+  }
+
+  /** Sums the rollups per entity, day, currency and billing period into the table the views read most. */
+  private async insertEntityDaily(
+    trx: Knex.Transaction,
+    rollups: DailyCostRollup[],
+  ): Promise<void> {
+    const sums = new Map<string, Record<string, string | number>>();
+    for (const r of rollups) {
+      const key = `${r.entityRef}\u0001${r.day}\u0001${r.currency}\u0001${r.billingAccountId}\u0001${r.billingPeriodStart}`;
+      let row = sums.get(key);
+      if (!row) {
+        row = {
+          entity_ref: r.entityRef,
+          day: r.day,
+          currency: r.currency,
+          billing_account_id: r.billingAccountId,
+          billing_period_start: r.billingPeriodStart,
+          billed_cost: 0,
+          effective_cost: 0,
+          list_cost: 0,
+          gpu_cost: 0,
+          gpu_hours: 0,
+          gpu_idle_cost: 0,
+        };
+        sums.set(key, row);
+      }
+      (row.billed_cost as number) += r.billedCost;
+      (row.effective_cost as number) += r.effectiveCost;
+      (row.list_cost as number) += r.listCost;
+      (row.gpu_cost as number) += r.gpuCost;
+      (row.gpu_hours as number) += r.gpuHours;
+      (row.gpu_idle_cost as number) += r.gpuIdleCost;
+    }
+    await this.bulkInsert(trx, ENTITY_DAILY, ENTITY_DAILY_COLUMN_TYPES, [
+      ...sums.values(),
+    ]);
+  }
+
+  /**
+   * After a large load, tells the database what the tables hold now, so its planner picks the index that fits a
+   * small team or a whole organisation (PostgreSQL's autovacuum would get there, later).
+   */
+  private async refreshStatistics(): Promise<void> {
+    const client = String(this.db.client.config.client);
+    if (client === 'pg') {
+      await this.db.raw(`ANALYZE ${ROLLUPS}, ${ENTITY_DAILY}`);
+    } else if (client.includes('sqlite')) {
+      await this.db.raw('PRAGMA optimize');
+    }
   }
 
   async getIngestion(id: string): Promise<IngestionRecord | undefined> {
@@ -287,11 +442,25 @@ export class DatabaseCostStore implements CostStore {
       return mergeAggregates(parts.flat(), groupBy, measures);
     }
 
-    const query = this.db(ROLLUPS)
+    // Questions about entities per day (most of what the views ask) read the narrow per-entity table.
+    const perEntityDay =
+      groupBy.every(g => g === 'day' || g === 'entityRef') &&
+      filter.serviceCategory === undefined &&
+      filter.serviceName === undefined &&
+      filter.consumedUnit === undefined &&
+      measures.every(m => m !== 'consumedQuantity');
+    const query = this.db(perEntityDay ? ENTITY_DAILY : ROLLUPS)
       .where('day', '>=', filter.start)
       .andWhere('day', '<', filter.endExclusive)
       .andWhere('currency', filter.currency);
-    if (refs) query.whereIn('entity_ref', refs);
+    if (refs) {
+      // PostgreSQL plans one array parameter much faster than a thousand-value IN list.
+      if (String(this.db.client.config.client) === 'pg') {
+        query.whereRaw('entity_ref = ANY(?::text[])', [refs]);
+      } else {
+        query.whereIn('entity_ref', refs);
+      }
+    }
     if (filter.serviceCategory !== undefined)
       query.andWhere('service_category', filter.serviceCategory);
     if (filter.serviceName !== undefined)
@@ -314,7 +483,7 @@ export class DatabaseCostStore implements CostStore {
   }
 
   async lastBillingDay(currency: string): Promise<string | undefined> {
-    const row = await this.db(ROLLUPS)
+    const row = await this.db(ENTITY_DAILY)
       .where({ currency })
       .max({ day: 'day' })
       .first();

@@ -306,6 +306,7 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
         fc.array(rowArb, { minLength: 1, maxLength: 60 }),
         async rows => {
           await knex('cost_daily_rollups').delete();
+          await knex('cost_entity_daily').delete();
           const focusRows = rows.map(r => {
             const day = new Date(Date.UTC(2025, 0, 1 + r.day))
               .toISOString()

@@ -94,7 +94,7 @@ export class CostIngester {
     request: IngestionRequest,
   ): Promise<IngestionOutcome> {
     const attributor = await this.attributor();
-    const accumulator = new RollupAccumulator(this.options.gpuPattern);
+    const accumulator = new RollupAccumulator();
     const input = readFocusRecords(request.content, {
       maxBytes: request.maxBytes ?? Number.MAX_SAFE_INTEGER,
     });
@@ -109,17 +109,19 @@ export class CostIngester {
     };
 
     let line = 0;
-    for await (const fields of input.records) {
+    await input.parse(fields => {
       line += 1;
       if (!reader) {
-        reader = new FocusRowReader(fields);
-        continue;
+        reader = new FocusRowReader(fields, {
+          gpuPattern: this.options.gpuPattern,
+        });
+        return;
       }
       rowCount += 1;
       const charge = reader.read(fields);
       if (!isCharge(charge)) {
         reject(line, charge.reason, charge.column);
-        continue;
+        return;
       }
       const attribution = attributor.attribute(
         charge.tags,
@@ -127,12 +129,13 @@ export class CostIngester {
       );
       if ('error' in attribution) {
         reject(line, attribution.error, 'Tags');
-        continue;
+        return;
       }
       // Once the file is refused, its rows are still checked (to report them all) but no longer summed.
-      if (rejectedRowCount === 0)
+      if (rejectedRowCount === 0) {
         accumulator.add(charge, attribution.entityRef);
-    }
+      }
+    });
     if (!reader) {
       throw new FocusFileError(
         'The file is empty; a FOCUS export starts with a header line naming its columns',

@@ -30,9 +30,10 @@ export type FocusCharge = {
   consumedQuantity: number;
   /** The raw Tags column (JSON), or undefined when absent. */
   tags: string | undefined;
-  commitmentDiscountStatus: string;
-  /** What GPU detection looks at: SKU, resource type, description and unit. */
-  gpuHints: string;
+  /** CommitmentDiscountStatus was Unused: capacity paid for and not used. */
+  unusedCommitment: boolean;
+  /** The SKU, resource type, description or unit names a GPU. */
+  isGpu: boolean;
 };
 
 /** Why a row was refused: the column at fault, if one, and the reason. */
@@ -43,22 +44,69 @@ export class FocusFileError extends Error {
   name = 'FocusFileError';
 }
 
+const CHARGE_CATEGORY_EXACT = new Map<string, FocusChargeCategory>(
+  FOCUS_CHARGE_CATEGORIES.map(c => [c, c]),
+);
 const CHARGE_CATEGORIES = new Map<string, FocusChargeCategory>(
   FOCUS_CHARGE_CATEGORIES.map(c => [c.toLowerCase(), c]),
 );
 
+function isUnused(status: string): boolean {
+  return (
+    status === 'Unused' ||
+    (status.length === 6 && status.toLowerCase() === 'unused')
+  );
+}
+const NON_EMPTY: FocusColumn[] = [
+  'BillingAccountId',
+  'ProviderName',
+  'ServiceName',
+  'ServiceCategory',
+];
+const GPU_HINTS: FocusColumn[] = [
+  'SkuId',
+  'ResourceType',
+  'ChargeDescription',
+  'ConsumedUnit',
+];
+/** Every column Forge reads, numbered: rows are read by position, resolved once from the header. */
+const COLUMNS = [...FOCUS_REQUIRED_COLUMNS, ...FOCUS_OPTIONAL_COLUMNS];
+const C = Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<
+  FocusColumn,
+  number
+>;
+
+const CACHE_LIMIT = 10_000;
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** A bounded memo: exports repeat the same timestamps, SKUs and descriptions row after row. */
+function memo<T>(compute: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return key => {
+    const known = cache.get(key);
+    if (known !== undefined || cache.has(key)) return known as T;
+    const value = compute(key);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
+}
+
 /**
  * Validates rows of one FOCUS export against its header: mandatory columns, types, allowed ChargeCategory
- * values. Column names match case-insensitively; unknown extra columns are ignored.
+ * values. Column names match case-insensitively; unknown extra columns are ignored. Written for speed (it runs
+ * once per billing line): column positions are resolved once, repeated values are memoised.
  */
 export class FocusRowReader {
   readonly version: FocusVersion;
   readonly columnCount: number;
-  private readonly index: Record<FocusColumn, number>;
-  // Exports are sorted by time, so the same timestamps repeat row after row.
-  private readonly timestampCache = new Map<string, number | undefined>();
+  /** Position in the row of each of COLUMNS, -1 when the export lacks it. */
+  private readonly positions: Int32Array;
+  private readonly timestamp = memo(parseTimestamp);
+  private readonly gpuHint: (value: string) => boolean;
+  private readonly gpuBySku = new Map<string, boolean>();
 
-  constructor(header: string[]) {
+  constructor(header: string[], options: { gpuPattern: RegExp }) {
     const names = header.map(h => h.trim());
     this.columnCount = names.length;
     this.version = detectFocusVersion(names);
@@ -84,11 +132,78 @@ export class FocusRowReader {
         )}. The header must name at least ${FOCUS_REQUIRED_COLUMNS.join(', ')}`,
       );
     }
-    const index = {} as Record<FocusColumn, number>;
-    for (const c of [...FOCUS_REQUIRED_COLUMNS, ...FOCUS_OPTIONAL_COLUMNS]) {
-      index[c] = byLowerName.get(c.toLowerCase()) ?? -1;
+    this.positions = Int32Array.from(
+      COLUMNS.map(c => byLowerName.get(c.toLowerCase()) ?? -1),
+    );
+    const pattern = options.gpuPattern;
+    this.gpuHint = memo(value => pattern.test(value));
+  }
+
+  /**
+   * Whether a SKU is a GPU, decided once per SKU from the row's SKU, resource type, description and unit: a
+   * provider's SKU fixes the others, and billing lines repeat the same few hundred SKUs.
+   */
+  private gpuSku(sku: string, fields: string[]): boolean {
+    let known = this.gpuBySku.get(sku);
+    if (known === undefined) {
+      known = this.gpuHints(fields);
+      if (this.gpuBySku.size >= CACHE_LIMIT) this.gpuBySku.clear();
+      this.gpuBySku.set(sku, known);
     }
-    this.index = index;
+    return known;
+  }
+
+  private gpuHints(fields: string[]): boolean {
+    for (const column of GPU_HINTS) {
+      const hint = this.text(fields, C[column]);
+      if (hint !== '' && this.gpuHint(hint)) return true;
+    }
+    return false;
+  }
+
+  /** A mandatory cost column as a number, or the problem with it. */
+  private cost(fields: string[], column: number): number | RowProblem {
+    const raw = this.raw(fields, column);
+    if (isNull(raw)) {
+      return {
+        column: COLUMNS[column],
+        reason: 'is empty; FOCUS requires a number',
+      };
+    }
+    const n = parseDecimal(raw!);
+    return n === undefined
+      ? { column: COLUMNS[column], reason: `"${raw}" is not a number` }
+      : n;
+  }
+
+  /** A mandatory timestamp column in epoch milliseconds, or the problem with it. */
+  private time(fields: string[], column: number): number | RowProblem {
+    const raw = this.raw(fields, column);
+    if (isNull(raw)) {
+      return {
+        column: COLUMNS[column],
+        reason: 'is empty; FOCUS requires a timestamp',
+      };
+    }
+    const ms = this.timestamp(raw!);
+    return ms === undefined
+      ? {
+          column: COLUMNS[column],
+          reason: `"${raw}" is not a timestamp like 2024-09-01T00:00:00Z or 2024-09-01 00:00:00`,
+        }
+      : ms;
+  }
+
+  /** A field's value, undefined when the column is absent. */
+  private raw(fields: string[], column: number): string | undefined {
+    const i = this.positions[column];
+    return i < 0 ? undefined : fields[i];
+  }
+
+  /** A field as text: trimmed, empty when absent or NULL. */
+  private text(fields: string[], column: number): string {
+    const v = this.raw(fields, column);
+    return isNull(v) ? '' : v!.trim();
   }
 
   /** The row as a charge, or the first problem found in it. */
@@ -98,41 +213,24 @@ export class FocusRowReader {
         reason: `has ${fields.length} fields where the header has ${this.columnCount}`,
       };
     }
-    const get = (c: FocusColumn) => {
-      const i = this.index[c];
-      return i < 0 ? undefined : fields[i];
-    };
-    const text = (c: FocusColumn): string => {
-      const v = get(c);
-      return isNull(v) ? '' : v!.trim();
-    };
-
-    for (const c of [
-      'BillingAccountId',
-      'ProviderName',
-      'ServiceName',
-      'ServiceCategory',
-    ] as const) {
-      if (text(c) === '') {
-        return { column: c, reason: 'is empty; FOCUS requires a value' };
-      }
+    const billingAccountId = this.text(fields, C.BillingAccountId);
+    const provider = this.text(fields, C.ProviderName);
+    const serviceName = this.text(fields, C.ServiceName);
+    const serviceCategory = this.text(fields, C.ServiceCategory);
+    if (!billingAccountId || !provider || !serviceName || !serviceCategory) {
+      const column = NON_EMPTY.find(c => this.text(fields, C[c]) === '');
+      return { column, reason: 'is empty; FOCUS requires a value' };
     }
 
-    const costs: number[] = [];
-    for (const c of ['BilledCost', 'EffectiveCost', 'ListCost'] as const) {
-      const raw = get(c);
-      if (isNull(raw)) {
-        return { column: c, reason: 'is empty; FOCUS requires a number' };
-      }
-      const n = parseDecimal(raw!);
-      if (n === undefined) {
-        return { column: c, reason: `"${raw}" is not a number` };
-      }
-      costs.push(n);
-    }
+    const billedCost = this.cost(fields, C.BilledCost);
+    if (typeof billedCost !== 'number') return billedCost;
+    const effectiveCost = this.cost(fields, C.EffectiveCost);
+    if (typeof effectiveCost !== 'number') return effectiveCost;
+    const listCost = this.cost(fields, C.ListCost);
+    if (typeof listCost !== 'number') return listCost;
 
     let consumedQuantity = 0;
-    const rawQuantity = get('ConsumedQuantity');
+    const rawQuantity = this.raw(fields, C.ConsumedQuantity);
     if (!isNull(rawQuantity)) {
       const n = parseDecimal(rawQuantity!);
       if (n === undefined) {
@@ -144,8 +242,10 @@ export class FocusRowReader {
       consumedQuantity = n;
     }
 
-    const rawCategory = text('ChargeCategory');
-    const chargeCategory = CHARGE_CATEGORIES.get(rawCategory.toLowerCase());
+    const rawCategory = this.text(fields, C.ChargeCategory);
+    const chargeCategory =
+      CHARGE_CATEGORY_EXACT.get(rawCategory) ??
+      CHARGE_CATEGORIES.get(rawCategory.toLowerCase());
     if (!chargeCategory) {
       return {
         column: 'ChargeCategory',
@@ -155,35 +255,25 @@ export class FocusRowReader {
       };
     }
 
-    const currency = text('BillingCurrency').toUpperCase();
-    if (!/^[A-Z]{3}$/.test(currency)) {
+    const rawCurrency = this.text(fields, C.BillingCurrency);
+    const currency = CURRENCY.test(rawCurrency)
+      ? rawCurrency
+      : rawCurrency.toUpperCase();
+    if (!CURRENCY.test(currency)) {
       return {
         column: 'BillingCurrency',
-        reason: `"${get('BillingCurrency')}" is not an ISO 4217 currency code`,
+        reason: `"${rawCurrency}" is not an ISO 4217 currency code`,
       };
     }
 
-    const times: number[] = [];
-    for (const c of [
-      'ChargePeriodStart',
-      'ChargePeriodEnd',
-      'BillingPeriodStart',
-      'BillingPeriodEnd',
-    ] as const) {
-      const raw = get(c);
-      if (isNull(raw)) {
-        return { column: c, reason: 'is empty; FOCUS requires a timestamp' };
-      }
-      const ms = this.timestamp(raw!);
-      if (ms === undefined) {
-        return {
-          column: c,
-          reason: `"${raw}" is not a timestamp like 2024-09-01T00:00:00Z or 2024-09-01 00:00:00`,
-        };
-      }
-      times.push(ms);
-    }
-    const [chargeStart, chargeEnd, periodStart, periodEnd] = times;
+    const chargeStart = this.time(fields, C.ChargePeriodStart);
+    if (typeof chargeStart !== 'number') return chargeStart;
+    const chargeEnd = this.time(fields, C.ChargePeriodEnd);
+    if (typeof chargeEnd !== 'number') return chargeEnd;
+    const periodStart = this.time(fields, C.BillingPeriodStart);
+    if (typeof periodStart !== 'number') return periodStart;
+    const periodEnd = this.time(fields, C.BillingPeriodEnd);
+    if (typeof periodEnd !== 'number') return periodEnd;
     if (chargeEnd < chargeStart) {
       return {
         column: 'ChargePeriodEnd',
@@ -197,38 +287,30 @@ export class FocusRowReader {
       };
     }
 
-    const tags = get('Tags');
+    const sku = this.text(fields, C.SkuId);
+    const isGpu = sku ? this.gpuSku(sku, fields) : this.gpuHints(fields);
+    const tags = this.raw(fields, C.Tags);
     return {
       day: utcDay(chargeStart),
-      billingAccountId: text('BillingAccountId'),
+      billingAccountId,
       billingPeriodStart: utcDay(periodStart),
-      provider: text('ProviderName'),
-      serviceCategory: text('ServiceCategory'),
-      serviceName: text('ServiceName'),
-      region: text('RegionId') || text('RegionName'),
-      subAccountId: text('SubAccountId'),
-      subAccountName: text('SubAccountName'),
+      provider,
+      serviceCategory,
+      serviceName,
+      region: this.text(fields, C.RegionId) || this.text(fields, C.RegionName),
+      subAccountId: this.text(fields, C.SubAccountId),
+      subAccountName: this.text(fields, C.SubAccountName),
       chargeCategory,
       currency,
-      consumedUnit: text('ConsumedUnit'),
-      billedCost: costs[0],
-      effectiveCost: costs[1],
-      listCost: costs[2],
+      consumedUnit: this.text(fields, C.ConsumedUnit),
+      billedCost,
+      effectiveCost,
+      listCost,
       consumedQuantity,
       tags: isNull(tags) ? undefined : tags,
-      commitmentDiscountStatus: text('CommitmentDiscountStatus'),
-      gpuHints: `${text('SkuId')} ${text('ResourceType')} ${text(
-        'ChargeDescription',
-      )} ${text('ConsumedUnit')}`,
+      unusedCommitment: isUnused(this.text(fields, C.CommitmentDiscountStatus)),
+      isGpu,
     };
-  }
-
-  private timestamp(raw: string): number | undefined {
-    if (this.timestampCache.has(raw)) return this.timestampCache.get(raw);
-    const ms = parseTimestamp(raw);
-    if (this.timestampCache.size > 10_000) this.timestampCache.clear();
-    this.timestampCache.set(raw, ms);
-    return ms;
   }
 }
 

@@ -1,8 +1,8 @@
 import { InputError } from '@backstage/errors';
-import { CsvError, parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import Papa from 'papaparse';
 
 /** The bytes of an export could not be read as CSV (truncated, garbled, not CSV at all). */
 export class FocusReadError extends Error {
@@ -66,54 +66,85 @@ async function* decompressIfGzip(
   }
 }
 
-/**
- * Streams the records of a FOCUS CSV export (plain or gzip), each as its array of fields, while hashing the
- * raw bytes. Memory stays flat: records are yielded as they are parsed.
- */
+/** A FOCUS export being read: its records, then the hash and size of its bytes. */
+export type FocusRecords = {
+  /**
+   * Parses the export, handing each record (its fields) to `onRecord` as it is parsed, so memory stays flat
+   * whatever the file size. Rejects with a FocusReadError naming the line when the text is not valid CSV.
+   */
+  parse(onRecord: (fields: string[]) => void): Promise<void>;
+  /** SHA-256 of the raw bytes read (once parsed). */
+  contentHash(): string;
+  bytesRead(): number;
+};
+
+/** Opens a FOCUS CSV export (plain or gzip) for streaming, hashing its raw bytes on the way. */
 export function readFocusRecords(
   content: Readable,
   options: { maxBytes: number },
-): {
-  records: AsyncIterable<string[]>;
-  contentHash: () => string;
-  bytesRead: () => number;
-} {
+): FocusRecords {
   const meter = new ByteMeter(options.maxBytes);
   content.on('error', error => meter.destroy(error));
   content.pipe(meter);
-  const parser = parse({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-  });
-  const decompressed = Readable.from(decompressIfGzip(meter));
-  decompressed.on('error', error => parser.destroy(error));
-  decompressed.pipe(parser);
-
-  async function* records(): AsyncGenerator<string[]> {
-    try {
-      for await (const record of parser) yield record as string[];
-    } catch (error) {
-      if (error instanceof InputError || error instanceof FocusReadError) {
-        throw error;
-      }
-      if (error instanceof CsvError) {
-        const lines = (error as CsvError & { lines?: number }).lines;
-        // The parser quotes the offending value, which in a garbled file is binary noise: leave it out.
-        const what = error.message.split(/,? value is /)[0].slice(0, 200);
-        throw new FocusReadError(
-          `${
-            lines ? `Line ${lines}: ` : ''
-          }the file is not valid CSV (${what}); it may be truncated or garbled`,
-        );
-      }
-      throw error;
-    }
-  }
+  const text = Readable.from(decompressIfGzip(meter));
+  // Decodes UTF-8 across chunk boundaries, so a character split between two chunks survives.
+  text.setEncoding('utf8');
 
   return {
-    records: records(),
     contentHash: () => meter.hash.copy().digest('hex'),
     bytesRead: () => meter.bytes,
+    parse: onRecord =>
+      new Promise<void>((resolve, reject) => {
+        let line = 0;
+        let settled = false;
+        const fail = (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          reject(error);
+        };
+        Papa.parse<string[]>(text as unknown as NodeJS.ReadableStream, {
+          header: false,
+          skipEmptyLines: true,
+          step: (results, parser) => {
+            if (settled) return;
+            line += 1;
+            const problem = results.errors[0];
+            // Settle before aborting: the parser reports completion from within abort().
+            if (problem) {
+              fail(
+                new FocusReadError(
+                  `Line ${line}: the file is not valid CSV (${problem.message}); it may be truncated or garbled`,
+                ),
+              );
+              parser.abort();
+              return;
+            }
+            const fields = results.data;
+            if (line === 1 && fields.length > 0) {
+              fields[0] = fields[0].replace(/^\uFEFF/, '');
+            }
+            try {
+              onRecord(fields);
+            } catch (error) {
+              fail(error);
+              parser.abort();
+            }
+          },
+          complete: () => {
+            if (settled) return;
+            settled = true;
+            resolve();
+          },
+          error: (error: Error) => {
+            fail(
+              error instanceof InputError || error instanceof FocusReadError
+                ? error
+                : new FocusReadError(
+                    `The file could not be read (${error.message})`,
+                  ),
+            );
+          },
+        });
+      }),
   };
 }

@@ -116,34 +116,34 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('bills every project the demo catalog tags, and nothing it does not', async () => {
-    const snapshot = await query.snapshot();
-    const claimed = snapshot
-      .costTags()
-      .claims.map(c => `${c.tag.key}=${c.tag.value}`)
-      .sort();
-    expect(demoBillingTags()).toEqual(claimed);
-    // GPU spend for the ML projects.
-    const gpu = await query.aggregate(
-      await query.scopeOf(undefined),
-      addDays(END, -29),
-      addDays(END, 1),
-      ['entityRef'],
-      { measures: ['gpuCost'] },
-    );
-    expect(
-      gpu
-        .filter(r => (r.gpuCost ?? 0) > 0)
-        .map(r => r.entityRef)
-        .sort(),
-    ).toEqual([
-      'component:default/churn-model',
-      'component:default/fraud-scoring-service',
-      'component:default/pricing-glm-training',
-      'component:default/pricing-workspace',
-    ]);
-  });
+      const snapshot = await query.snapshot();
+      const claimed = snapshot
+        .costTags()
+        .claims.map(c => `${c.tag.key}=${c.tag.value}`)
+        .sort();
+      expect(demoBillingTags()).toEqual(claimed);
+      // GPU spend for the ML projects.
+      const gpu = await query.aggregate(
+        await query.scopeOf(undefined),
+        addDays(END, -29),
+        addDays(END, 1),
+        ['entityRef'],
+        { measures: ['gpuCost'] },
+      );
+      expect(
+        gpu
+          .filter(r => (r.gpuCost ?? 0) > 0)
+          .map(r => r.entityRef)
+          .sort(),
+      ).toEqual([
+        'component:default/churn-model',
+        'component:default/fraud-scoring-service',
+        'component:default/pricing-glm-training',
+        'component:default/pricing-workspace',
+      ]);
+    });
 
-  it("shows an entity's month to date, last 30 days and forecast as the rows add up", async () => {
+    it("shows an entity's month to date, last 30 days and forecast as the rows add up", async () => {
       const summary = await views.entitySummary('churn-model');
       expect(summary.entityRef).toBe('component:default/churn-model');
       expect(summary.lastCompleteBillingDate).toBe(END);

@@ -1,0 +1,379 @@
+/* eslint-disable no-console */
+// FOCUS ingestion: 1,000,000 synthetic rows streamed, validated, attributed to catalog entities, summed into daily
+// rollups and stored, against parsing the same file alone with the CSV parser it uses (PapaParse; the baseline). Each case runs in
+// its own process so its peak memory (VmHWM) is its own; a 250,000-row file shows whether memory stays flat as
+// the file grows. Targets (issue 4): ingestion at least half the parse-only speed and at least 100,000 rows/s on
+// SQLite; memory flat in file size.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import knexFactory from 'knex';
+import Papa from 'papaparse';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import { Entity } from '@backstage/catalog-model';
+import { CostCatalog } from '../plugins/cost-insights-backend/src/catalog/CostCatalog';
+import { DEFAULT_GPU_PATTERN } from '../plugins/cost-insights-backend/src/config';
+import { DatabaseCostStore } from '../plugins/cost-insights-backend/src/database/DatabaseCostStore';
+import { CostIngester } from '../plugins/cost-insights-backend/src/ingestion/CostIngester';
+import { postgresUrl, printTable } from './lib.mjs';
+
+const ROWS = Number(process.env.FORGE_BENCH_COST_ROWS ?? 1_000_000);
+const SMALL_ROWS = Math.round(ROWS / 4);
+const ENTITIES = 500;
+
+const COLUMNS = [
+  'BilledCost',
+  'BillingAccountId',
+  'BillingCurrency',
+  'BillingPeriodStart',
+  'BillingPeriodEnd',
+  'ChargeCategory',
+  'ChargePeriodStart',
+  'ChargePeriodEnd',
+  'EffectiveCost',
+  'ListCost',
+  'ProviderName',
+  'ServiceCategory',
+  'ServiceName',
+  'SubAccountId',
+  'SubAccountName',
+  'RegionId',
+  'ConsumedQuantity',
+  'ConsumedUnit',
+  'Tags',
+  'CommitmentDiscountStatus',
+  'SkuId',
+  'ResourceType',
+  'ChargeDescription',
+  'ResourceId',
+  'PricingUnit',
+  'x_Extra',
+];
+const SERVICES = [
+  ['Compute', 'Amazon Elastic Compute Cloud', 'm6i.2xlarge'],
+  ['Storage', 'Amazon Simple Storage Service', 'Bucket'],
+  ['Databases', 'Amazon Relational Database Service', 'db.r6g.large'],
+  ['AI and Machine Learning', 'Amazon SageMaker', 'ml.g5.xlarge'],
+  ['Networking', 'AWS Data Transfer', 'DataTransfer'],
+];
+
+/** The synthetic catalog: ENTITIES components, each claiming a forge-project tag, owned by 25 teams. */
+function entities(): Entity[] {
+  const teams: Entity[] = Array.from({ length: 25 }, (_, t) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: `team-${t}`, namespace: 'default' },
+    spec: { type: 'team', children: [] },
+  }));
+  const components: Entity[] = Array.from({ length: ENTITIES }, (_, i) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: `project-${i}`,
+      namespace: 'default',
+      annotations: { 'forge.io/cost-tags': `forge-project=project-${i}` },
+    },
+    spec: { type: 'service', owner: `group:default/team-${i % 25}` },
+  }));
+  return [...teams, ...components];
+}
+
+/**
+ * Writes `rows` FOCUS rows of September 2026 (about 10% untagged). Rows cycle through every day, entity and
+ * service before repeating (as hourly lines), so any file of 75,000 rows or more has the same 75,000 daily
+ * rollups: the files differ in length only, which is what "memory flat in file size" is about.
+ */
+async function writeExport(file: string, rows: number) {
+  const out = fs.createWriteStream(file);
+  const csv = stringify();
+  csv.pipe(out);
+  csv.write(COLUMNS);
+  const start = Date.UTC(2026, 8, 1);
+  const keys = 30 * ENTITIES * SERVICES.length;
+  for (let i = 0; i < rows; i++) {
+    const day = i % 30;
+    const entity = Math.floor(i / 30) % ENTITIES;
+    const [category, service, resource] =
+      SERVICES[Math.floor(i / (30 * ENTITIES)) % SERVICES.length];
+    const hour = Math.floor(i / keys) % 24;
+    const at = start + (day * 24 + hour) * 3_600_000;
+    const from = new Date(at).toISOString().replace('.000', '');
+    const to = new Date(at + 3_600_000).toISOString().replace('.000', '');
+    const cost = ((i * 2654435761) % 1000) / 100;
+    const ok = csv.write([
+      cost.toFixed(4),
+      'acct-1',
+      'USD',
+      '2026-09-01T00:00:00Z',
+      '2026-10-01T00:00:00Z',
+      'Usage',
+      from,
+      to,
+      (cost * 0.9).toFixed(4),
+      (cost * 1.1).toFixed(4),
+      'AWS',
+      category,
+      service,
+      `sub-${entity % 20}`,
+      `Sub ${entity % 20}`,
+      'eu-west-1',
+      '1.000000',
+      'Hours',
+      entity % 10 === 0
+        ? 'NULL'
+        : `{"forge-project": "project-${entity}", "environment": "prod"}`,
+      'NULL',
+      `SKU-${service}`,
+      resource,
+      `${service} usage`,
+      `res-${entity}`,
+      'Hours',
+      'x',
+    ]);
+    if (!ok) await new Promise(r => csv.once('drain', r));
+  }
+  csv.end();
+  await finished(out);
+}
+
+/** VmHWM: the peak resident memory of this process so far. */
+function peakRss(): number {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) * 1024;
+}
+
+type CaseResult = { rows: number; ms: number; peakRss: number };
+
+/** The baseline: the same CSV parser, same options, on the same file, doing nothing with the records. */
+async function parseOnly(file: string): Promise<CaseResult> {
+  const started = process.hrtime.bigint();
+  let rows = 0;
+  await new Promise<void>((resolve, reject) =>
+    Papa.parse<string[]>(
+      fs.createReadStream(file, 'utf8') as unknown as NodeJS.ReadableStream,
+      {
+        header: false,
+        skipEmptyLines: true,
+        step: () => {
+          rows += 1;
+        },
+        complete: () => resolve(),
+        error: reject,
+      },
+    ),
+  );
+  return {
+    rows: rows - 1,
+    ms: Number(process.hrtime.bigint() - started) / 1e6,
+    peakRss: peakRss(),
+  };
+}
+
+/** For context: the other common Node CSV parser (csv-parse), parsing the same file. */
+async function parseOnlyCsvParse(file: string): Promise<CaseResult> {
+  const started = process.hrtime.bigint();
+  let rows = 0;
+  const parser = fs
+    .createReadStream(file)
+    .pipe(parse({ bom: true, relax_column_count: true }));
+  parser.on('data', () => {
+    rows += 1;
+  });
+  await finished(parser);
+  return {
+    rows: rows - 1,
+    ms: Number(process.hrtime.bigint() - started) / 1e6,
+    peakRss: peakRss(),
+  };
+}
+
+async function ingest(
+  file: string,
+  database: 'sqlite' | 'pg',
+): Promise<CaseResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-cost-bench-'));
+  const dbName = `forge_cost_bench_${process.pid}`;
+  const pg = postgresUrl();
+  let admin: ReturnType<typeof knexFactory> | undefined;
+  if (database === 'pg') {
+    admin = knexFactory({
+      client: 'pg',
+      connection: { connectionString: pg, database: 'postgres' },
+    });
+    await admin.raw('CREATE DATABASE ??', [dbName]);
+  }
+  const knex =
+    database === 'pg'
+      ? knexFactory({
+          client: 'pg',
+          connection: { connectionString: pg, database: dbName },
+        })
+      : knexFactory({
+          client: 'better-sqlite3',
+          connection: { filename: path.join(dir, 'cost.sqlite') },
+          useNullAsDefault: true,
+        });
+  try {
+    const store = await DatabaseCostStore.create({
+      database: { getClient: async () => knex },
+    });
+    const all = entities();
+    const catalog = new CostCatalog({
+      // The catalog is not what is measured: an in-memory answer to the one call the cost catalog makes.
+      catalog: { getEntities: async () => ({ items: all }) } as any,
+      auth: { getOwnServiceCredentials: async () => ({}) } as any,
+      entityKinds: ['Component'],
+    });
+    const ingester = new CostIngester({
+      store,
+      catalog,
+      attribution: { tagKeys: [], subAccounts: [] },
+      gpuPattern: new RegExp(DEFAULT_GPU_PATTERN, 'i'),
+      logger: {
+        info() {},
+        warn() {},
+        error() {},
+        debug() {},
+        child() {
+          return this;
+        },
+      } as any,
+    });
+    const started = process.hrtime.bigint();
+    const record = await ingester.ingest({
+      source: 'folder',
+      location: file,
+      content: fs.createReadStream(file),
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (record.status !== 'succeeded')
+      throw new Error(`ingestion ${record.status}: ${record.error}`);
+    return { rows: record.rowCount, ms, peakRss: peakRss() };
+  } finally {
+    await knex.destroy();
+    if (admin) {
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [dbName]);
+      await admin.destroy();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// --- a child process runs one case and prints its result as JSON ------------------------------------------------
+const caseArg = process.argv.indexOf('--case');
+if (caseArg >= 0) {
+  const [kind, file] = [process.argv[caseArg + 1], process.argv[caseArg + 2]];
+  let run: Promise<CaseResult>;
+  if (kind === 'parse') run = parseOnly(file);
+  else if (kind === 'parse-csv-parse') run = parseOnlyCsvParse(file);
+  else run = ingest(file, kind === 'ingest-pg' ? 'pg' : 'sqlite');
+  run.then(
+    result => console.log(`RESULT ${JSON.stringify(result)}`),
+    error => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main().catch(error => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
+function runCase(kind: string, file: string): CaseResult {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, __filename, '--case', kind, file],
+    {
+      encoding: 'utf8',
+      env: process.env,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const line = child.stdout.split('\n').find(l => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) {
+    throw new Error(`case ${kind} failed: ${child.stderr}`);
+  }
+  return JSON.parse(line.slice('RESULT '.length));
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-cost-bench-files-'));
+  try {
+    const big = path.join(dir, 'focus-big.csv');
+    const small = path.join(dir, 'focus-small.csv');
+    await writeExport(big, ROWS);
+    await writeExport(small, SMALL_ROWS);
+    console.log(
+      `  files: ${ROWS.toLocaleString('en-US')} rows (${(
+        fs.statSync(big).size /
+        2 ** 20
+      ).toFixed(0)} MiB) and ${SMALL_ROWS.toLocaleString('en-US')} rows`,
+    );
+    const results: Array<{ name: string; r: CaseResult }> = [
+      { name: `parse only, ${ROWS / 1000}k`, r: runCase('parse', big) },
+      {
+        name: `ingest SQLite, ${ROWS / 1000}k`,
+        r: runCase('ingest-sqlite', big),
+      },
+      {
+        name: `ingest SQLite, ${SMALL_ROWS / 1000}k`,
+        r: runCase('ingest-sqlite', small),
+      },
+      {
+        name: `csv-parse only, ${ROWS / 1000}k`,
+        r: runCase('parse-csv-parse', big),
+      },
+    ];
+    if (postgresUrl()) {
+      results.push({
+        name: `ingest PostgreSQL, ${ROWS / 1000}k`,
+        r: runCase('ingest-pg', big),
+      });
+    }
+    printTable(
+      'FOCUS ingestion (stream, validate, attribute, roll up, store) against parsing the same file alone',
+      [
+        {
+          key: 'rate',
+          label: 'rows/s',
+          format: (v: number) => Math.round(v).toLocaleString('en-US'),
+        },
+        {
+          key: 'peak',
+          label: 'peak RSS',
+          format: (v: number) => `${(v / 2 ** 20).toFixed(0)} MiB`,
+        },
+      ],
+      results.map(({ name, r }) => ({
+        name,
+        values: { rate: r.rows / (r.ms / 1000), peak: r.peakRss },
+      })),
+    );
+    const [parseBig, sqliteBig, sqliteSmall] = results.map(x => x.r);
+    const rate = (r: CaseResult) => r.rows / (r.ms / 1000);
+    console.log(
+      `  targets: ingestion/parse-only ${(
+        rate(sqliteBig) / rate(parseBig)
+      ).toFixed(2)} (>= 0.50), ` +
+        `${Math.round(rate(sqliteBig)).toLocaleString(
+          'en-US',
+        )} rows/s on SQLite (>= 100,000), ` +
+        `peak memory ${ROWS / 1000}k vs ${SMALL_ROWS / 1000}k rows ${(
+          sqliteBig.peakRss / sqliteSmall.peakRss
+        ).toFixed(2)}x for ${(ROWS / SMALL_ROWS).toFixed(
+          0,
+        )}x the rows (flat: ~1x)`,
+    );
+    if (!postgresUrl())
+      console.log(
+        '  PostgreSQL n/a: no server configured (see scripts/services.sh)',
+      );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
