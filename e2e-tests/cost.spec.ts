@@ -197,7 +197,31 @@ test("the entity page's cost card shows the figures the cost API returns, down t
 
 test('only an admin may change a budget', async ({ browser, request }) => {
   test.setTimeout(240_000);
-  await demoSummary(request, await guestToken(request));
+  const token = await guestToken(request);
+  await demoSummary(request, token);
+
+  // The real Forge policy behind the API: a member reads cost, but neither sets budgets nor uploads billing data.
+  const asGuest = { authorization: `Bearer ${token}` };
+  const put = await request.put(
+    '/api/cost-insights/budgets/group%3Adefault%2Ffraud-science',
+    {
+      headers: asGuest,
+      data: { monthlyAmount: 1 },
+    },
+  );
+  expect(put.status()).toBe(403);
+  expect(await put.text()).toContain('forge.cost.budget.manage');
+  const upload = await request.post(
+    '/api/cost-insights/ingestions?name=x.csv',
+    {
+      headers: { ...asGuest, 'content-type': 'text/csv' },
+      data: 'BilledCost\n1\n',
+    },
+  );
+  expect(upload.status()).toBe(403);
+  expect(await upload.text()).toContain('forge.cost.upload');
+  const unauthenticated = await request.get('/api/cost-insights/overview');
+  expect(unauthenticated.status()).toBe(401);
 
   const member = await browser.newPage();
   await signInAsPersona(member, 'Mateo Garcia');
