@@ -7,7 +7,12 @@ import {
   mockComplianceApi,
   scorecardFixture,
 } from '../../__testUtils__/fixtures';
-import { endOfDayIso, latestExpiryDay, toDateInputValue } from '../shared';
+import {
+  endOfDayIso,
+  formatDate,
+  latestExpiryDay,
+  toDateInputValue,
+} from '../shared';
 import { ExemptionRequestForm } from './ExemptionRequestForm';
 
 /** Pastes text into a field: as a person would type it, without a keystroke per character. */
@@ -96,7 +101,11 @@ describe('ExemptionRequestForm', () => {
     const latest = latestExpiryDay(new Date(), 30);
     expect(expires).toHaveAttribute('max', latest);
     expect(
-      screen.getByText(new RegExp(`At most 30 days \\(latest ${latest}\\)`)),
+      screen.getByText(
+        `At the end of this day the check counts as failing again. At most 30 days (latest ${formatDate(
+          endOfDayIso(latest),
+        )}).`,
+      ),
     ).toBeInTheDocument();
 
     await typeInto(
@@ -122,7 +131,9 @@ describe('ExemptionRequestForm', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        `Choose a date from today to ${latest} (at most 30 days)`,
+        `Choose a date from today to ${formatDate(
+          endOfDayIso(latest),
+        )} (at most 30 days)`,
       ),
     ).toBeInTheDocument();
     expect(api.requestExemption).not.toHaveBeenCalled();

@@ -18,6 +18,7 @@ import {
   dayAfter,
   endOfDayIso,
   errorMessage,
+  formatDate,
   latestExpiryDay,
   toDateInputValue,
   useMaxExemptionDays,
@@ -89,7 +90,9 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
     expiresOn:
       expiresOn && expiresOn >= today && expiresOn <= latest
         ? undefined
-        : `Choose a date from today to ${latest} (at most ${maxDays} days)`,
+        : `Choose a date from today to ${formatDate(
+            endOfDayIso(latest),
+          )} (at most ${maxDays} days)`,
   };
   const valid = Object.values(problems).every(p => !p);
 
@@ -188,7 +191,9 @@ export function ExemptionRequestForm(props: ExemptionRequestFormProps) {
         error={!!show(problems.expiresOn)}
         helperText={
           show(problems.expiresOn) ??
-          `At the end of this day the check counts as failing again. At most ${maxDays} days (latest ${latest}).`
+          `At the end of this day the check counts as failing again. At most ${maxDays} days (latest ${formatDate(
+            endOfDayIso(latest),
+          )}).`
         }
         variant="outlined"
         InputLabelProps={{ shrink: true }}
