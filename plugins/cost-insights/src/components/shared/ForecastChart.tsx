@@ -132,6 +132,7 @@ export function ForecastChart(props: {
           {props.budget !== undefined && (
             <ReferenceLine
               y={props.budget}
+              ifOverflow="extendDomain"
               stroke={theme.palette.error.main}
               strokeDasharray="4 4"
               label={{

@@ -37,7 +37,14 @@ export function RecommendationList(props: {
         <ListItem key={r.id} alignItems="flex-start" divider>
           <ListItemIcon>{ICONS[r.kind]}</ListItemIcon>
           <ListItemText
-            style={{ minWidth: 0, overflowWrap: 'anywhere' }}
+            // The app theme truncates list text to one line; a recommendation must be read whole.
+            style={{
+              minWidth: 0,
+              whiteSpace: 'normal',
+              overflowWrap: 'anywhere',
+            }}
+            primaryTypographyProps={{ style: { whiteSpace: 'normal' } }}
+            secondaryTypographyProps={{ style: { whiteSpace: 'normal' } }}
             primary={r.title}
             secondary={
               <>
