@@ -260,7 +260,7 @@ export function createForgeComplianceEvaluateAction(options: {
       );
 
       const explanation = explainDecision(decision);
-      for (const line of explanation.split('\n')) ctx.logger.info(line);
+      for (const line of explanation.split('\n').filter(Boolean)) ctx.logger.info(line);
       const primaryEvaluation = decision.evaluations.find(e => e.entityRef === decision.primaryRef);
       ctx.output('decision', decision.decision);
       ctx.output('score', primaryEvaluation?.score ?? 0);

@@ -75,14 +75,15 @@ export interface CostDecision extends CostEstimate {
 export function decideCost(
   owner: string,
   estimate: CostEstimate,
-  budget: GroupBudget,
+  groupBudget: GroupBudget,
   limits: { approvalThreshold: number; hardLimit: number },
 ): CostDecision {
   const money = (v: number) => formatMoney(v, estimate.currency);
   // A budget in another currency cannot be compared with the estimate; say so rather than compare wrongly.
-  if (budget.currency && budget.currency !== estimate.currency) {
-    budget = { ...budget, monthlyBudget: undefined, monthToDate: undefined };
-  }
+  const budget: GroupBudget =
+    groupBudget.currency && groupBudget.currency !== estimate.currency
+      ? { ...groupBudget, monthlyBudget: undefined, monthToDate: undefined }
+      : groupBudget;
   const remaining =
     budget.monthlyBudget === undefined
       ? null

@@ -262,9 +262,10 @@ export function explainDecision(decision: GateDecision): string {
   } else {
     lines.push('The compliance gate passed.');
   }
-  if (decision.decision !== 'passed') lines.push('Nothing has been published.');
+  // Blank lines keep the parts apart where the explanation is shown as Markdown (the task page).
+  if (decision.decision !== 'passed') lines.push('', 'Nothing has been published.');
   if (decision.warnings.length) {
-    lines.push(`${decision.warnings.length} warning${decision.warnings.length === 1 ? '' : 's'} to address after creation:`);
+    lines.push('', `${decision.warnings.length} warning${decision.warnings.length === 1 ? '' : 's'} to address after creation:`);
     for (const w of decision.warnings) {
       lines.push(`- ${w.checkId} "${w.title}" (controls ${w.controls.join(', ')}): ${w.message}`);
     }

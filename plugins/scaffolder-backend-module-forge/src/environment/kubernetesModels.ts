@@ -1,7 +1,9 @@
-// kubernetes-models ships ES modules only, and its export map offers just the `import` condition, so a compiled
-// `import` (a CommonJS require) of 'kubernetes-models/v1' is refused. Node 22 can require() an ES module by file
-// path, which keeps validation synchronous; the package's own files are located through its package.json.
-import path from 'node:path';
+// kubernetes-models ships ES modules only, and its export maps offer just the `import` condition, so a compiled
+// `import` (a CommonJS require) of 'kubernetes-models/v1' is refused. Node 22 can require() an ES module, which keeps
+// validation synchronous. The require used here is Node's own, taken from process.getBuiltinModule: under Jest the
+// module-scoped require is Jest's, whose resolver asks for the `require` condition and so cannot find
+// @kubernetes-models/base and the other dependencies the package imports.
+import type NodeModule from 'node:module';
 
 type Core = typeof import('kubernetes-models/v1');
 type Apps = typeof import('kubernetes-models/apps/v1');
@@ -11,11 +13,15 @@ type Rbac = typeof import('kubernetes-models/rbac.authorization.k8s.io/v1');
 type Policy = typeof import('kubernetes-models/policy/v1');
 type Autoscaling = typeof import('kubernetes-models/autoscaling/v2');
 
-const root = path.dirname(require.resolve('kubernetes-models/package.json'));
+const nodeRequire = (
+  process.getBuiltinModule('node:module') as typeof NodeModule
+).createRequire(__filename);
+const root = nodeRequire
+  .resolve('kubernetes-models/package.json')
+  .replace(/package\.json$/, '');
 
 function load<T>(group: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(root, group, 'index.js')) as T;
+  return nodeRequire(`${root}${group}/index.js`) as T;
 }
 
 export const k8s = {
