@@ -72,6 +72,9 @@ export const compliancePlugin = createBackendPlugin({
         const notifier = new BackstageComplianceNotifier(
           deps.notifications,
           logger,
+          config.getOptionalStringArray(
+            'forge.permissions.roles.compliance',
+          ) ?? ['group:default/compliance-risk'],
         );
         const compliance = new ComplianceService({
           store,

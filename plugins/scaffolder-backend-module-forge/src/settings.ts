@@ -109,7 +109,7 @@ const publishSchema = z
   });
 
 const blueprintsSchema = z.object({
-  currency: z.string().regex(/^[A-Z]{3}$/, 'currency is an ISO 4217 code such as EUR').default('EUR'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'currency is an ISO 4217 code such as USD').default('USD'),
   regions: z
     .array(z.string().regex(/^[a-z]{2}-[a-z]+-\d$/))
     .default(['eu-west-1', 'eu-central-1', 'eu-north-1']),

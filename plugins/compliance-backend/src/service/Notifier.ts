@@ -31,9 +31,14 @@ function entityPath(entityRef: string): string {
 
 /** Sends through the Backstage notifications plugin; a failed send is logged, never fatal to an evaluation. */
 export class BackstageComplianceNotifier implements ComplianceNotifier {
+  /**
+   * @param reviewers - the groups that decide exemptions and approvals (forge.permissions.roles.compliance); they
+   *   are told about every new request.
+   */
   constructor(
     private readonly notifications: NotificationService,
     private readonly logger: LoggerService,
+    private readonly reviewers: string[] = [],
   ) {}
 
   private async send(
@@ -87,7 +92,7 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
   async exemptionDecided({
     exemption,
   }: Parameters<ComplianceNotifier['exemptionDecided']>[0]) {
-    await this.send(exemption.requestedBy, {
+    const payload = {
       title: `${exemption.kind === 'approval' ? 'Approval' : 'Exemption'} for ${
         exemption.checkId
       } ${exemption.status}`,
@@ -95,9 +100,17 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
         exemption.decisionNote ??
         `${exemption.entityRef}: decided by ${exemption.decidedBy}`,
       link: '/compliance',
-      severity: 'normal',
+      severity: 'normal' as const,
       topic: 'forge-compliance-exemption-decision',
-    });
+    };
+    // The person who asked; approvals filed by the blueprint gate are asked for by the scaffolder (a service), so
+    // the owning group they are for hears of the decision as well.
+    const recipients = new Set<string>();
+    if (exemption.requestedBy.startsWith('user:'))
+      recipients.add(exemption.requestedBy);
+    if (exemption.entityRef.startsWith('group:'))
+      recipients.add(exemption.entityRef);
+    for (const recipient of recipients) await this.send(recipient, payload);
   }
 
   async exemptionRequested({
@@ -106,5 +119,16 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
     this.logger.info(
       `Exemption ${exemption.id} requested for ${exemption.checkId} on ${exemption.entityRef}`,
     );
+    for (const reviewer of this.reviewers) {
+      await this.send(reviewer, {
+        title: `${
+          exemption.kind === 'approval' ? 'Approval' : 'Exemption'
+        } requested for ${exemption.checkId} on ${exemption.entityRef}`,
+        description: exemption.justification,
+        link: '/compliance',
+        severity: 'normal',
+        topic: 'forge-compliance-exemption-request',
+      });
+    }
   }
 }

@@ -19,11 +19,13 @@ import {
   blueprintNames,
   checkRenderedProject,
   loadTemplate,
+  templatePath,
   TEMPLATES_DIR,
   templateDirectoryContents,
 } from './renderBlueprint';
 import { GeneratedTestRun, runGeneratedTests } from './runGeneratedTests';
 import { SAMPLE_ANSWERS } from './sampleAnswers';
+import { templateSources } from './templateSources';
 
 jest.setTimeout(120_000);
 
@@ -80,22 +82,21 @@ describe('blueprints rendered through the scaffolder backend', () => {
     }
   });
 
-  it('keeps each blueprint\'s copy of the shared files in step with templates/_shared', () => {
-    const shared = path.join(TEMPLATES_DIR, '_shared/skeleton');
-    for (const template of templates) {
-      const copy = path.join(TEMPLATES_DIR, template.metadata.name, 'skeleton/common');
-      const list = (dir: string): string[] =>
-        fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
-          e.isDirectory() ? list(path.join(dir, e.name)).map(f => `${e.name}/${f}`) : [e.name],
-        );
-      expect(list(copy).sort()).toEqual(list(shared).sort());
-      for (const file of list(shared)) {
-        expect({ file, content: fs.readFileSync(path.join(copy, file), 'utf8') }).toEqual({
-          file,
-          content: fs.readFileSync(path.join(shared, file), 'utf8'),
-        });
-      }
+  it('reads only its own skeleton and the shared one, and has its own docs beside them', () => {
+    for (const name of blueprintNames()) {
+      const template = loadTemplate(name);
+      expect(templateSources(template).sort()).toEqual(['./_shared/skeleton', `./${name}/skeleton/project`].sort().map(p => p.slice(2)));
+      const docs = template.metadata.annotations?.['backstage.io/techdocs-ref'];
+      expect(docs).toBe(`dir:./${name}`);
+      expect(fs.existsSync(path.join(TEMPLATES_DIR, name, 'mkdocs.yml'))).toBe(true);
+      expect(fs.existsSync(path.join(TEMPLATES_DIR, name, 'docs/index.md'))).toBe(true);
     }
+    expect(() =>
+      templateSources({
+        ...loadTemplate(blueprintNames()[0]),
+        spec: { steps: [{ action: 'fetch:template', input: { url: './../../etc' } }] },
+      }),
+    ).toThrow(/must name a folder below the template/);
   });
 
   it.each(blueprintNames())('%s renders a working, compliant project', async name => {
@@ -181,7 +182,7 @@ describe('the review page preview', () => {
         namespace: 'default',
         annotations: {
           ...template.metadata.annotations,
-          'backstage.io/managed-by-location': `file:${path.join(TEMPLATES_DIR, name, 'template.yaml')}`,
+          'backstage.io/managed-by-location': `file:${templatePath(name)}`,
         },
       },
     };

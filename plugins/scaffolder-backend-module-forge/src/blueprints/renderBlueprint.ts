@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateManifest } from '../environment/validateManifest';
 import { validateCatalogEntity } from '../lib/validateEntity';
+import { templateSources } from './templateSources';
 import { REPO_ROOT } from '../__testUtils__';
 
 export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
@@ -20,11 +21,15 @@ export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
 /** The blueprints registered in templates/all.yaml. */
 export function blueprintNames(): string[] {
   const location = parse(fs.readFileSync(path.join(TEMPLATES_DIR, 'all.yaml'), 'utf8'));
-  return (location.spec.targets as string[]).map(t => t.split('/')[1]);
+  return (location.spec.targets as string[]).map(t => path.basename(t, '.yaml'));
+}
+
+export function templatePath(name: string): string {
+  return path.join(TEMPLATES_DIR, `${name}.yaml`);
 }
 
 export function loadTemplate(name: string): Entity {
-  return parse(fs.readFileSync(path.join(TEMPLATES_DIR, name, 'template.yaml'), 'utf8'));
+  return parse(fs.readFileSync(templatePath(name), 'utf8'));
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -34,13 +39,14 @@ function listFiles(dir: string, prefix = ''): string[] {
   });
 }
 
-/** template.yaml and every file beside it, as the dry-run API wants them. */
+/** The folders the blueprint's fetch steps read, relative to templates/, as the dry-run API wants them. */
 export function templateDirectoryContents(name: string) {
-  const dir = path.join(TEMPLATES_DIR, name);
-  return listFiles(dir).map(file => ({
-    path: file,
-    base64Content: fs.readFileSync(path.join(dir, file)).toString('base64'),
-  }));
+  return templateSources(loadTemplate(name)).flatMap(source =>
+    listFiles(path.join(TEMPLATES_DIR, source)).map(file => ({
+      path: `${source}/${file}`,
+      base64Content: fs.readFileSync(path.join(TEMPLATES_DIR, source, file)).toString('base64'),
+    })),
+  );
 }
 
 export interface RenderedFile {

@@ -258,7 +258,7 @@ export function explainDecision(decision: GateDecision): string {
         }`,
       );
     }
-    lines.push('Once Compliance approves, retry this task: the gate evaluates again and passes.');
+    lines.push('Once Compliance approves, run the blueprint again with the same answers (Start Over): the gate evaluates again and passes.');
   } else {
     lines.push('The compliance gate passed.');
   }

@@ -2,10 +2,12 @@ import {
   AuthService,
   BackstageCredentials,
   DiscoveryService,
+  resolveSafeChildPath,
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
 import {
   ANNOTATION_LOCATION,
+  Entity,
   parseEntityRef,
   parseLocationRef,
   stringifyEntityRef,
@@ -15,6 +17,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { FORGE_ANNOTATIONS } from '@internal/plugin-compliance-common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { templateSources } from '../blueprints/templateSources';
 
 /** What the review page shows before anything is created. */
 export interface BlueprintPreviewResult {
@@ -59,7 +62,7 @@ export class BlueprintPreview {
     if (!template.metadata.annotations?.[FORGE_ANNOTATIONS.blueprintVersion]) {
       throw new InputError(`${ref} is not a Forge blueprint (it has no ${FORGE_ANNOTATIONS.blueprintVersion})`);
     }
-    const directoryContents = await this.readTemplateFiles(template.metadata.annotations[ANNOTATION_LOCATION]);
+    const directoryContents = await this.readTemplateFiles(template);
     const { token } = await auth.getPluginRequestToken({
       onBehalfOf: await auth.getOwnServiceCredentials(),
       targetPluginId: 'scaffolder',
@@ -90,8 +93,12 @@ export class BlueprintPreview {
     return { preview: typeof preview === 'string' ? JSON.parse(preview) : preview ?? {} };
   }
 
-  /** The blueprint's folder (template.yaml and skeletons), as the dry-run API wants it. */
-  private async readTemplateFiles(location: string | undefined) {
+  /**
+   * The folders the blueprint's fetch steps read (its own skeleton and the shared one), as the dry-run API wants
+   * them: paths relative to the template file. Nothing else of the templates folder is read or sent.
+   */
+  private async readTemplateFiles(template: Entity) {
+    const location = template.metadata.annotations?.[ANNOTATION_LOCATION];
     if (!location) throw new InputError('The template has no location to read its files from');
     const { type, target } = parseLocationRef(location);
     const files: Array<{ path: string; base64Content: string }> = [];
@@ -103,19 +110,21 @@ export class BlueprintPreview {
       }
       files.push({ path: file, base64Content: content.toString('base64') });
     };
-    if (type === 'file') {
-      const root = path.dirname(target);
-      const walk = async (dir: string) => {
-        for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-          const full = path.join(dir, entry.name);
-          if (entry.isDirectory()) await walk(full);
-          else if (entry.isFile()) add(path.relative(root, full), await fs.readFile(full));
-        }
-      };
-      await walk(root);
-    } else {
-      const tree = await this.options.urlReader.readTree(new URL('.', target).toString());
-      for (const file of await tree.files()) add(file.path, await file.content());
+    for (const source of templateSources(template)) {
+      if (type === 'file') {
+        const root = path.dirname(target);
+        const walk = async (dir: string) => {
+          for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) await walk(full);
+            else if (entry.isFile()) add(path.relative(root, full), await fs.readFile(full));
+          }
+        };
+        await walk(resolveSafeChildPath(root, source));
+      } else {
+        const tree = await this.options.urlReader.readTree(new URL(`${source}/`, target).toString());
+        for (const file of await tree.files()) add(`${source}/${file.path}`, await file.content());
+      }
     }
     return files;
   }
