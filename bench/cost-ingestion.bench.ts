@@ -14,6 +14,7 @@ import Papa from 'papaparse';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { Entity } from '@backstage/catalog-model';
+import { FOCUS_REQUIRED_COLUMNS } from '@internal/plugin-cost-insights-common';
 import { CostCatalog } from '../plugins/cost-insights-backend/src/catalog/CostCatalog';
 import { DEFAULT_GPU_PATTERN } from '../plugins/cost-insights-backend/src/config';
 import { DatabaseCostStore } from '../plugins/cost-insights-backend/src/database/DatabaseCostStore';
@@ -24,20 +25,9 @@ const ROWS = Number(process.env.FORGE_BENCH_COST_ROWS ?? 1_000_000);
 const SMALL_ROWS = Math.round(ROWS / 4);
 const ENTITIES = 500;
 
+// Positional: the rows below are written in this order.
 const COLUMNS = [
-  'BilledCost',
-  'BillingAccountId',
-  'BillingCurrency',
-  'BillingPeriodStart',
-  'BillingPeriodEnd',
-  'ChargeCategory',
-  'ChargePeriodStart',
-  'ChargePeriodEnd',
-  'EffectiveCost',
-  'ListCost',
-  'ProviderName',
-  'ServiceCategory',
-  'ServiceName',
+  ...FOCUS_REQUIRED_COLUMNS,
   'SubAccountId',
   'SubAccountName',
   'RegionId',

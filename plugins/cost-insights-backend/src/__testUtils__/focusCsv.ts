@@ -1,30 +1,24 @@
 import { stringify } from 'csv-stringify/sync';
+import {
+  FOCUS_OPTIONAL_COLUMNS,
+  FOCUS_REQUIRED_COLUMNS,
+} from '@internal/plugin-cost-insights-common';
 
 /** A FOCUS row for tests: only the columns Forge reads, as strings. */
 export type TestFocusRow = Partial<Record<string, string>>;
 
-export const TEST_FOCUS_COLUMNS = [
-  'BilledCost',
-  'BillingAccountId',
-  'BillingCurrency',
-  'BillingPeriodStart',
-  'BillingPeriodEnd',
-  'ChargeCategory',
-  'ChargePeriodStart',
-  'ChargePeriodEnd',
-  'EffectiveCost',
-  'ListCost',
-  'ProviderName',
-  'ServiceCategory',
-  'ServiceName',
-  'SubAccountId',
-  'SubAccountName',
-  'RegionId',
-  'ConsumedQuantity',
-  'ConsumedUnit',
-  'Tags',
-  'CommitmentDiscountStatus',
-  'SkuId',
+/** The mandatory columns and the optional ones tests fill in. */
+export const TEST_FOCUS_COLUMNS: string[] = [
+  ...FOCUS_REQUIRED_COLUMNS,
+  ...FOCUS_OPTIONAL_COLUMNS.filter(
+    c =>
+      ![
+        'BillingAccountName',
+        'RegionName',
+        'ResourceType',
+        'ChargeDescription',
+      ].includes(c),
+  ),
 ];
 
 /** A valid usage row on `day`, overridden by `row`. */

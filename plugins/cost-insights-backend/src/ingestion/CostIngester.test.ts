@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Knex } from 'knex';
+import { FOCUS_REQUIRED_COLUMNS } from '@internal/plugin-cost-insights-common';
 import { focusCsv, focusRow } from '../__testUtils__/focusCsv';
 import {
   createTestIngester,
@@ -227,20 +228,10 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
   });
 
   it('accepts NULL, unknown extra columns and columns in any case', async () => {
+    // Every mandatory column, the first in lower case, and one the specification does not know.
     const columns = [
       'billedcost',
-      'BillingAccountId',
-      'BillingCurrency',
-      'BillingPeriodStart',
-      'BillingPeriodEnd',
-      'ChargeCategory',
-      'ChargePeriodStart',
-      'ChargePeriodEnd',
-      'EffectiveCost',
-      'ListCost',
-      'ProviderName',
-      'ServiceCategory',
-      'ServiceName',
+      ...FOCUS_REQUIRED_COLUMNS.filter(c => c !== 'BilledCost'),
       'x_CustomThing',
     ];
     const row = {
