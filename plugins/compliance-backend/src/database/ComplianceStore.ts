@@ -129,7 +129,14 @@ export interface ComplianceStore {
     recordedBy: string,
     recordedAt: string,
   ): Promise<string>;
-  listGateEvaluations(entityRef: string): Promise<
+  /**
+   * Gate evaluations, newest first: of one entity, of several, or (no refs) of all, optionally only those recorded
+   * on or before `asOf`.
+   */
+  listGateEvaluations(
+    entityRefs?: string | string[],
+    asOf?: string,
+  ): Promise<
     Array<
       GateEvaluationRecord & {
         id: string;

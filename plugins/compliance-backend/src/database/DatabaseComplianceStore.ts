@@ -693,10 +693,19 @@ export class DatabaseComplianceStore implements ComplianceStore {
     return id;
   }
 
-  async listGateEvaluations(entityRef: string) {
-    const rows = await this.db('compliance_gate_evaluations')
-      .where({ entity_ref: entityRef })
-      .orderBy('recorded_at', 'desc');
+  async listGateEvaluations(entityRefs?: string | string[], asOf?: string) {
+    const refs = typeof entityRefs === 'string' ? [entityRefs] : entityRefs;
+    const rows: any[] = [];
+    for (const chunk of refs ? chunks(refs, WHERE_IN_CHUNK) : [undefined]) {
+      const query = this.db('compliance_gate_evaluations');
+      if (chunk) query.whereIn('entity_ref', chunk);
+      if (asOf) query.where('recorded_at', '<=', asOf);
+      rows.push(...(await query));
+    }
+    rows.sort(
+      (a, b) =>
+        b.recorded_at.localeCompare(a.recorded_at) || a.id.localeCompare(b.id),
+    );
     return rows.map((r: any) => ({
       id: r.id,
       entityRef: r.entity_ref,

@@ -112,6 +112,107 @@ describe.each(testDatabases.eachSupportedId())(
       );
     });
 
+    it('includes what the blueprint gate found for requests, even refused ones, as observations without findings', async () => {
+      // A request the gate refused: restricted data in a region the pack does not allow. The project never existed.
+      const requested = {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'claims-lapse-us',
+          namespace: 'default',
+          annotations: {
+            'forge.io/data-classification': 'restricted',
+            'forge.io/region': 'us-east-1',
+          },
+        },
+        spec: {
+          type: 'ml-pipeline',
+          lifecycle: 'experimental',
+          owner: 'group:default/retention-analytics',
+        },
+      };
+      const evaluation = await h.compliance.dryRun(requested, 'request');
+      expect(
+        evaluation.results.find(
+          r => r.checkId === 'data.restricted-in-approved-region',
+        )?.status,
+      ).toBe('fail');
+      const recordedAt = clock.now().toISOString();
+      const gateId = await h.store.recordGateEvaluation(
+        {
+          entityRef: 'component:default/claims-lapse-us',
+          decision: 'blocked',
+          evaluation,
+          taskId: 'task-1',
+          templateRef: 'template:default/ml-training-pipeline',
+        },
+        'plugin:scaffolder',
+        recordedAt,
+      );
+
+      // Not before it happened.
+      await expect(
+        h.evidence.collect({
+          scope: { type: 'entity', ref: 'component:default/claims-lapse-us' },
+          asOf: new Date(clock.now().getTime() - 1),
+        }),
+      ).rejects.toThrow(/No compliance results or gate evaluations/);
+
+      clock.advance(1);
+      const rows = await h.evidence.collect({
+        scope: { type: 'entity', ref: 'component:default/claims-lapse-us' },
+        controlId: 'AC-4',
+        asOf: clock.now(),
+      });
+      expect(rows.length).toBeGreaterThan(0);
+      expect(
+        rows.every(r => r.source === 'gate' && r.gate?.decision === 'blocked'),
+      ).toBe(true);
+      const refused = rows.find(
+        r => r.checkId === 'data.restricted-in-approved-region',
+      )!;
+      expect(refused).toMatchObject({
+        status: 'fail',
+        evaluatedAt: recordedAt,
+      });
+      expect(refused.historyHash).toBe(
+        `gate:${gateId}:data.restricted-in-approved-region`,
+      );
+
+      const csv = h.evidence.toCsv(rows);
+      expect(csv.split('\n')[0]).toContain(
+        'source,gate_decision,gate_task_id,gate_template,gate_recorded_by',
+      );
+      expect(csv).toContain(
+        'gate,blocked,task-1,template:default/ml-training-pipeline,plugin:scaffolder',
+      );
+
+      // In the organisation's OSCAL the gate's results are observations; findings stay about the live state.
+      const query = {
+        scope: { type: 'org' as const },
+        controlId: 'AC-4',
+        asOf: clock.now(),
+      };
+      const orgRows = await h.evidence.collect(query);
+      const gateRows = orgRows.filter(r => r.source === 'gate');
+      expect(gateRows.length).toBe(rows.length);
+      const oscal = h.evidence.toOscal(orgRows, query) as any;
+      const result = oscal['assessment-results'].results[0];
+      expect(result.observations).toHaveLength(orgRows.length);
+      const gateObservation = result.observations.find((o: any) =>
+        o.props.some(
+          (p: any) => p.name === 'gate-decision' && p.value === 'blocked',
+        ),
+      );
+      expect(gateObservation.remarks).toMatch(/before anything was created/);
+      const related = new Set(
+        result.findings.flatMap((f: any) =>
+          f['related-observations'].map((r: any) => r['observation-uuid']),
+        ),
+      );
+      expect(related.has(gateObservation.uuid)).toBe(false);
+    });
+
     it('answers as of a date before the exemption with the failure', async () => {
       const rows = await h.evidence.collect({
         scope: {

@@ -38,6 +38,17 @@ export interface EvidenceRow {
   historySeq: number;
   historyHash: string;
   exemption?: Exemption;
+  /**
+   * `scorecard`: the entity's stored result as of the date. `gate`: what the blueprint gate found when the project
+   * was requested, before it existed (historyHash is then the gate record's id and the check's).
+   */
+  source: 'scorecard' | 'gate';
+  gate?: {
+    decision: string;
+    taskId?: string;
+    templateRef?: string;
+    recordedBy: string;
+  };
 }
 
 /** A UUID (v5 layout) derived from a hash, so the same evidence always gets the same ids. */
@@ -105,11 +116,6 @@ export class EvidenceService {
         .map(s => s.entityRef);
     }
     const state = await this.deps.store.stateAsOf(asOf, entityRefs);
-    if (query.scope.type === 'entity' && state.length === 0) {
-      throw new NotFoundError(
-        `No compliance results for ${query.scope.ref} on or before ${asOf}`,
-      );
-    }
 
     const exemptions = (await this.deps.store.listExemptions({})).filter(
       e => e.requestedAt <= asOf,
@@ -133,7 +139,51 @@ export class EvidenceService {
         return !query.controlId || id === query.controlId;
       });
 
-    return state
+    // What the blueprint gate decided when projects in scope were requested, including requests it refused.
+    const gateRecords = await this.deps.store.listGateEvaluations(
+      entityRefs,
+      asOf,
+    );
+    if (
+      query.scope.type === 'entity' &&
+      state.length === 0 &&
+      gateRecords.length === 0
+    ) {
+      throw new NotFoundError(
+        `No compliance results or gate evaluations for ${query.scope.ref} on or before ${asOf}`,
+      );
+    }
+    const gateRows: EvidenceRow[] = gateRecords.flatMap(record =>
+      record.evaluation.results
+        .filter(r => r.status !== 'not_applicable')
+        .filter(r => matchesControl(r.controls))
+        .map(r => ({
+          entityRef: record.entityRef,
+          ownerRef: ownerOf.get(record.entityRef) ?? '',
+          checkId: r.checkId,
+          checkTitle: checks.get(r.checkId)?.title ?? r.checkId,
+          severity: r.severity,
+          controls: r.controls.filter(id => matchesControl([id])),
+          status: r.status,
+          message: r.message ?? '',
+          packName: r.packName,
+          packVersion: r.packVersion,
+          ruleHash: '',
+          factsHash: '',
+          evaluatedAt: record.recordedAt,
+          historySeq: 0,
+          historyHash: `gate:${record.id}:${r.checkId}`,
+          source: 'gate' as const,
+          gate: {
+            decision: record.decision,
+            taskId: record.taskId,
+            templateRef: record.templateRef,
+            recordedBy: record.recordedBy,
+          },
+        })),
+    );
+
+    const scorecardRows: EvidenceRow[] = state
       .filter(h => matchesControl(checks.get(h.checkId)?.controls ?? []))
       .map(h => ({
         entityRef: h.entityRef,
@@ -154,12 +204,15 @@ export class EvidenceService {
         historySeq: h.seq,
         historyHash: h.hash,
         exemption: exemptionFor(h.entityRef, h.checkId),
-      }))
-      .sort(
-        (a, b) =>
-          a.entityRef.localeCompare(b.entityRef) ||
-          a.checkId.localeCompare(b.checkId),
-      );
+        source: 'scorecard' as const,
+      }));
+    return [...scorecardRows, ...gateRows].sort(
+      (a, b) =>
+        a.entityRef.localeCompare(b.entityRef) ||
+        b.source.localeCompare(a.source) ||
+        a.checkId.localeCompare(b.checkId) ||
+        a.evaluatedAt.localeCompare(b.evaluatedAt),
+    );
   }
 
   toCsv(rows: EvidenceRow[]): string {
@@ -187,6 +240,11 @@ export class EvidenceService {
       'exemption_expires_at',
       'exemption_justification',
       'exemption_compensating_control',
+      'source',
+      'gate_decision',
+      'gate_task_id',
+      'gate_template',
+      'gate_recorded_by',
     ];
     const lines = rows.map(r =>
       [
@@ -213,6 +271,11 @@ export class EvidenceService {
         r.exemption?.expiresAt,
         r.exemption?.justification,
         r.exemption?.compensatingControl,
+        r.source,
+        r.gate?.decision,
+        r.gate?.taskId,
+        r.gate?.templateRef,
+        r.gate?.recordedBy,
       ]
         .map(csvCell)
         .join(','),
@@ -256,6 +319,25 @@ export class EvidenceService {
         { name: 'rule-hash', ns: 'urn:forge', value: r.ruleHash },
         { name: 'facts-hash', ns: 'urn:forge', value: r.factsHash },
         { name: 'history-hash', ns: 'urn:forge', value: r.historyHash },
+        { name: 'evidence-source', ns: 'urn:forge', value: r.source },
+        ...(r.gate
+          ? [
+              {
+                name: 'gate-decision',
+                ns: 'urn:forge',
+                value: r.gate.decision,
+              },
+              ...(r.gate.templateRef
+                ? [
+                    {
+                      name: 'blueprint',
+                      ns: 'urn:forge',
+                      value: r.gate.templateRef,
+                    },
+                  ]
+                : []),
+            ]
+          : []),
         ...(r.exemption
           ? [
               { name: 'exemption-id', ns: 'urn:forge', value: r.exemption.id },
@@ -272,6 +354,17 @@ export class EvidenceService {
             ]
           : []),
       ],
+      ...(r.source === 'gate'
+        ? {
+            remarks: `Evaluated by the blueprint gate when ${
+              r.entityRef
+            } was requested, before anything was created; the gate ${
+              r.gate?.decision === 'passed'
+                ? 'let the request through'
+                : `decided ${r.gate?.decision}`
+            }.`,
+          }
+        : {}),
       ...(r.exemption
         ? {
             remarks:
@@ -281,12 +374,15 @@ export class EvidenceService {
         : {}),
     }));
 
+    // Findings speak of the live state; gate evaluations are observations of requests, not of running projects.
     const byControl = new Map<string, EvidenceRow[]>();
-    rows.forEach(r =>
-      r.controls.forEach(id =>
-        byControl.set(id, [...(byControl.get(id) ?? []), r]),
-      ),
-    );
+    rows
+      .filter(r => r.source === 'scorecard')
+      .forEach(r =>
+        r.controls.forEach(id =>
+          byControl.set(id, [...(byControl.get(id) ?? []), r]),
+        ),
+      );
     const findings = [...byControl.entries()].map(([id, evidence]) => {
       const failing = evidence.filter(
         r => r.status === 'fail' || r.status === 'error',
