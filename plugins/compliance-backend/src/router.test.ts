@@ -283,6 +283,58 @@ describe.each(testDatabases.eachSupportedId())(
       expect(evidence.status).toBe(403);
     });
 
+    it('records the person a gate approval is filed for, who then may not decide it', async () => {
+      const body = {
+        kind: 'approval',
+        entityRef: 'group:default/compliance-risk',
+        checkId: 'approval.restricted-data',
+        justification:
+          'Quarterly control testing on restricted claims samples.',
+        compensatingControl: 'Read-only extract; access reviewed monthly.',
+        expiresAt: new Date(Date.now() + 7 * 86400_000).toISOString(),
+      };
+      // Only a service may say whom it files for, and only as a full user reference.
+      const fromUser = await request(app)
+        .post('/exemptions')
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/daniel.moreau'),
+        )
+        .send({
+          ...body,
+          kind: 'exemption',
+          entityRef: 'component:default/churn-model',
+          checkId: 'docs.techdocs',
+          onBehalfOf: 'user:default/daniel.moreau',
+        });
+      expect(fromUser.status).toBe(403);
+      const malformed = await request(app)
+        .post('/exemptions')
+        .set('Authorization', mockCredentials.service.header())
+        .send({ ...body, onBehalfOf: 'daniel' });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error.message).toMatch(
+        /onBehalfOf: must be a full user reference/,
+      );
+
+      const filed = await request(app)
+        .post('/exemptions')
+        .set('Authorization', mockCredentials.service.header())
+        .send({ ...body, onBehalfOf: 'user:default/daniel.moreau' });
+      expect(filed.status).toBe(201);
+      expect(filed.body.requestedBy).toBe('user:default/daniel.moreau');
+      // Daniel holds the approve permission, but not for his own request.
+      const own = await request(app)
+        .post(`/exemptions/${filed.body.id}/decision`)
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/daniel.moreau'),
+        )
+        .send({ status: 'approved' });
+      expect(own.status).toBe(403);
+      expect(own.body.error.message).toMatch(/You requested this exemption/);
+    });
+
     it('audits changes that matter', async () => {
       auditor.createEvent.mockClear();
       await call(

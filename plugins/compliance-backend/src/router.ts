@@ -114,6 +114,13 @@ const exemptionBody = z
       .min(10, 'must name the control that reduces the risk meanwhile')
       .max(4000),
     expiresAt: isoDate,
+    onBehalfOf: z
+      .string()
+      .regex(
+        /^user:[^/:]+\/[^/:]+$/,
+        'must be a full user reference such as user:default/jane.doe',
+      )
+      .optional(),
   })
   .strict();
 
@@ -297,7 +304,13 @@ export async function createRouter(
     const body = parse(exemptionBody, req.body, 'body');
     const entityRef = normaliseRef(body.entityRef);
     const credentials = await httpCredentials(req);
+    const { onBehalfOf, ...request } = body;
     if (credentials.principal.type === 'user') {
+      if (onBehalfOf !== undefined) {
+        throw new NotAllowedError(
+          'onBehalfOf is for services filing a request for a person; leave it out',
+        );
+      }
       if (body.kind === 'approval' || entityRef.startsWith('group:')) {
         throw new NotAllowedError(
           'Approvals and team-wide exemptions are filed by the Forge blueprints, not by hand',
@@ -308,9 +321,17 @@ export async function createRouter(
     const exemption = await audit(
       req,
       'exemption-request',
-      { entityRef, checkId: body.checkId, kind: body.kind ?? 'exemption' },
+      {
+        entityRef,
+        checkId: body.checkId,
+        kind: body.kind ?? 'exemption',
+        ...(onBehalfOf ? { onBehalfOf } : {}),
+      },
       () =>
-        exemptions.request({ ...body, entityRef }, principalOf(credentials)),
+        exemptions.request(
+          { ...request, entityRef },
+          onBehalfOf ?? principalOf(credentials),
+        ),
     );
     res.status(201).json(exemption);
   });

@@ -185,6 +185,11 @@ export interface ExemptionRequest {
   justification: string;
   compensatingControl: string;
   expiresAt: string;
+  /**
+   * The person a service files the request for (the scaffolder gate: whoever ran the blueprint), recorded as the
+   * requester so that they cannot decide it themselves and hear of the decision. Refused from users.
+   */
+  onBehalfOf?: string;
 }
 
 /**

@@ -173,7 +173,8 @@ export class InMemoryComplianceGateway implements ComplianceGateway {
       checkId: request.checkId,
       justification: request.justification,
       compensatingControl: request.compensatingControl,
-      requestedBy: 'plugin:scaffolder',
+      // As the compliance backend does: the person a service files for is the requester.
+      requestedBy: request.onBehalfOf ?? 'plugin:scaffolder',
       requestedAt: new Date().toISOString(),
       expiresAt: request.expiresAt,
       status: 'pending',

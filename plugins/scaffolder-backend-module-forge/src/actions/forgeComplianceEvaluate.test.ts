@@ -135,6 +135,8 @@ describe('forge:compliance:evaluate', () => {
         checkId: APPROVAL_CHECK_IDS.restrictedData,
         entityRef: 'group:default/retention-analytics',
         status: 'pending',
+        // Filed for whoever ran the blueprint, so they cannot approve it themselves.
+        requestedBy: 'user:default/guest',
         justification: expect.stringContaining('Purpose: Claims fraud features for the renewal model'),
         compensatingControl: expect.stringContaining('default-deny network policy'),
       }),

@@ -216,6 +216,8 @@ export function createForgeComplianceEvaluateAction(options: {
                       .join(' '),
                     compensatingControl: compensatingControls(primary, environmentRequest),
                     expiresAt: new Date(now().getTime() + APPROVAL_VALIDITY_DAYS * 86_400_000).toISOString(),
+                    // Whoever ran the blueprint asks: they may not approve it themselves, and hear the decision.
+                    ...(ctx.user?.ref?.startsWith('user:') ? { onBehalfOf: ctx.user.ref } : {}),
                   });
                   return { id: exemption.id };
                 },
