@@ -133,7 +133,8 @@ describe('forge:compliance:evaluate', () => {
       expect.objectContaining({
         kind: 'approval',
         checkId: APPROVAL_CHECK_IDS.restrictedData,
-        entityRef: 'group:default/retention-analytics',
+        // For this project, not the whole team.
+        entityRef: 'component:default/churn-model',
         status: 'pending',
         // Filed for whoever ran the blueprint, so they cannot approve it themselves.
         requestedBy: 'user:default/guest',
@@ -154,6 +155,30 @@ describe('forge:compliance:evaluate', () => {
     expect(output(retry, 'approvals')).toEqual([
       expect.objectContaining({ checkId: 'approval.restricted-data', status: 'approved', exemptionId: 'ex-1' }),
     ]);
+  });
+
+  it('approves one project at a time: another project of the same team asks again', async () => {
+    const restricted = { classification: 'restricted' as const, containsPii: true, dataSources: ['resource:default/claims-warehouse'] };
+    const input = { entityPath: 'catalog-info.yaml', environmentPath: 'environment' };
+    await render({ ...restricted, name: 'claims-lapse' });
+    await expect(gate().handler(context(input))).rejects.toThrow(/Approval required/);
+    const mine = (name: string) =>
+      compliance.exemptions.filter(e => e.entityRef === `component:default/${name}`);
+    expect(mine('claims-lapse')).toHaveLength(1);
+    compliance.approve(mine('claims-lapse')[0].id);
+    const approved = context(input);
+    await gate().handler(approved);
+    expect(output(approved, 'decision')).toBe('passed');
+
+    // Same owner, same data, another project: the first approval does not cover it.
+    await render({ ...restricted, name: 'claims-severity' });
+    const refused = await gate()
+      .handler(context(input))
+      .then(() => undefined, (e: Error) => e.message);
+    expect(mine('claims-severity').map(e => e.status)).toEqual(['pending']);
+    expect(refused).toContain(`Approval request ${mine('claims-severity')[0].id} is waiting`);
+    expect(mine('claims-lapse').map(e => e.status)).toEqual(['approved']);
+    expect(mine('claims-severity').map(e => e.status)).toEqual(['pending']);
   });
 
   it('files an approval once per task even when a retry cannot see the pending request', async () => {

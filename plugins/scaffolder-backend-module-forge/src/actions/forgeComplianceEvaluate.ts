@@ -204,7 +204,8 @@ export function createForgeComplianceEvaluateAction(options: {
                 fn: async () => {
                   const exemption = await compliance.requestExemption({
                     kind: 'approval',
-                    entityRef: ownerRef,
+                    // For this project only (it does not exist yet): another project of the team asks again.
+                    entityRef: primaryRef,
                     checkId: approval.checkId,
                     justification: [
                       `${ctx.user?.ref ?? 'A member'} asks to create ${primaryRef} from ${

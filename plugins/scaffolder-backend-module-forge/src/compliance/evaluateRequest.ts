@@ -219,7 +219,7 @@ export function evaluateRequest(request: GateRequest): GateDecision {
     });
   }
   const covers = (e: Exemption, checkId: string) =>
-    e.kind === 'approval' && e.checkId === checkId && (e.entityRef === ownerRef || e.entityRef === primaryRef);
+    e.kind === 'approval' && e.checkId === checkId && e.entityRef === primaryRef;
   const approvals: ApprovalNeed[] = needs.map(need => {
     const approved = request.exemptions.find(e => covers(e, need.checkId) && live(e));
     if (approved) return { ...need, status: 'approved', exemptionId: approved.id };
