@@ -103,8 +103,8 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
       severity: 'normal' as const,
       topic: 'forge-compliance-exemption-decision',
     };
-    // The person who asked; approvals filed by the blueprint gate are asked for by the scaffolder (a service), so
-    // the owning group they are for hears of the decision as well.
+    // The person who asked (a service filing for someone records them as the requester), and the group when the
+    // request covers a whole group, since a service-filed group request may have no person behind it.
     const recipients = new Set<string>();
     if (exemption.requestedBy.startsWith('user:'))
       recipients.add(exemption.requestedBy);
