@@ -23,6 +23,11 @@ export interface ComplianceNotifier {
   }): Promise<void>;
 }
 
+/** 'Approval' for the blueprint gate's requests, 'Exemption' otherwise. */
+function requestLabel(exemption: Exemption): string {
+  return exemption.kind === 'approval' ? 'Approval' : 'Exemption';
+}
+
 function entityPath(entityRef: string): string {
   const [kind, rest] = entityRef.split(':');
   const [namespace, name] = rest.split('/');
@@ -93,9 +98,9 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
     exemption,
   }: Parameters<ComplianceNotifier['exemptionDecided']>[0]) {
     const payload = {
-      title: `${exemption.kind === 'approval' ? 'Approval' : 'Exemption'} for ${
-        exemption.checkId
-      } ${exemption.status}`,
+      title: `${requestLabel(exemption)} for ${exemption.checkId} ${
+        exemption.status
+      }`,
       description:
         exemption.decisionNote ??
         `${exemption.entityRef}: decided by ${exemption.decidedBy}`,
@@ -121,9 +126,9 @@ export class BackstageComplianceNotifier implements ComplianceNotifier {
     );
     for (const reviewer of this.reviewers) {
       await this.send(reviewer, {
-        title: `${
-          exemption.kind === 'approval' ? 'Approval' : 'Exemption'
-        } requested for ${exemption.checkId} on ${exemption.entityRef}`,
+        title: `${requestLabel(exemption)} requested for ${
+          exemption.checkId
+        } on ${exemption.entityRef}`,
         description: exemption.justification,
         link: '/compliance',
         severity: 'normal',

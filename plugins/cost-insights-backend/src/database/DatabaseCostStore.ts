@@ -293,9 +293,10 @@ export class DatabaseCostStore implements CostStore {
   }
 
   /**
-   * Inserts rows in bulk. A large export yields tens of thousands of rows; binding each value separately makes
-   * the database parse statements with thousands of placeholders, so SQLite and PostgreSQL get each chunk as one
-   * JSON parameter they unpack themselves (json_each, jsonb_to_recordset). Other clients use plain inserts.
+   * Inserts rows in bulk. A large export yields tens of thousands of rows. On SQLite (better-sqlite3, in process) one
+   * prepared statement runs per row inside the transaction; PostgreSQL gets each chunk as one JSON parameter it
+   * unpacks itself (jsonb_to_recordset) rather than statements with thousands of placeholders. Other clients use
+   * plain inserts.
    */
   private async bulkInsert(
     trx: Knex.Transaction,
@@ -326,18 +327,7 @@ export class DatabaseCostStore implements CostStore {
     const names = columns.map(() => '??').join(', ');
     for (let i = 0; i < allRows.length; i += BULK_CHUNK) {
       const rows = allRows.slice(i, i + BULK_CHUNK);
-      if (client.includes('sqlite')) {
-        // Each element is converted to SQLite's binary JSON once, so reading its fields does not re-parse text.
-        const extract = columns.map((_c, k) => `v ->> ${k}`).join(', ');
-        await trx.raw(
-          `INSERT INTO ?? (${names}) SELECT ${extract} FROM (SELECT jsonb(value) AS v FROM json_each(?))`,
-          [
-            table,
-            ...columns,
-            JSON.stringify(rows.map(row => columns.map(c => row[c]))),
-          ],
-        );
-      } else if (client === 'pg') {
+      if (client === 'pg') {
         const types = columns.map(c => `${c} ${columnTypes[c]}`).join(', ');
         await trx.raw(
           `INSERT INTO ?? (${names}) SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${types})`,

@@ -110,16 +110,16 @@ export class BlueprintPreview {
       }
       files.push({ path: file, base64Content: content.toString('base64') });
     };
+    const root = path.dirname(target);
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile()) add(path.relative(root, full), await fs.readFile(full));
+      }
+    };
     for (const source of templateSources(template)) {
       if (type === 'file') {
-        const root = path.dirname(target);
-        const walk = async (dir: string) => {
-          for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) await walk(full);
-            else if (entry.isFile()) add(path.relative(root, full), await fs.readFile(full));
-          }
-        };
         await walk(resolveSafeChildPath(root, source));
       } else {
         const tree = await this.options.urlReader.readTree(new URL(`${source}/`, target).toString());
