@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { Entity } from '@backstage/catalog-model';
 import { PolicyEvaluator } from './evaluator';
@@ -193,6 +194,25 @@ describe('PolicyEvaluator with the baseline pack', () => {
       }),
     );
     expect(statusOf(odd, 'cost.budget')).toBe('fail');
+  });
+
+  it('gives the same answer for documents made in another JavaScript realm (vm contexts, structuredClone)', () => {
+    const local = evaluate(compliantProject());
+    const foreign = vm.runInNewContext('JSON.parse(text)', {
+      text: JSON.stringify({
+        entity: compliantProject(),
+        related: [policyholderDataset],
+        facts: freshFacts(now),
+        environment,
+      }),
+    });
+    const result = evaluator.evaluate(
+      { ...foreign, now: vm.runInNewContext(`new Date(${now.getTime()})`) },
+      foreign.environment,
+    );
+    expect(result.results.filter(r => r.status === 'error')).toEqual([]);
+    expect(result.results).toEqual(local.results);
+    expect(result.score).toBe(100);
   });
 
   it('evaluates documents that are not stored entities (no relations, minimal metadata)', () => {

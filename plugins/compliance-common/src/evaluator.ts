@@ -1,14 +1,4 @@
-import {
-  celEnv,
-  celList,
-  celMap,
-  isCelError,
-  parse as parseCel,
-  plan,
-} from '@bufbuild/cel';
-import { RE2JS } from '@bufbuild/re2';
-import { strings } from '@bufbuild/cel/ext';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { CompiledRule, compileRule } from './cel';
 import {
   Entity,
   parseEntityRef,
@@ -68,50 +58,49 @@ const SEVERITY_WEIGHT: Record<Severity, number> = {
   critical: 10,
 };
 
-type Planned = ReturnType<typeof plan>;
-
 interface CompiledCheck {
   pack: PolicyPack;
   check: Check;
-  run: Planned;
+  run: CompiledRule;
   kinds?: Set<string>;
 }
 
 /**
- * Converts JSON into CEL values once. Handing plain objects to CEL makes it convert them again on every access,
- * in every rule; an entity is evaluated by some thirty rules, so converting once is several times faster.
+ * The CEL library recognises maps and lists by their constructor, so objects made in another JavaScript realm (a
+ * `vm` context, Jest's sandbox, `structuredClone` from the host) would be "unsupported types". This returns the value
+ * itself when everything in it is from this realm, which is the normal case and costs one walk, and otherwise a copy
+ * made of this realm's objects.
  */
-function toCelValue(value: unknown): unknown {
-  if (Array.isArray(value)) return celList(value.map(toCelValue) as any);
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    (value as object).constructor === Object
-  ) {
-    return celMap(
-      new Map(Object.entries(value).map(([k, v]) => [k, toCelValue(v)])) as any,
-    );
-  }
-  return value;
-}
-
-/**
- * RE2 (linear time, no catastrophic backtracking on hostile input) with compiled patterns kept: CEL's default
- * compiles the pattern of `matches()` on every call.
- */
-function cachingRe2() {
-  const cache = new Map<string, { test(text: string): boolean }>();
-  return {
-    compile(pattern: string) {
-      let matcher = cache.get(pattern);
-      if (!matcher) {
-        const compiled = RE2JS.compile(pattern);
-        matcher = { test: (text: string) => compiled.test(text) };
-        if (cache.size < 1000) cache.set(pattern, matcher);
+function ownRealm<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as any;
+  if (Array.isArray(v)) {
+    let out: unknown[] = v.constructor === Array ? v : Array.from(v);
+    for (let i = 0; i < out.length; i++) {
+      const item = ownRealm(out[i]);
+      if (item !== out[i]) {
+        if (out === v) out = v.slice();
+        out[i] = item;
       }
-      return matcher;
-    },
-  };
+    }
+    return out as T;
+  }
+  const ctor = v.constructor;
+  if (ctor !== Object && ctor !== undefined) {
+    if (ctor?.name === 'Date' && !(v instanceof Date))
+      return new Date(v.getTime()) as T;
+    if (ctor?.name !== 'Object' || Object.getPrototypeOf(ctor.prototype))
+      return value;
+  }
+  let out: Record<string, unknown> = ctor === Object ? v : { ...v };
+  for (const key of Object.keys(v)) {
+    const item = ownRealm(v[key]);
+    if (item !== v[key]) {
+      if (out === v) out = { ...v };
+      out[key] = item;
+    }
+  }
+  return out as T;
 }
 
 function normaliseRef(
@@ -170,13 +159,11 @@ export class PolicyEvaluator {
   }
 
   private constructor(readonly packs: PolicyPack[]) {
-    // The strings extension gives rules split, lowerAscii, replace and friends.
-    const env = celEnv({ funcs: strings, re2: cachingRe2() });
     this.compiled = packs.flatMap(pack =>
       pack.checks.map(check => ({
         pack,
         check,
-        run: plan(env, parseCel(check.rule)),
+        run: compileRule(check.rule),
         kinds: check.appliesTo.kinds
           ? new Set(
               check.appliesTo.kinds.map(k => k.toLocaleLowerCase('en-US')),
@@ -186,44 +173,41 @@ export class PolicyEvaluator {
     );
   }
 
-  private readonly params = new Map<PolicyPack, unknown>();
-  private environmentCache?: {
-    key: EvaluationEnvironment;
-    values: { groups: unknown; blueprints: unknown };
-  };
-
-  private paramsOf(pack: PolicyPack): unknown {
-    if (!this.params.has(pack))
-      this.params.set(pack, toCelValue(pack.parameters));
-    return this.params.get(pack);
-  }
-
-  /** The environment is the same for every entity of a run: convert it once. */
-  private environmentValues(environment: EvaluationEnvironment) {
-    if (this.environmentCache?.key !== environment) {
-      this.environmentCache = {
-        key: environment,
-        values: {
-          groups: toCelValue(environment.groups),
-          blueprints: toCelValue(environment.blueprints),
-        },
-      };
-    }
-    return this.environmentCache.values;
-  }
-
   /** Every check of every pack, with the pack it belongs to. */
   get checks(): Array<{ pack: PolicyPack; check: Check }> {
     return this.compiled.map(({ pack, check }) => ({ pack, check }));
   }
 
+  private readonly params = new Map<PolicyPack, unknown>();
+  private environmentCache?: {
+    key: EvaluationEnvironment;
+    value: EvaluationEnvironment;
+  };
+
+  private paramsOf(pack: PolicyPack): unknown {
+    if (!this.params.has(pack))
+      this.params.set(pack, ownRealm(pack.parameters));
+    return this.params.get(pack);
+  }
+
+  /** The environment is the same for every entity of a run: check it once. */
+  private environmentOf(environment: EvaluationEnvironment) {
+    if (this.environmentCache?.key !== environment)
+      this.environmentCache = {
+        key: environment,
+        value: ownRealm(environment),
+      };
+    return this.environmentCache.value;
+  }
+
   evaluate(
     input: EvaluationInput,
-    environment: EvaluationEnvironment,
+    givenEnvironment: EvaluationEnvironment,
     mode: EvaluationMode = 'catalog',
   ): EntityEvaluation {
-    const now = input.now ?? new Date();
-    const { entity } = input;
+    const now = ownRealm(input.now ?? new Date());
+    const entity = ownRealm(input.entity);
+    const environment = this.environmentOf(givenEnvironment);
     const namespace = entity.metadata.namespace ?? 'default';
     const entityRef = stringifyEntityRef(entity);
     const spec = (entity.spec ?? {}) as Record<string, unknown>;
@@ -235,7 +219,7 @@ export class PolicyEvaluator {
     const facts: Record<string, Record<string, unknown>> = {};
     for (const fact of input.facts ?? []) {
       facts[fact.name] = {
-        ...fact.data,
+        ...ownRealm(fact.data),
         collectedAt: fact.collectedAt,
         source: fact.source ?? '',
       };
@@ -245,33 +229,27 @@ export class PolicyEvaluator {
       system: normaliseRef(spec.system, 'system', namespace) ?? '',
       dependsOn,
     };
-    const shared = this.environmentValues(environment);
+    // CEL reads the plain JSON: no conversion, and rules that do not read a variable cost nothing for it.
     const baseBindings = {
-      // Rules rarely read the whole document: CEL converts just the path they access.
-      entity: entity as unknown,
+      entity,
       kind: entity.kind,
-      annotations: toCelValue(entity.metadata.annotations ?? {}),
-      labels: toCelValue(entity.metadata.labels ?? {}),
-      tags: toCelValue(entity.metadata.tags ?? []),
-      spec: toCelValue(spec),
-      refs: toCelValue(refs),
-      related: toCelValue(
-        (input.related ?? []).map(r => ({
-          ref: stringifyEntityRef(r),
-          kind: r.kind,
-          annotations: r.metadata.annotations ?? {},
-        })),
-      ),
-      facts: toCelValue(facts),
-      groups: shared.groups,
-      blueprints: shared.blueprints,
-      now: timestampFromDate(now),
+      annotations: entity.metadata.annotations ?? {},
+      labels: entity.metadata.labels ?? {},
+      tags: entity.metadata.tags ?? [],
+      spec,
+      refs,
+      related: Array.from(input.related ?? [], r => ({
+        ref: stringifyEntityRef(r),
+        kind: r.kind,
+        annotations: ownRealm(r.metadata.annotations ?? {}),
+      })),
+      facts,
+      groups: environment.groups,
+      blueprints: environment.blueprints,
+      now,
     };
     const bindingsByPack = new Map(
-      this.packs.map(p => [
-        p,
-        { ...baseBindings, params: this.paramsOf(p) } as Parameters<Planned>[0],
-      ]),
+      this.packs.map(p => [p, { ...baseBindings, params: this.paramsOf(p) }]),
     );
     // An exemption covers one entity, or every entity of an owning group (how the scaffolder gate lets a team
     // pass a check for a project that does not exist yet).
@@ -301,7 +279,12 @@ export class PolicyEvaluator {
         status: 'not_applicable',
       };
       if (appliesTo(compiled, entity)) {
-        const outcome = compiled.run(bindingsByPack.get(pack)!);
+        let outcome: unknown;
+        try {
+          outcome = compiled.run(bindingsByPack.get(pack)!);
+        } catch (e) {
+          outcome = e;
+        }
         if (outcome === true) {
           result.status = 'pass';
         } else if (outcome === false) {
@@ -309,9 +292,10 @@ export class PolicyEvaluator {
           result.message = check.remediation;
         } else {
           result.status = 'error';
-          result.message = isCelError(outcome)
-            ? `rule could not be evaluated: ${outcome.message}`
-            : `rule returned ${String(outcome)} instead of true or false`;
+          result.message =
+            outcome instanceof Error
+              ? `rule could not be evaluated: ${outcome.message.split('\n')[0]}`
+              : `rule returned ${String(outcome)} instead of true or false`;
         }
         const exemption = exemptions.get(check.id);
         if (

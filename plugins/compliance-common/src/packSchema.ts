@@ -1,5 +1,5 @@
+import { compileRule } from './cel';
 import { InputError } from '@backstage/errors';
-import { parse as parseCel } from '@bufbuild/cel';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { FRAMEWORKS, LEVELS, PolicyPack, SEVERITIES } from './types';
@@ -164,7 +164,7 @@ export function parsePolicyPack(text: string, file: string): PolicyPack {
       );
     }
     try {
-      parseCel(check.data.rule);
+      compileRule(check.data.rule);
     } catch (e) {
       throw new PolicyPackError(
         file,
