@@ -19,7 +19,7 @@ import { CostCatalog } from '../plugins/cost-insights-backend/src/catalog/CostCa
 import { DEFAULT_GPU_PATTERN } from '../plugins/cost-insights-backend/src/config';
 import { DatabaseCostStore } from '../plugins/cost-insights-backend/src/database/DatabaseCostStore';
 import { CostIngester } from '../plugins/cost-insights-backend/src/ingestion/CostIngester';
-import { postgresUrl, printTable } from './lib.mjs';
+import { postgresUrl, withDatabase, printTable } from './lib.mjs';
 
 const ROWS = Number(process.env.FORGE_BENCH_COST_ROWS ?? 1_000_000);
 const SMALL_ROWS = Math.round(ROWS / 4);
@@ -191,7 +191,7 @@ async function ingest(
   if (database === 'pg') {
     admin = knexFactory({
       client: 'pg',
-      connection: { connectionString: pg, database: 'postgres' },
+      connection: withDatabase(pg, 'postgres'),
     });
     await admin.raw('CREATE DATABASE ??', [dbName]);
   }
@@ -199,7 +199,7 @@ async function ingest(
     database === 'pg'
       ? knexFactory({
           client: 'pg',
-          connection: { connectionString: pg, database: dbName },
+          connection: withDatabase(pg, dbName),
         })
       : knexFactory({
           client: 'better-sqlite3',

@@ -14,7 +14,7 @@ import { DailyCostRollup } from '../plugins/cost-insights-backend/src/database/C
 import { DatabaseCostStore } from '../plugins/cost-insights-backend/src/database/DatabaseCostStore';
 import { CostQueryService } from '../plugins/cost-insights-backend/src/service/CostQueryService';
 import { resolveScope } from '../plugins/cost-insights-backend/src/service/CostScope';
-import { postgresUrl, printTable } from './lib.mjs';
+import { postgresUrl, withDatabase, printTable } from './lib.mjs';
 
 const DEPARTMENTS = 10;
 const TEAMS_PER_DEPARTMENT = 10;
@@ -206,12 +206,12 @@ async function main() {
     const dbName = `forge_cost_query_${process.pid}`;
     const admin = knexFactory({
       client: 'pg',
-      connection: { connectionString: pg, database: 'postgres' },
+      connection: withDatabase(pg, 'postgres'),
     });
     await admin.raw('CREATE DATABASE ??', [dbName]);
     const knex = knexFactory({
       client: 'pg',
-      connection: { connectionString: pg, database: dbName },
+      connection: withDatabase(pg, dbName),
     });
     try {
       const p = await measure(knex, 'PostgreSQL');

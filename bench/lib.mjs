@@ -18,6 +18,16 @@ export function postgresUrl() {
 }
 
 /**
+ * The connection string pointed at one database. (A `database` option beside a connection string is not applied by
+ * the pg driver, which would leave every benchmark in the server's default database.)
+ */
+export function withDatabase(connectionString, database) {
+  const url = new URL(connectionString);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/**
  * Prints rows of figures, the first row being the baseline: every other row's figures are followed by their
  * ratio to the baseline's.
  */

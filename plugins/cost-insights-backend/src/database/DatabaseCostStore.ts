@@ -26,6 +26,8 @@ import {
 
 const ROLLUPS = 'cost_daily_rollups';
 const ENTITY_DAILY = 'cost_entity_daily';
+const DAY_TOTALS = 'cost_day_totals';
+const KNOWN_REFS = 'cost_known_refs';
 const PERIODS = 'cost_billing_periods';
 const INGESTIONS = 'cost_ingestions';
 const BUDGETS = 'cost_budgets';
@@ -80,6 +82,20 @@ const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
   gpu_idle_cost: 'double precision',
 };
 
+/** The day totals table's columns and their SQL types. */
+const DAY_TOTAL_COLUMN_TYPES: Record<string, string> = {
+  day: 'varchar',
+  currency: 'varchar',
+  billing_account_id: 'varchar',
+  billing_period_start: 'varchar',
+  billed_cost: 'double precision',
+  effective_cost: 'double precision',
+  list_cost: 'double precision',
+  gpu_cost: 'double precision',
+  gpu_hours: 'double precision',
+  gpu_idle_cost: 'double precision',
+};
+
 /** The rollup table's columns and their SQL types, in insert order. */
 const ROLLUP_COLUMN_TYPES: Record<string, string> = {
   day: 'varchar',
@@ -107,6 +123,21 @@ const ROLLUP_COLUMN_TYPES: Record<string, string> = {
 };
 /** Entity refs per IN list, for the same reason. */
 const IN_CHUNK = 5000;
+/**
+ * From this many entities on, a daily question first checks whether subtracting the entities outside the scope from
+ * the day totals reads less than summing the scope's own entities (it does for a whole organisation or division).
+ */
+const COMPLEMENT_MIN_REFS = 200;
+
+/** The columns of the day totals table that are summed. */
+const DAY_TOTAL_MEASURES = [
+  'billed_cost',
+  'effective_cost',
+  'list_cost',
+  'gpu_cost',
+  'gpu_hours',
+  'gpu_idle_cost',
+] as const;
 
 type IngestionRow = {
   id: string;
@@ -257,7 +288,7 @@ export class DatabaseCostStore implements CostStore {
           })
           .onConflict(['billing_account_id', 'billing_period_start'])
           .merge(['ingestion_id', 'updated_at']);
-        for (const table of [ROLLUPS, ENTITY_DAILY]) {
+        for (const table of [ROLLUPS, ENTITY_DAILY, DAY_TOTALS]) {
           await trx(table)
             .where({
               billing_account_id: p.billingAccountId,
@@ -267,7 +298,8 @@ export class DatabaseCostStore implements CostStore {
         }
       }
       await this.insertRollups(trx, ingestionId, rollups);
-      await this.insertEntityDaily(trx, rollups);
+      const entityDaily = await this.insertEntityDaily(trx, rollups);
+      await this.insertDayTotals(trx, entityDaily);
     });
     if (rollups.length >= STATISTICS_REFRESH_ROWS) {
       await this.refreshStatistics();
@@ -345,7 +377,7 @@ export class DatabaseCostStore implements CostStore {
   private async insertEntityDaily(
     trx: Knex.Transaction,
     rollups: DailyCostRollup[],
-  ): Promise<void> {
+  ): Promise<Array<Record<string, string | number>>> {
     const sums = new Map<string, Record<string, string | number>>();
     for (const r of rollups) {
       const key = `${r.entityRef}\u0001${r.day}\u0001${r.currency}\u0001${r.billingAccountId}\u0001${r.billingPeriodStart}`;
@@ -373,9 +405,48 @@ export class DatabaseCostStore implements CostStore {
       (row.gpu_hours as number) += r.gpuHours;
       (row.gpu_idle_cost as number) += r.gpuIdleCost;
     }
-    await this.bulkInsert(trx, ENTITY_DAILY, ENTITY_DAILY_COLUMN_TYPES, [
-      ...sums.values(),
+    const rows = [...sums.values()];
+    await this.bulkInsert(trx, ENTITY_DAILY, ENTITY_DAILY_COLUMN_TYPES, rows);
+    return rows;
+  }
+
+  /** Sums the entity days per day, currency and billing period, and records which entities have cost. */
+  private async insertDayTotals(
+    trx: Knex.Transaction,
+    entityDaily: Array<Record<string, string | number>>,
+  ): Promise<void> {
+    const totals = new Map<string, Record<string, string | number>>();
+    const known = new Map<string, { currency: string; entity_ref: string }>();
+    for (const row of entityDaily) {
+      const key = `${row.day}\u0001${row.currency}\u0001${row.billing_account_id}\u0001${row.billing_period_start}`;
+      let total = totals.get(key);
+      if (!total) {
+        total = {
+          day: row.day,
+          currency: row.currency,
+          billing_account_id: row.billing_account_id,
+          billing_period_start: row.billing_period_start,
+        };
+        for (const m of DAY_TOTAL_MEASURES) total[m] = 0;
+        totals.set(key, total);
+      }
+      for (const m of DAY_TOTAL_MEASURES)
+        (total[m] as number) += row[m] as number;
+      known.set(`${row.currency}\u0001${row.entity_ref}`, {
+        currency: String(row.currency),
+        entity_ref: String(row.entity_ref),
+      });
+    }
+    await this.bulkInsert(trx, DAY_TOTALS, DAY_TOTAL_COLUMN_TYPES, [
+      ...totals.values(),
     ]);
+    const refs = [...known.values()];
+    for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
+      await trx(KNOWN_REFS)
+        .insert(refs.slice(i, i + INSERT_CHUNK))
+        .onConflict(['currency', 'entity_ref'])
+        .ignore();
+    }
   }
 
   /**
@@ -385,7 +456,7 @@ export class DatabaseCostStore implements CostStore {
   private async refreshStatistics(): Promise<void> {
     const client = String(this.db.client.config.client);
     if (client === 'pg') {
-      await this.db.raw(`ANALYZE ${ROLLUPS}, ${ENTITY_DAILY}`);
+      await this.db.raw(`ANALYZE ${ROLLUPS}, ${ENTITY_DAILY}, ${DAY_TOTALS}`);
     } else if (client.includes('sqlite')) {
       await this.db.raw('PRAGMA optimize');
     }
@@ -462,13 +533,76 @@ export class DatabaseCostStore implements CostStore {
       filter.serviceName === undefined &&
       filter.consumedUnit === undefined &&
       measures.every(m => m !== 'consumedQuantity');
-    const query = this.db(perEntityDay ? ENTITY_DAILY : ROLLUPS)
+    if (perEntityDay && groupBy.every(g => g === 'day')) {
+      // The whole organisation is the day totals; most of it is the day totals minus what lies outside.
+      if (!refs) return this.dayTotals(this.db, filter, groupBy, measures);
+      if (refs.length >= COMPLEMENT_MIN_REFS) {
+        // One snapshot for the three reads, so an ingestion committing between them cannot skew the difference.
+        const answer = await this.db.transaction(
+          async trx => {
+            const inside = new Set(refs);
+            const outside = (
+              await trx(KNOWN_REFS)
+                .where({ currency: filter.currency })
+                .pluck('entity_ref')
+            ).filter((ref: string) => !inside.has(ref));
+            if (outside.length >= refs.length / 2) return undefined;
+            const totals = await this.dayTotals(trx, filter, groupBy, measures);
+            if (outside.length === 0) return totals;
+            const minus = await this.sum(
+              trx,
+              filter,
+              outside,
+              groupBy,
+              measures,
+              true,
+            );
+            return subtractAggregates(totals, minus, groupBy, measures);
+          },
+          this.isPostgres()
+            ? { isolationLevel: 'repeatable read', readOnly: true }
+            : undefined,
+        );
+        if (answer) return answer;
+      }
+    }
+    return this.sum(this.db, filter, refs, groupBy, measures, perEntityDay);
+  }
+
+  private isPostgres(): boolean {
+    return String(this.db.client.config.client) === 'pg';
+  }
+
+  /** Cost per day (or in total) over every entity, from the day totals. */
+  private async dayTotals(
+    db: Knex,
+    filter: RollupFilter,
+    groupBy: RollupGroupBy[],
+    measures: RollupMeasure[],
+  ): Promise<RollupAggregate[]> {
+    const query = db(DAY_TOTALS)
+      .where('currency', filter.currency)
+      .andWhere('day', '>=', filter.start)
+      .andWhere('day', '<', filter.endExclusive);
+    return this.grouped(query, groupBy, measures);
+  }
+
+  /** Sums the rollups (or entity days) of the filter. */
+  private async sum(
+    db: Knex,
+    filter: RollupFilter,
+    refs: string[] | undefined,
+    groupBy: RollupGroupBy[],
+    measures: RollupMeasure[],
+    perEntityDay: boolean,
+  ): Promise<RollupAggregate[]> {
+    const query = db(perEntityDay ? ENTITY_DAILY : ROLLUPS)
       .where('day', '>=', filter.start)
       .andWhere('day', '<', filter.endExclusive)
       .andWhere('currency', filter.currency);
     if (refs) {
       // PostgreSQL plans one array parameter much faster than a thousand-value IN list.
-      if (String(this.db.client.config.client) === 'pg') {
+      if (this.isPostgres()) {
         query.whereRaw('entity_ref = ANY(?::text[])', [refs]);
       } else {
         query.whereIn('entity_ref', refs);
@@ -480,6 +614,14 @@ export class DatabaseCostStore implements CostStore {
       query.andWhere('service_name', filter.serviceName);
     if (filter.consumedUnit !== undefined)
       query.andWhere('consumed_unit', filter.consumedUnit);
+    return this.grouped(query, groupBy, measures);
+  }
+
+  private async grouped(
+    query: Knex.QueryBuilder,
+    groupBy: RollupGroupBy[],
+    measures: RollupMeasure[],
+  ): Promise<RollupAggregate[]> {
     for (const g of groupBy) {
       query.select({ [g]: GROUP_COLUMNS[g] }).groupBy(GROUP_COLUMNS[g]);
     }
@@ -568,6 +710,41 @@ export class DatabaseCostStore implements CostStore {
   async releaseAlert(key: string): Promise<void> {
     await this.db(ALERTS).where({ alert_key: key }).delete();
   }
+}
+
+/**
+ * `totals` minus `minus`, line by line. The difference of two sums of floating-point numbers can leave a residue of
+ * the order of 1e-12 of the total where the true answer is zero; those become zero, and lines with nothing left
+ * are dropped, as a sum over the scope itself would not have them.
+ */
+function subtractAggregates(
+  totals: RollupAggregate[],
+  minus: RollupAggregate[],
+  groupBy: RollupGroupBy[],
+  measures: RollupMeasure[],
+): RollupAggregate[] {
+  const keyOf = (row: RollupAggregate) =>
+    groupBy.map(g => row[g]).join('\u0001');
+  const outside = new Map(minus.map(row => [keyOf(row), row]));
+  const out: RollupAggregate[] = [];
+  for (const row of totals) {
+    const other = outside.get(keyOf(row));
+    if (!other) {
+      out.push(row);
+      continue;
+    }
+    const line: RollupAggregate = { ...row };
+    let empty = true;
+    for (const m of measures) {
+      const total = row[m] ?? 0;
+      let value = total - (other[m] ?? 0);
+      if (Math.abs(value) <= Math.abs(total) * 1e-9) value = 0;
+      line[m] = value;
+      if (value !== 0) empty = false;
+    }
+    if (!empty) out.push(line);
+  }
+  return out;
 }
 
 function mergeAggregates(

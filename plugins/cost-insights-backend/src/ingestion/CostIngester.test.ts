@@ -298,6 +298,7 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
         async rows => {
           await knex('cost_daily_rollups').delete();
           await knex('cost_entity_daily').delete();
+          await knex('cost_day_totals').delete();
           const focusRows = rows.map(r => {
             const day = new Date(Date.UTC(2025, 0, 1 + r.day))
               .toISOString()

@@ -1,0 +1,189 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { createTestStore } from '../__testUtils__/testStore';
+import { DailyCostRollup } from './CostStore';
+import { DatabaseCostStore } from './DatabaseCostStore';
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_18', 'POSTGRES_17', 'POSTGRES_16', 'POSTGRES_15', 'SQLITE_3'],
+});
+
+const ENTITIES = Array.from(
+  { length: 300 },
+  (_, i) => `component:default/svc-${i}`,
+);
+const DAYS = ['2026-09-29', '2026-09-30', '2026-10-01', '2026-10-02'];
+
+/** Deterministic, uneven costs with decimals: two accounts, two services, some unattributed spend. */
+function rollups(version: number): DailyCostRollup[] {
+  const out: DailyCostRollup[] = [];
+  for (const day of DAYS) {
+    for (const account of ['acct-1', 'acct-2']) {
+      for (const [i, entityRef] of [...ENTITIES, ''].entries()) {
+        if ((i + day.length + account.length) % 7 === 0) continue; // not every entity every day
+        for (const service of ['EC2', 'S3']) {
+          const cost =
+            ((i * 37 + Number(day.slice(-2)) * 11 + service.length) % 97) / 7 +
+            version;
+          out.push({
+            day,
+            billingAccountId: account,
+            billingPeriodStart: `${day.slice(0, 7)}-01`,
+            entityRef,
+            provider: 'AWS',
+            serviceCategory: 'Compute',
+            serviceName: service,
+            region: 'eu-west-1',
+            subAccountId: 'sub-1',
+            subAccountName: 'Sub 1',
+            chargeCategory: 'Usage',
+            currency: 'EUR',
+            consumedUnit: 'Hours',
+            billedCost: cost,
+            effectiveCost: cost * 0.9,
+            listCost: cost * 1.1,
+            consumedQuantity: 1,
+            gpuCost: 0,
+            gpuHours: 0,
+            gpuIdleCost: 0,
+            rowCount: 1,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The expected answer, summed here from the rows themselves. */
+function expectedDaily(rows: DailyCostRollup[], refs?: string[]) {
+  const wanted = refs ? new Set(refs) : undefined;
+  const sums = new Map<string, number>();
+  for (const r of rows) {
+    if (wanted && !wanted.has(r.entityRef)) continue;
+    sums.set(r.day, (sums.get(r.day) ?? 0) + r.effectiveCost);
+  }
+  return sums;
+}
+
+async function store(
+  databaseId: Parameters<typeof databases.init>[0],
+  rows: DailyCostRollup[],
+) {
+  const s = await createTestStore(await databases.init(databaseId));
+  await load(s, rows);
+  return s;
+}
+
+async function load(s: DatabaseCostStore, rows: DailyCostRollup[]) {
+  const id = await s.startIngestion({ source: 'folder', location: 'test' });
+  const periods = [
+    ...new Map(
+      rows.map(r => [
+        `${r.billingAccountId}/${r.billingPeriodStart}`,
+        {
+          billingAccountId: r.billingAccountId,
+          billingPeriodStart: r.billingPeriodStart,
+        },
+      ]),
+    ).values(),
+  ];
+  await s.replaceBillingPeriods(id, periods, rows);
+}
+
+describe.each(databases.eachSupportedId())(
+  'DatabaseCostStore.aggregate (%s)',
+  databaseId => {
+    const filter = {
+      start: '2026-09-29',
+      endExclusive: '2026-10-03',
+      currency: 'EUR',
+    };
+    const daily = async (s: DatabaseCostStore, entityRefs?: string[]) =>
+      new Map(
+        (
+          await s.aggregate(
+            { ...filter, entityRefs },
+            ['day'],
+            ['effectiveCost'],
+          )
+        ).map(r => [r.day!, r.effectiveCost!]),
+      );
+    const expectClose = (
+      actual: Map<string, number>,
+      expected: Map<string, number>,
+    ) => {
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [day, value] of expected)
+        expect(actual.get(day)).toBeCloseTo(value, 6);
+    };
+
+    it('answers a small group, most of the organisation and all of it with the sums of their rows', async () => {
+      const rows = rollups(0);
+      const s = await store(databaseId, rows);
+      const small = ENTITIES.slice(0, 50);
+      const most = ENTITIES.slice(0, 280); // the day totals minus 20 entities and the unattributed spend
+      const everyEntity = ENTITIES; // the day totals minus the unattributed spend
+      expectClose(await daily(s, small), expectedDaily(rows, small));
+      expectClose(await daily(s, most), expectedDaily(rows, most));
+      expectClose(
+        await daily(s, everyEntity),
+        expectedDaily(rows, everyEntity),
+      );
+      expectClose(await daily(s, [...ENTITIES, '']), expectedDaily(rows));
+      expectClose(await daily(s), expectedDaily(rows));
+      // Refs that never had cost change nothing.
+      expectClose(
+        await daily(s, [...most, 'component:default/never-billed']),
+        expectedDaily(rows, most),
+      );
+      // The total over the range, without days.
+      const [total] = await s.aggregate(
+        { ...filter, entityRefs: most },
+        [],
+        ['effectiveCost', 'billedCost'],
+      );
+      const rowsOfMost = rows.filter(r => most.includes(r.entityRef));
+      expect(total.effectiveCost).toBeCloseTo(
+        rowsOfMost.reduce((sum, r) => sum + r.effectiveCost, 0),
+        6,
+      );
+      expect(total.billedCost).toBeCloseTo(
+        rowsOfMost.reduce((sum, r) => sum + r.billedCost, 0),
+        6,
+      );
+    });
+
+    it('keeps the day totals in step when a billing period is ingested again', async () => {
+      const s = await store(databaseId, rollups(0));
+      // acct-2's October, again, with other figures: only its rows change.
+      const again = rollups(5).filter(
+        r => r.billingAccountId === 'acct-2' && r.day >= '2026-10-01',
+      );
+      await load(s, again);
+      const now = [
+        ...rollups(0).filter(
+          r => !(r.billingAccountId === 'acct-2' && r.day >= '2026-10-01'),
+        ),
+        ...again,
+      ];
+      const most = ENTITIES.slice(10);
+      const organisation = await daily(s);
+      expect(organisation.get('2026-10-02')).not.toBeCloseTo(
+        expectedDaily(rollups(0)).get('2026-10-02')!,
+        0,
+      );
+      expectClose(organisation, expectedDaily(now));
+      expectClose(await daily(s, most), expectedDaily(now, most));
+    });
+
+    it('leaves out days on which the entities asked about had no cost', async () => {
+      const rows = rollups(0).filter(
+        r => r.entityRef === '' || r.day !== '2026-10-02',
+      );
+      const s = await store(databaseId, rows);
+      const result = await daily(s, ENTITIES);
+      expect(result.has('2026-10-02')).toBe(false);
+      expectClose(result, expectedDaily(rows, ENTITIES));
+    });
+  },
+);
