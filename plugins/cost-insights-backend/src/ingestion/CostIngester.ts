@@ -109,33 +109,39 @@ export class CostIngester {
     };
 
     let line = 0;
-    await input.parse(fields => {
-      line += 1;
-      if (!reader) {
-        reader = new FocusRowReader(fields, {
-          gpuPattern: this.options.gpuPattern,
-        });
-        return;
-      }
-      rowCount += 1;
-      const charge = reader.read(fields);
-      if (!isCharge(charge)) {
-        reject(line, charge.reason, charge.column);
-        return;
-      }
-      const attribution = attributor.attribute(
-        charge.tags,
-        charge.subAccountId,
-      );
-      if ('error' in attribution) {
-        reject(line, attribution.error, 'Tags');
-        return;
-      }
-      // Once the file is refused, its rows are still checked (to report them all) but no longer summed.
-      if (rejectedRowCount === 0) {
-        accumulator.add(charge, attribution.entityRef);
-      }
-    });
+    await input.parse(
+      fields => {
+        line += 1;
+        if (!reader) {
+          reader = new FocusRowReader(fields.map(String), {
+            gpuPattern: this.options.gpuPattern,
+          });
+          return;
+        }
+        rowCount += 1;
+        const charge = reader.read(fields);
+        if (!isCharge(charge)) {
+          reject(line, charge.reason, charge.column);
+          return;
+        }
+        const attribution = attributor.attribute(
+          charge.tags,
+          charge.subAccountId,
+        );
+        if ('error' in attribution) {
+          reject(line, attribution.error, 'Tags');
+          return;
+        }
+        // Once the file is refused, its rows are still checked (to report them all) but no longer summed.
+        if (rejectedRowCount === 0) {
+          accumulator.add(charge, attribution.entityRef);
+        }
+      },
+      () => ({
+        columns: reader!.columnsRead(),
+        numeric: reader!.numericColumns(),
+      }),
+    );
     if (!reader) {
       throw new FocusFileError(
         'The file is empty; a FOCUS export starts with a header line naming its columns',

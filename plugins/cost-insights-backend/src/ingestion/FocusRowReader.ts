@@ -36,6 +36,13 @@ export type FocusCharge = {
   isGpu: boolean;
 };
 
+/**
+ * The fields of a row. A number stands for a decimal field the parser already read (readFocusRecords does so
+ * for the columns of `numericColumns()`); anything unusual about a value, NULL or a typo, reaches the reader as
+ * its text.
+ */
+export type FocusFields = ReadonlyArray<string | number>;
+
 /** Why a row was refused: the column at fault, if one, and the reason. */
 export type RowProblem = { column?: string; reason: string };
 
@@ -62,6 +69,12 @@ const NON_EMPTY: FocusColumn[] = [
   'ProviderName',
   'ServiceName',
   'ServiceCategory',
+];
+const NUMERIC: FocusColumn[] = [
+  'BilledCost',
+  'EffectiveCost',
+  'ListCost',
+  'ConsumedQuantity',
 ];
 const GPU_HINTS: FocusColumn[] = [
   'SkuId',
@@ -139,11 +152,21 @@ export class FocusRowReader {
     this.gpuHint = memo(value => pattern.test(value));
   }
 
+  /** Positions in the row of the columns this reader reads; the others it never looks at. */
+  columnsRead(): number[] {
+    return [...this.positions].filter(i => i >= 0);
+  }
+
+  /** Positions of the decimal columns (costs and quantity), which may be handed over as numbers. */
+  numericColumns(): number[] {
+    return NUMERIC.map(c => this.positions[C[c]]).filter(i => i >= 0);
+  }
+
   /**
    * Whether a SKU is a GPU, decided once per SKU from the row's SKU, resource type, description and unit: a
    * provider's SKU fixes the others, and billing lines repeat the same few hundred SKUs.
    */
-  private gpuSku(sku: string, fields: string[]): boolean {
+  private gpuSku(sku: string, fields: FocusFields): boolean {
     let known = this.gpuBySku.get(sku);
     if (known === undefined) {
       known = this.gpuHints(fields);
@@ -153,7 +176,7 @@ export class FocusRowReader {
     return known;
   }
 
-  private gpuHints(fields: string[]): boolean {
+  private gpuHints(fields: FocusFields): boolean {
     for (const column of GPU_HINTS) {
       const hint = this.text(fields, C[column]);
       if (hint !== '' && this.gpuHint(hint)) return true;
@@ -162,7 +185,9 @@ export class FocusRowReader {
   }
 
   /** A mandatory cost column as a number, or the problem with it. */
-  private cost(fields: string[], column: number): number | RowProblem {
+  private cost(fields: FocusFields, column: number): number | RowProblem {
+    const i = this.positions[column];
+    if (i >= 0 && typeof fields[i] === 'number') return fields[i] as number;
     const raw = this.raw(fields, column);
     if (isNull(raw)) {
       return {
@@ -177,7 +202,7 @@ export class FocusRowReader {
   }
 
   /** A mandatory timestamp column in epoch milliseconds, or the problem with it. */
-  private time(fields: string[], column: number): number | RowProblem {
+  private time(fields: FocusFields, column: number): number | RowProblem {
     const raw = this.raw(fields, column);
     if (isNull(raw)) {
       return {
@@ -195,19 +220,21 @@ export class FocusRowReader {
   }
 
   /** A field's value, undefined when the column is absent. */
-  private raw(fields: string[], column: number): string | undefined {
+  private raw(fields: FocusFields, column: number): string | undefined {
     const i = this.positions[column];
-    return i < 0 ? undefined : fields[i];
+    if (i < 0) return undefined;
+    const value = fields[i];
+    return typeof value === 'number' ? String(value) : value;
   }
 
   /** A field as text: trimmed, empty when absent or NULL. */
-  private text(fields: string[], column: number): string {
+  private text(fields: FocusFields, column: number): string {
     const v = this.raw(fields, column);
     return isNull(v) ? '' : v!.trim();
   }
 
   /** The row as a charge, or the first problem found in it. */
-  read(fields: string[]): FocusCharge | RowProblem {
+  read(fields: FocusFields): FocusCharge | RowProblem {
     if (fields.length !== this.columnCount) {
       return {
         reason: `has ${fields.length} fields where the header has ${this.columnCount}`,
@@ -230,8 +257,11 @@ export class FocusRowReader {
     if (typeof listCost !== 'number') return listCost;
 
     let consumedQuantity = 0;
+    const quantityAt = this.positions[C.ConsumedQuantity];
     const rawQuantity = this.raw(fields, C.ConsumedQuantity);
-    if (!isNull(rawQuantity)) {
+    if (quantityAt >= 0 && typeof fields[quantityAt] === 'number') {
+      consumedQuantity = fields[quantityAt] as number;
+    } else if (!isNull(rawQuantity)) {
       const n = parseDecimal(rawQuantity!);
       if (n === undefined) {
         return {

@@ -1,8 +1,10 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
 import { Readable, Transform, TransformCallback } from 'node:stream';
+import type { FocusFields } from './FocusRowReader';
 import { createGunzip } from 'node:zlib';
-import Papa from 'papaparse';
+import { Worker } from 'node:worker_threads';
 
 /** The bytes of an export could not be read as CSV (truncated, garbled, not CSV at all). */
 export class FocusReadError extends Error {
@@ -70,80 +72,210 @@ async function* decompressIfGzip(
 export type FocusRecords = {
   /**
    * Parses the export, handing each record (its fields) to `onRecord` as it is parsed, so memory stays flat
-   * whatever the file size. Rejects with a FocusReadError naming the line when the text is not valid CSV.
+   * whatever the file size. The first record is the header; `columnsToRead`, called after it, names the positions
+   * the caller reads (the other fields of later records are empty) and those holding decimals, which arrive as
+   * numbers when they are written plainly. The array of a record is reused for the next one. Rejects with a
+   * FocusReadError naming the line when the text is not valid CSV.
    */
-  parse(onRecord: (fields: string[]) => void): Promise<void>;
+  parse(
+    onRecord: (fields: FocusFields) => void,
+    columnsToRead?: (header: string[]) => ColumnSelection,
+  ): Promise<void>;
   /** SHA-256 of the raw bytes read (once parsed). */
   contentHash(): string;
   bytesRead(): number;
 };
 
-/** Opens a FOCUS CSV export (plain or gzip) for streaming, hashing its raw bytes on the way. */
+/** The columns a reader reads, by position, and which of them hold decimals. */
+export type ColumnSelection = { columns: number[]; numeric?: number[] };
+
+/** Id of a value the parser sent as a number. */
+const NUMBER = -2;
+
+type FromParser =
+  | { type: 'more' }
+  | { type: 'header'; fields: string[] }
+  | {
+      type: 'batch';
+      rows: number;
+      counts: Int32Array;
+      ids: Int32Array;
+      numbers: Float64Array;
+      added: string[][];
+      reset: number[];
+    }
+  | { type: 'error'; line: number; message: string }
+  | { type: 'done' };
+
+const PARSER_PATH = resolvePackagePath(
+  '@internal/plugin-cost-insights-backend',
+  'workers/focusParser.js',
+);
+
+/**
+ * Opens a FOCUS CSV export (plain or gzip) for streaming, hashing its raw bytes on the way. The bytes are read,
+ * hashed and gunzipped here and parsed on a worker thread (workers/focusParser.js explains why), which sends rows
+ * back as dictionary ids of the columns read.
+ */
 export function readFocusRecords(
   content: Readable,
-  options: { maxBytes: number },
+  options: {
+    maxBytes: number;
+    /** Distinct values per column the parser keeps before starting over (tests make it small). */
+    dictionaryLimit?: number;
+  },
 ): FocusRecords {
   const meter = new ByteMeter(options.maxBytes);
   content.on('error', error => meter.destroy(error));
   content.pipe(meter);
-  const text = Readable.from(decompressIfGzip(meter));
-  // Decodes UTF-8 across chunk boundaries, so a character split between two chunks survives.
-  text.setEncoding('utf8');
+  const chunks = decompressIfGzip(meter)[Symbol.asyncIterator]();
 
   return {
     contentHash: () => meter.hash.copy().digest('hex'),
     bytesRead: () => meter.bytes,
-    parse: onRecord =>
+    parse: (onRecord, columnsToRead) =>
       new Promise<void>((resolve, reject) => {
-        let line = 0;
+        const worker = new Worker(PARSER_PATH, {
+          workerData: { dictionaryLimit: options.dictionaryLimit },
+        });
         let settled = false;
-        const fail = (error: unknown) => {
+        const settle = (error?: unknown) => {
           if (settled) return;
           settled = true;
-          reject(error);
+          worker.terminate().catch(() => {});
+          if (error) reject(error);
+          else resolve();
         };
-        Papa.parse<string[]>(text as unknown as NodeJS.ReadableStream, {
-          header: false,
-          skipEmptyLines: true,
-          step: (results, parser) => {
-            if (settled) return;
-            line += 1;
-            const problem = results.errors[0];
-            // Settle before aborting: the parser reports completion from within abort().
-            if (problem) {
-              fail(
-                new FocusReadError(
-                  `Line ${line}: the file is not valid CSV (${problem.message}); it may be truncated or garbled`,
-                ),
-              );
-              parser.abort();
-              return;
+        let columns: number[] = [];
+        let width = 0;
+        let dictionaries: string[][] = [];
+        let record: Array<string | number> = [];
+        let numericSlot: number[] = [];
+        let numericWidth = 0;
+
+        let ended = false;
+        // Decodes UTF-8 across chunk boundaries (a character split between two chunks survives) and drops a BOM.
+        const decoder = new TextDecoder('utf-8');
+        const pump = async () => {
+          try {
+            if (ended) return;
+            const next = await chunks.next();
+            if (settled || ended) return;
+            if (next.done) {
+              ended = true;
+              const rest = decoder.decode();
+              if (rest) worker.postMessage({ type: 'chunk', text: rest });
+              worker.postMessage({ type: 'end' });
+            } else {
+              worker.postMessage({
+                type: 'chunk',
+                text: decoder.decode(next.value, { stream: true }),
+              });
             }
-            const fields = results.data;
-            if (line === 1 && fields.length > 0) {
-              fields[0] = fields[0].replace(/^\uFEFF/, '');
-            }
-            try {
-              onRecord(fields);
-            } catch (error) {
-              fail(error);
-              parser.abort();
-            }
-          },
-          complete: () => {
-            if (settled) return;
-            settled = true;
-            resolve();
-          },
-          error: (error: Error) => {
-            fail(
+          } catch (error) {
+            settle(
               error instanceof InputError || error instanceof FocusReadError
                 ? error
                 : new FocusReadError(
-                    `The file could not be read (${error.message})`,
+                    `The file could not be read (${(error as Error).message})`,
                   ),
             );
-          },
+          }
+        };
+
+        const onBatch = (batch: Extract<FromParser, { type: 'batch' }>) => {
+          for (const j of batch.reset) dictionaries[j] = [];
+          for (let j = 0; j < width; j++) {
+            const added = batch.added[j];
+            const dictionary = dictionaries[j];
+            for (let k = 0; k < added.length; k++) dictionary.push(added[k]);
+          }
+          const { counts, ids, numbers } = batch;
+          for (let r = 0; r < batch.rows; r++) {
+            const count = counts[r];
+            let fields = record;
+            if (count !== record.length) fields = new Array(count).fill('');
+            const base = r * width;
+            for (let j = 0; j < width; j++) {
+              const id = ids[base + j];
+              if (id >= 0) fields[columns[j]] = dictionaries[j][id];
+              else if (id === NUMBER)
+                fields[columns[j]] = numbers[r * numericWidth + numericSlot[j]];
+            }
+            onRecord(fields);
+          }
+        };
+
+        // Chunks the worker may hold ahead of its parser.
+        const CREDIT = 64;
+        let requested = Promise.resolve();
+        const request = () => {
+          // One chunk at a time off the stream, in order.
+          requested = requested.then(pump);
+        };
+        for (let i = 0; i < CREDIT; i++) request();
+
+        worker.on('message', (message: FromParser) => {
+          if (settled) return;
+          try {
+            switch (message.type) {
+              case 'more':
+                request();
+                break;
+              case 'header': {
+                onRecord(message.fields);
+                const count = message.fields.length;
+                const selection = columnsToRead?.(message.fields) ?? {
+                  columns: message.fields.map((_, i) => i),
+                };
+                columns = selection.columns.filter(i => i >= 0 && i < count);
+                const decimals = new Set(selection.numeric ?? []);
+                width = columns.length;
+                let slots = 0;
+                numericSlot = columns.map(i =>
+                  decimals.has(i) ? slots++ : -1,
+                );
+                numericWidth = slots;
+                dictionaries = columns.map(() => []);
+                record = new Array(count).fill('');
+                worker.postMessage({
+                  type: 'columns',
+                  columns,
+                  numeric: columns.map(i => decimals.has(i)),
+                });
+                break;
+              }
+              case 'batch':
+                onBatch(message);
+                worker.postMessage({ type: 'ack' });
+                break;
+              case 'error':
+                settle(
+                  new FocusReadError(
+                    `Line ${message.line}: the file is not valid CSV (${message.message}); it may be truncated or garbled`,
+                  ),
+                );
+                break;
+              case 'done':
+                settle();
+                break;
+              default:
+                break;
+            }
+          } catch (error) {
+            settle(error);
+          }
+        });
+        worker.on('error', (error: Error) =>
+          settle(
+            new FocusReadError(`The file could not be read (${error.message})`),
+          ),
+        );
+        worker.on('exit', code => {
+          if (!settled)
+            settle(
+              new Error(`The CSV parser stopped early (exit code ${code})`),
+            );
         });
       }),
   };
