@@ -10,7 +10,7 @@ import {
 } from '@internal/plugin-compliance-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
-import { chainHash, hashOf } from '../service/hashing';
+import { chainHash, hashOf, sha256 } from '../service/hashing';
 import {
   ComplianceStore,
   EntitySummary,
@@ -27,6 +27,11 @@ const migrationsDir = resolvePackagePath(
 
 // knex writes multi-row inserts on SQLite as one compound SELECT, which SQLite caps at 500 terms.
 const INSERT_CHUNK = 400;
+
+/** The part of a better-sqlite3 connection bulk inserts use. */
+interface BetterSqliteConnection {
+  prepare(sql: string): { run(values: unknown[]): unknown };
+}
 const WHERE_IN_CHUNK = 500;
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -117,19 +122,22 @@ function toStored(row: any): StoredResult {
 
 /** The digest of an entity's results: equal digests mean nothing changed. */
 function digestOf(write: EvaluationWrite): string {
-  return hashOf({
-    owner: write.ownerRef ?? null,
-    factsHash: write.factsHash,
-    results: write.evaluation.results
-      .filter(r => r.status !== 'not_applicable')
-      .map(r => [
-        r.checkId,
-        r.status,
-        r.message ?? null,
-        r.packVersion,
-        write.ruleHashes.get(r.checkId) ?? '',
-      ]),
-  });
+  // Canonical JSON (keys in sorted order, values flat) without sorting keys: it runs for every entity of every run.
+  return sha256(
+    JSON.stringify({
+      factsHash: write.factsHash,
+      owner: write.ownerRef ?? null,
+      results: write.evaluation.results
+        .filter(r => r.status !== 'not_applicable')
+        .map(r => [
+          r.checkId,
+          r.status,
+          r.message ?? null,
+          r.packVersion,
+          write.ruleHashes.get(r.checkId) ?? '',
+        ]),
+    }),
+  );
 }
 
 /** The knex implementation of {@link ComplianceStore}. */
@@ -377,48 +385,93 @@ export class DatabaseComplianceStore implements ComplianceStore {
         }
       }
 
-      for (const part of chunks(history, INSERT_CHUNK))
-        await trx('compliance_history').insert(part);
-      for (const part of chunks(upserts, INSERT_CHUNK)) {
-        await trx('compliance_current')
-          .insert(part)
-          .onConflict(['entity_ref', 'check_id'])
-          .merge([
-            'pack_name',
-            'pack_version',
-            'rule_hash',
-            'facts_hash',
-            'status',
-            'message',
-            'since',
-          ]);
-      }
+      await this.insertRows(trx, 'compliance_history', history);
+      await this.insertRows(trx, 'compliance_current', upserts, {
+        keys: ['entity_ref', 'check_id'],
+        merge: [
+          'pack_name',
+          'pack_version',
+          'rule_hash',
+          'facts_hash',
+          'status',
+          'message',
+          'since',
+        ],
+      });
       for (const [entityRef, checkId] of deletes) {
         await trx('compliance_current')
           .where({ entity_ref: entityRef, check_id: checkId })
           .delete();
       }
-      for (const part of chunks(summaries, INSERT_CHUNK)) {
-        await trx('compliance_entities')
-          .insert(part)
-          .onConflict('entity_ref')
-          .merge([
-            'owner_ref',
-            'etag',
-            'score',
-            'level',
-            'controls',
-            'evaluated_at',
-            'digest',
-          ]);
-      }
-      for (const part of chunks(summaryHistory, INSERT_CHUNK))
-        await trx('compliance_summary_history').insert(part);
+      await this.insertRows(trx, 'compliance_entities', summaries, {
+        keys: ['entity_ref'],
+        merge: [
+          'owner_ref',
+          'etag',
+          'score',
+          'level',
+          'controls',
+          'evaluated_at',
+          'digest',
+        ],
+      });
+      await this.insertRows(trx, 'compliance_summary_history', summaryHistory);
       await trx('compliance_chain_head')
         .where({ id: 1 })
         .update({ last_hash: prevHash });
     });
     return { changes };
+  }
+
+  /**
+   * Inserts rows (all with the same columns), updating `merge` where `keys` already exist. A first evaluation of a
+   * large catalog writes hundreds of thousands of results: on SQLite (better-sqlite3, synchronous and in process)
+   * one prepared statement run per row inside the transaction is several times faster than multi-row statements
+   * knex builds and SQLite parses anew for every chunk. Other databases get multi-row statements.
+   */
+  private async insertRows(
+    trx: Knex.Transaction,
+    table: string,
+    rows: Array<Record<string, unknown>>,
+    conflict?: { keys: string[]; merge: string[] },
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.db.client.config.client === 'better-sqlite3') {
+      const columns = Object.keys(rows[0]);
+      const connection = await (
+        trx as unknown as {
+          client: { acquireConnection(): Promise<BetterSqliteConnection> };
+        }
+      ).client.acquireConnection();
+      const quote = (name: string) => `"${name}"`;
+      const upsert = conflict
+        ? ` ON CONFLICT (${conflict.keys
+            .map(quote)
+            .join(', ')}) DO UPDATE SET ${conflict.merge
+            .map(c => `${quote(c)} = excluded.${quote(c)}`)
+            .join(', ')}`
+        : '';
+      const statement = connection.prepare(
+        `INSERT INTO ${quote(table)} (${columns
+          .map(quote)
+          .join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${upsert}`,
+      );
+      for (const row of rows) {
+        statement.run(
+          columns.map(c => {
+            const value = row[c];
+            return typeof value === 'boolean' ? Number(value) : value ?? null;
+          }),
+        );
+      }
+      return;
+    }
+    for (const part of chunks(rows, INSERT_CHUNK)) {
+      const insert = trx(table).insert(part);
+      if (conflict)
+        await insert.onConflict(conflict.keys).merge(conflict.merge);
+      else await insert;
+    }
   }
 
   async removeEntities(entityRefs: string[], at: string): Promise<void> {

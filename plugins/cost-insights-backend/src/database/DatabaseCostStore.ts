@@ -67,13 +67,8 @@ interface BetterSqliteConnection {
   prepare(sql: string): { run(values: unknown[]): unknown };
 }
 
-/** The entity daily table's columns and their SQL types. */
-const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
-  entity_ref: 'varchar',
-  day: 'varchar',
-  currency: 'varchar',
-  billing_account_id: 'varchar',
-  billing_period_start: 'varchar',
+/** The measures the entity daily and day totals tables keep, summed from the rollups. */
+const DAILY_MEASURE_TYPES = {
   billed_cost: 'double precision',
   effective_cost: 'double precision',
   list_cost: 'double precision',
@@ -81,6 +76,9 @@ const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
   gpu_hours: 'double precision',
   gpu_idle_cost: 'double precision',
 };
+const DAY_TOTAL_MEASURES = Object.keys(DAILY_MEASURE_TYPES) as Array<
+  keyof typeof DAILY_MEASURE_TYPES
+>;
 
 /** The day totals table's columns and their SQL types. */
 const DAY_TOTAL_COLUMN_TYPES: Record<string, string> = {
@@ -88,12 +86,13 @@ const DAY_TOTAL_COLUMN_TYPES: Record<string, string> = {
   currency: 'varchar',
   billing_account_id: 'varchar',
   billing_period_start: 'varchar',
-  billed_cost: 'double precision',
-  effective_cost: 'double precision',
-  list_cost: 'double precision',
-  gpu_cost: 'double precision',
-  gpu_hours: 'double precision',
-  gpu_idle_cost: 'double precision',
+  ...DAILY_MEASURE_TYPES,
+};
+
+/** The entity daily table's columns and their SQL types. */
+const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
+  entity_ref: 'varchar',
+  ...DAY_TOTAL_COLUMN_TYPES,
 };
 
 /** The rollup table's columns and their SQL types, in insert order. */
@@ -128,16 +127,6 @@ const IN_CHUNK = 5000;
  * the day totals reads less than summing the scope's own entities (it does for a whole organisation or division).
  */
 const COMPLEMENT_MIN_REFS = 200;
-
-/** The columns of the day totals table that are summed. */
-const DAY_TOTAL_MEASURES = [
-  'billed_cost',
-  'effective_cost',
-  'list_cost',
-  'gpu_cost',
-  'gpu_hours',
-  'gpu_idle_cost',
-] as const;
 
 type IngestionRow = {
   id: string;
