@@ -266,10 +266,9 @@ export function readFocusRecords(
             settle(error);
           }
         });
+        // The parser thread failing is not the file's fault: a plain error, so the ingestion is failed, not rejected.
         worker.on('error', (error: Error) =>
-          settle(
-            new FocusReadError(`The file could not be read (${error.message})`),
-          ),
+          settle(new Error(`The CSV parser thread failed: ${error.message}`)),
         );
         worker.on('exit', code => {
           if (!settled)
