@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted, so equal values always hash the same. Stored hashes depend on this exact text:
@@ -31,8 +31,9 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
+/** SHA-256 in hex; the one-shot hash is about twice as fast as a Hash object for short texts. */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 export function hashOf(value: unknown): string {
