@@ -287,7 +287,12 @@ const jreConditions: Record<string, any> = {
       inList('forge.io/encryption', ['kms', 'cmk']),
     ],
   },
-  'docs.techdocs': { all: [has('backstage.io/techdocs-ref')] },
+  'docs.techdocs': {
+    any: [
+      has('backstage.io/techdocs-ref'),
+      has('backstage.io/techdocs-entity'),
+    ],
+  },
   'source.location': { all: [has('backstage.io/source-location')] },
   'provenance.blueprint': {
     all: [
