@@ -3,6 +3,7 @@
 //   ./forge start [--rebuild] [--config extra.yaml ...]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   ROOT,
@@ -17,6 +18,20 @@ const argv = process.argv.slice(2);
 const extraConfigs = argv.flatMap((a, i) =>
   a === '--config' && argv[i + 1] ? [path.resolve(argv[i + 1])] : [],
 );
+
+// Another process on the port would answer the readiness check and make this start look ready while it fails.
+const port = Number(new URL(BASE_URL).port || 80);
+const portFree = await new Promise(resolve => {
+  const probe = net.createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen(port, () => probe.close(() => resolve(true)));
+});
+if (!portFree) {
+  log(
+    `port ${port} is already in use, perhaps by another ./forge start: stop it (Ctrl+C in its terminal) and run this again`,
+  );
+  process.exit(1);
+}
 
 for (const dir of ['sqlite', 'scaffolder-work', 'techdocs']) {
   fs.mkdirSync(path.join(ROOT, '.data', dir), { recursive: true });
