@@ -338,5 +338,6 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
       ),
       { numRuns: databaseId === 'SQLITE_3' ? 40 : 15 },
     );
-  });
+    // Up to 40 whole ingestions, each starting its parser thread: longer than Jest's default 5 s on a busy machine.
+  }, 60_000);
 });
