@@ -92,7 +92,9 @@ function ownRealm<T>(value: T): T {
     if (ctor?.name !== 'Object' || Object.getPrototypeOf(ctor.prototype))
       return value;
   }
-  let out: Record<string, unknown> = ctor === Object ? v : { ...v };
+  // Plain objects of this realm (and prototype-less ones) are kept unless something inside them is copied.
+  let out: Record<string, unknown> =
+    ctor === Object || ctor === undefined ? v : { ...v };
   for (const key of Object.keys(v)) {
     const item = ownRealm(v[key]);
     if (item !== v[key]) {

@@ -107,7 +107,6 @@ function newBatch() {
   const width = columns ? columns.length : 0;
   return {
     rows: 0,
-    firstLine: line + 1,
     counts: new Int32Array(BATCH_ROWS),
     ids: new Int32Array(BATCH_ROWS * width),
     numbers: new Float64Array(BATCH_ROWS * numericWidth),
@@ -161,15 +160,7 @@ function plainNumber(value) {
 function addRow(fields) {
   const cols = /** @type {number[]} */ (columns);
   const width = cols.length;
-  for (let j = 0; j < width; j++) {
-    if (dictionaries[j].size >= DICTIONARY_LIMIT) {
-      // Ids already in this batch refer to the old dictionary: send them first.
-      flush();
-      dictionaries[j].clear();
-      previousValue[j] = undefined;
-      batch.reset.push(j);
-    }
-  }
+  let full = false;
   const row = batch.rows;
   batch.counts[row] = fields.length;
   const base = row * width;
@@ -198,13 +189,23 @@ function addRow(fields) {
       id = dictionary.size;
       dictionary.set(value, id);
       batch.added[j].push(value);
+      if (dictionary.size >= DICTIONARY_LIMIT) full = true;
     }
     batch.ids[base + j] = id;
     previousValue[j] = value;
     previousId[j] = id;
   }
   batch.rows += 1;
-  if (batch.rows === BATCH_ROWS) flush();
+  if (full) {
+    // The ids sent so far refer to the full dictionaries: send them, then start those dictionaries over.
+    flush();
+    for (let j = 0; j < width; j++) {
+      if (dictionaries[j].size < DICTIONARY_LIMIT) continue;
+      dictionaries[j].clear();
+      previousValue[j] = undefined;
+      batch.reset.push(j);
+    }
+  } else if (batch.rows === BATCH_ROWS) flush();
 }
 
 port.on('message', message => {
@@ -217,10 +218,8 @@ port.on('message', message => {
       break;
     case 'columns':
       columns = message.columns;
-      numericWidth = 0;
-      numericSlot = message.numeric.map((/** @type {boolean} */ isNumeric) =>
-        isNumeric ? numericWidth++ : -1,
-      );
+      numericSlot = message.numericSlot;
+      numericWidth = numericSlot.filter(slot => slot >= 0).length;
       dictionaries = columns.map(() => new Map());
       previousValue = columns.map(() => undefined);
       previousId = new Int32Array(columns.length);
@@ -269,7 +268,7 @@ Papa.parse(/** @type {any} */ (text), {
   complete: () => {
     if (failed) return;
     flush();
-    port.postMessage({ type: 'done', lines: line });
+    port.postMessage({ type: 'done' });
   },
   error: (/** @type {Error} */ error) => {
     if (failed) return;

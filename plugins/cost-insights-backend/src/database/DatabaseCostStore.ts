@@ -218,7 +218,12 @@ export class DatabaseCostStore implements CostStore {
     return new DatabaseCostStore(client);
   }
 
-  private constructor(private readonly db: Knex) {}
+  /** The knex client name: better-sqlite3, pg, ... */
+  private readonly client: string;
+
+  private constructor(private readonly db: Knex) {
+    this.client = String(db.client.config.client);
+  }
 
   async startIngestion(ingestion: NewIngestion): Promise<string> {
     const id = randomUUID();
@@ -325,7 +330,7 @@ export class DatabaseCostStore implements CostStore {
     columnTypes: Record<string, string>,
     allRows: Array<Record<string, unknown>>,
   ): Promise<void> {
-    const client = String(this.db.client.config.client);
+    const { client } = this;
     const columns = Object.keys(columnTypes);
     if (client === 'better-sqlite3') {
       // better-sqlite3 is synchronous and in process: one prepared statement run per row inside the transaction
@@ -443,7 +448,7 @@ export class DatabaseCostStore implements CostStore {
    * small team or a whole organisation (PostgreSQL's autovacuum would get there, later).
    */
   private async refreshStatistics(): Promise<void> {
-    const client = String(this.db.client.config.client);
+    const { client } = this;
     if (client === 'pg') {
       await this.db.raw(`ANALYZE ${ROLLUPS}, ${ENTITY_DAILY}, ${DAY_TOTALS}`);
     } else if (client.includes('sqlite')) {
@@ -501,20 +506,6 @@ export class DatabaseCostStore implements CostStore {
     const refs = filter.entityRefs
       ? [...new Set(filter.entityRefs)]
       : undefined;
-    if (refs && refs.length > IN_CHUNK) {
-      const parts: RollupAggregate[][] = [];
-      for (let i = 0; i < refs.length; i += IN_CHUNK) {
-        parts.push(
-          await this.aggregate(
-            { ...filter, entityRefs: refs.slice(i, i + IN_CHUNK) },
-            groupBy,
-            measures,
-          ),
-        );
-      }
-      return mergeAggregates(parts.flat(), groupBy, measures);
-    }
-
     // Questions about entities per day (most of what the views ask) read the narrow per-entity table.
     const perEntityDay =
       groupBy.every(g => g === 'day' || g === 'entityRef') &&
@@ -548,7 +539,7 @@ export class DatabaseCostStore implements CostStore {
             );
             return subtractAggregates(totals, minus, groupBy, measures);
           },
-          this.isPostgres()
+          this.client === 'pg'
             ? { isolationLevel: 'repeatable read', readOnly: true }
             : undefined,
         );
@@ -556,10 +547,6 @@ export class DatabaseCostStore implements CostStore {
       }
     }
     return this.sum(this.db, filter, refs, groupBy, measures, perEntityDay);
-  }
-
-  private isPostgres(): boolean {
-    return String(this.db.client.config.client) === 'pg';
   }
 
   /** Cost per day (or in total) over every entity, from the day totals. */
@@ -576,7 +563,7 @@ export class DatabaseCostStore implements CostStore {
     return this.grouped(query, groupBy, measures);
   }
 
-  /** Sums the rollups (or entity days) of the filter. */
+  /** Sums the rollups (or entity days) of the filter, in parts of IN_CHUNK entities. */
   private async sum(
     db: Knex,
     filter: RollupFilter,
@@ -585,13 +572,30 @@ export class DatabaseCostStore implements CostStore {
     measures: RollupMeasure[],
     perEntityDay: boolean,
   ): Promise<RollupAggregate[]> {
+    if (refs && refs.length > IN_CHUNK) {
+      const parts: RollupAggregate[] = [];
+      for (let i = 0; i < refs.length; i += IN_CHUNK) {
+        const part = refs.slice(i, i + IN_CHUNK);
+        parts.push(
+          ...(await this.sum(
+            db,
+            filter,
+            part,
+            groupBy,
+            measures,
+            perEntityDay,
+          )),
+        );
+      }
+      return mergeAggregates(parts, groupBy, measures);
+    }
     const query = db(perEntityDay ? ENTITY_DAILY : ROLLUPS)
       .where('day', '>=', filter.start)
       .andWhere('day', '<', filter.endExclusive)
       .andWhere('currency', filter.currency);
     if (refs) {
       // PostgreSQL plans one array parameter much faster than a thousand-value IN list.
-      if (this.isPostgres()) {
+      if (this.client === 'pg') {
         query.whereRaw('entity_ref = ANY(?::text[])', [refs]);
       } else {
         query.whereIn('entity_ref', refs);
@@ -712,12 +716,10 @@ function subtractAggregates(
   groupBy: RollupGroupBy[],
   measures: RollupMeasure[],
 ): RollupAggregate[] {
-  const keyOf = (row: RollupAggregate) =>
-    groupBy.map(g => row[g]).join('\u0001');
-  const outside = new Map(minus.map(row => [keyOf(row), row]));
+  const outside = new Map(minus.map(row => [lineKey(row, groupBy), row]));
   const out: RollupAggregate[] = [];
   for (const row of totals) {
-    const other = outside.get(keyOf(row));
+    const other = outside.get(lineKey(row, groupBy));
     if (!other) {
       out.push(row);
       continue;
@@ -736,6 +738,11 @@ function subtractAggregates(
   return out;
 }
 
+/** Identifies a result line by its grouped dimensions. */
+function lineKey(row: RollupAggregate, groupBy: RollupGroupBy[]): string {
+  return groupBy.map(g => row[g]).join('\u0001');
+}
+
 function mergeAggregates(
   rows: RollupAggregate[],
   groupBy: RollupGroupBy[],
@@ -743,7 +750,7 @@ function mergeAggregates(
 ): RollupAggregate[] {
   const merged = new Map<string, RollupAggregate>();
   for (const row of rows) {
-    const key = groupBy.map(g => row[g]).join('\u0001');
+    const key = lineKey(row, groupBy);
     const existing = merged.get(key);
     if (!existing) {
       merged.set(key, { ...row });

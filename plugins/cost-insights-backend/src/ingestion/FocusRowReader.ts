@@ -201,6 +201,18 @@ export class FocusRowReader {
       : n;
   }
 
+  /** ConsumedQuantity as a number (0 when absent or NULL), or the problem with it. */
+  private quantity(fields: FocusFields): number | RowProblem {
+    const i = this.positions[C.ConsumedQuantity];
+    if (i >= 0 && typeof fields[i] === 'number') return fields[i] as number;
+    const raw = this.raw(fields, C.ConsumedQuantity);
+    if (isNull(raw)) return 0;
+    const n = parseDecimal(raw!);
+    return n === undefined
+      ? { column: 'ConsumedQuantity', reason: `"${raw}" is not a number` }
+      : n;
+  }
+
   /** A mandatory timestamp column in epoch milliseconds, or the problem with it. */
   private time(fields: FocusFields, column: number): number | RowProblem {
     const raw = this.raw(fields, column);
@@ -256,21 +268,8 @@ export class FocusRowReader {
     const listCost = this.cost(fields, C.ListCost);
     if (typeof listCost !== 'number') return listCost;
 
-    let consumedQuantity = 0;
-    const quantityAt = this.positions[C.ConsumedQuantity];
-    const rawQuantity = this.raw(fields, C.ConsumedQuantity);
-    if (quantityAt >= 0 && typeof fields[quantityAt] === 'number') {
-      consumedQuantity = fields[quantityAt] as number;
-    } else if (!isNull(rawQuantity)) {
-      const n = parseDecimal(rawQuantity!);
-      if (n === undefined) {
-        return {
-          column: 'ConsumedQuantity',
-          reason: `"${rawQuantity}" is not a number`,
-        };
-      }
-      consumedQuantity = n;
-    }
+    const consumedQuantity = this.quantity(fields);
+    if (typeof consumedQuantity !== 'number') return consumedQuantity;
 
     const rawCategory = this.text(fields, C.ChargeCategory);
     const chargeCategory =

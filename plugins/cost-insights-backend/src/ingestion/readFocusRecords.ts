@@ -160,7 +160,7 @@ export function readFocusRecords(
           try {
             if (ended) return;
             const next = await chunks.next();
-            if (settled || ended) return;
+            if (settled) return;
             if (next.done) {
               ended = true;
               const rest = decoder.decode();
@@ -238,11 +238,7 @@ export function readFocusRecords(
                 numericWidth = slots;
                 dictionaries = columns.map(() => []);
                 record = new Array(count).fill('');
-                worker.postMessage({
-                  type: 'columns',
-                  columns,
-                  numeric: columns.map(i => decimals.has(i)),
-                });
+                worker.postMessage({ type: 'columns', columns, numericSlot });
                 break;
               }
               case 'batch':
