@@ -3,7 +3,7 @@
  * The CSV half of FOCUS ingestion, on its own thread (see src/ingestion/readFocusRecords.ts for the other half).
  *
  * Parsing is the single largest cost of an ingestion, and billing exports repeat the same few thousand values
- * (accounts, services, SKUs, days) row after row. This thread scans the text the main thread hands it (csvScanner.js,
+ * (accounts, services, SKUs, days) row after row. This thread decodes and scans the bytes the main thread hands it (csvScanner.js,
  * which says why it is not PapaParse) and sends each row back as numbers: per column the main thread reads, the id of the value in a
  * dictionary both sides build in the same order. The main thread then validates, attributes and sums while this
  * one parses the next rows, and it meets each distinct value as one string object, whose hash V8 computes once.
@@ -215,8 +215,10 @@ const scanner = new CsvScanner({
   },
 });
 
-/** Text received and not yet given to the scanner; null ends it. @type {Array<string | null>} */
+/** Bytes received and not yet given to the scanner; null ends them. @type {Array<Uint8Array | null>} */
 const pending = [];
+// Decodes UTF-8 across chunk boundaries (a character split between two chunks survives) and drops a BOM.
+const decoder = new TextDecoder('utf-8');
 let running = false;
 
 /** Scans as far as the text received, the main thread's pace and the header's answer allow. */
@@ -235,9 +237,12 @@ function run() {
       }
       if (pending.length === 0) return;
       const chunk = pending.shift();
-      if (chunk === null || chunk === undefined) scanner.end();
-      else {
-        scanner.push(chunk);
+      if (chunk === null || chunk === undefined) {
+        const rest = decoder.decode();
+        if (rest) scanner.push(rest);
+        scanner.end();
+      } else {
+        scanner.push(decoder.decode(chunk, { stream: true }));
         // A chunk used: the main thread may send one more.
         port.postMessage({ type: 'more' });
       }
@@ -260,7 +265,7 @@ function run() {
 port.on('message', message => {
   switch (message.type) {
     case 'chunk':
-      pending.push(message.text);
+      pending.push(message.bytes);
       run();
       break;
     case 'end':

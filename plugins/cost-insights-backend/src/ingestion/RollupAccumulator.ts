@@ -20,14 +20,23 @@ export class RollupAccumulator {
     () => new Map<string, number>(),
   );
   private readonly codes = new Array<number>(24).fill(0);
+  /**
+   * Per dimension, the value of the charge before and its id: consecutive billing lines share most values, and the
+   * parser hands a repeated value over as the same string, so most dimensions are one pointer comparison.
+   */
+  private readonly lastValues = new Array<string | undefined>(12);
+  private readonly lastIds = new Int32Array(12);
 
   private idOf(dimension: number, value: string): number {
+    if (this.lastValues[dimension] === value) return this.lastIds[dimension];
     const values = this.dimensions[dimension];
     let id = values.get(value);
     if (id === undefined) {
       id = values.size;
       values.set(value, id);
     }
+    this.lastValues[dimension] = value;
+    this.lastIds[dimension] = id;
     return id;
   }
 

@@ -114,7 +114,7 @@ const PARSER_PATH = resolvePackagePath(
 
 /**
  * Opens a FOCUS CSV export (plain or gzip) for streaming, hashing its raw bytes on the way. The bytes are read,
- * hashed and gunzipped here and parsed on a worker thread (workers/focusParser.js explains why), which sends rows
+ * hashed and gunzipped here, then decoded and parsed on a worker thread (workers/focusParser.js explains why), which sends rows
  * back as dictionary ids of the columns read.
  */
 export function readFocusRecords(
@@ -154,8 +154,6 @@ export function readFocusRecords(
         let numericWidth = 0;
 
         let ended = false;
-        // Decodes UTF-8 across chunk boundaries (a character split between two chunks survives) and drops a BOM.
-        const decoder = new TextDecoder('utf-8');
         const pump = async () => {
           try {
             if (ended) return;
@@ -163,14 +161,11 @@ export function readFocusRecords(
             if (settled) return;
             if (next.done) {
               ended = true;
-              const rest = decoder.decode();
-              if (rest) worker.postMessage({ type: 'chunk', text: rest });
               worker.postMessage({ type: 'end' });
             } else {
-              worker.postMessage({
-                type: 'chunk',
-                text: decoder.decode(next.value, { stream: true }),
-              });
+              // A copy of just these bytes, moved rather than cloned (a stream's chunk may share a larger buffer).
+              const bytes = new Uint8Array(next.value as Buffer);
+              worker.postMessage({ type: 'chunk', bytes }, [bytes.buffer]);
             }
           } catch (error) {
             settle(
