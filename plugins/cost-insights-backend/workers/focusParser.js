@@ -16,6 +16,7 @@
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const { CsvScanner, CsvSyntaxError, fieldValue } = require('./csvScanner');
+const { utf8Decoder } = require('./utf8Decoder');
 
 if (!parentPort) throw new Error('focusParser.js runs as a worker thread');
 const port = parentPort;
@@ -217,8 +218,8 @@ const scanner = new CsvScanner({
 
 /** Bytes received and not yet given to the scanner; null ends them. @type {Array<Uint8Array | null>} */
 const pending = [];
-// Decodes UTF-8 across chunk boundaries (a character split between two chunks survives) and drops a BOM.
-const decoder = new TextDecoder('utf-8');
+
+const decode = utf8Decoder();
 let running = false;
 
 /** Scans as far as the text received, the main thread's pace and the header's answer allow. */
@@ -238,11 +239,11 @@ function run() {
       if (pending.length === 0) return;
       const chunk = pending.shift();
       if (chunk === null || chunk === undefined) {
-        const rest = decoder.decode();
+        const rest = decode(null);
         if (rest) scanner.push(rest);
         scanner.end();
       } else {
-        scanner.push(decoder.decode(chunk, { stream: true }));
+        scanner.push(decode(chunk));
         // A chunk used: the main thread may send one more.
         port.postMessage({ type: 'more' });
       }

@@ -95,7 +95,10 @@ const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
   ...DAY_TOTAL_COLUMN_TYPES,
 };
 
-/** The rollup table's columns and their SQL types, in insert order. */
+const DAY_TOTAL_COLUMNS = Object.keys(DAY_TOTAL_COLUMN_TYPES);
+const ENTITY_DAILY_COLUMNS = Object.keys(ENTITY_DAILY_COLUMN_TYPES);
+
+/** The rollup table's columns and their SQL types, in insert order (rollupValues). */
 const ROLLUP_COLUMN_TYPES: Record<string, string> = {
   day: 'varchar',
   billing_account_id: 'varchar',
@@ -153,31 +156,40 @@ function toIso(value: Date | string | number): string {
   return new Date(value).toISOString();
 }
 
-function rollupRow(ingestionId: string, r: DailyCostRollup) {
-  return {
-    day: r.day,
-    billing_account_id: r.billingAccountId,
-    billing_period_start: r.billingPeriodStart,
-    entity_ref: r.entityRef,
-    provider: r.provider,
-    service_category: r.serviceCategory,
-    service_name: r.serviceName,
-    region: r.region,
-    sub_account_id: r.subAccountId,
-    sub_account_name: r.subAccountName,
-    charge_category: r.chargeCategory,
-    currency: r.currency,
-    consumed_unit: r.consumedUnit,
-    billed_cost: r.billedCost,
-    effective_cost: r.effectiveCost,
-    list_cost: r.listCost,
-    consumed_quantity: r.consumedQuantity,
-    gpu_cost: r.gpuCost,
-    gpu_hours: r.gpuHours,
-    gpu_idle_cost: r.gpuIdleCost,
-    row_count: r.rowCount,
-    ingestion_id: ingestionId,
-  };
+/** A rollup's values in the order of ROLLUP_COLUMN_TYPES. */
+function rollupValues(ingestionId: string, r: DailyCostRollup): unknown[] {
+  return [
+    r.day,
+    r.billingAccountId,
+    r.billingPeriodStart,
+    r.entityRef,
+    r.provider,
+    r.serviceCategory,
+    r.serviceName,
+    r.region,
+    r.subAccountId,
+    r.subAccountName,
+    r.chargeCategory,
+    r.currency,
+    r.consumedUnit,
+    r.billedCost,
+    r.effectiveCost,
+    r.listCost,
+    r.consumedQuantity,
+    r.gpuCost,
+    r.gpuHours,
+    r.gpuIdleCost,
+    r.rowCount,
+    ingestionId,
+  ];
+}
+
+/** Rows as value arrays in the order of `columns`. */
+function valuesOf(
+  rows: Array<Record<string, unknown>>,
+  columns: string[],
+): unknown[][] {
+  return rows.map(row => columns.map(c => row[c] ?? null));
 }
 
 function toIngestionRecord(row: IngestionRow): IngestionRecord {
@@ -314,21 +326,21 @@ export class DatabaseCostStore implements CostStore {
       trx,
       ROLLUPS,
       ROLLUP_COLUMN_TYPES,
-      rollups.map(r => rollupRow(ingestionId, r)),
+      rollups.map(r => rollupValues(ingestionId, r)),
     );
   }
 
   /**
-   * Inserts rows in bulk. A large export yields tens of thousands of rows. On SQLite (better-sqlite3, in process) one
-   * prepared statement runs per row inside the transaction; PostgreSQL gets each chunk as one JSON parameter it
-   * unpacks itself (jsonb_to_recordset) rather than statements with thousands of placeholders. Other clients use
-   * plain inserts.
+   * Inserts rows, given as value arrays in the order of `columnTypes`, in bulk. A large export yields tens of
+   * thousands of rows. On SQLite (better-sqlite3, in process) one prepared statement runs per row inside the
+   * transaction; PostgreSQL gets each chunk as one JSON parameter it unpacks itself (jsonb_array_elements) rather
+   * than statements with thousands of placeholders. Other clients use plain inserts.
    */
   private async bulkInsert(
     trx: Knex.Transaction,
     table: string,
     columnTypes: Record<string, string>,
-    allRows: Array<Record<string, unknown>>,
+    allRows: unknown[][],
   ): Promise<void> {
     const { client } = this;
     const columns = Object.keys(columnTypes);
@@ -345,23 +357,29 @@ export class DatabaseCostStore implements CostStore {
           .map(c => `"${c}"`)
           .join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       );
-      for (const row of allRows) {
-        insert.run(columns.map(c => row[c] ?? null));
-      }
+      for (const row of allRows) insert.run(row);
       return;
     }
     const names = columns.map(() => '??').join(', ');
+    const fields = columns
+      .map((c, i) => `(x->>${i})::${columnTypes[c]}`)
+      .join(', ');
     for (let i = 0; i < allRows.length; i += BULK_CHUNK) {
       const rows = allRows.slice(i, i + BULK_CHUNK);
       if (client === 'pg') {
-        const types = columns.map(c => `${c} ${columnTypes[c]}`).join(', ');
         await trx.raw(
-          `INSERT INTO ?? (${names}) SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${types})`,
-          [table, ...columns, ...columns, JSON.stringify(rows)],
+          `INSERT INTO ?? (${names}) SELECT ${fields} FROM jsonb_array_elements(?::jsonb) AS x`,
+          [table, ...columns, JSON.stringify(rows)],
         );
       } else {
         for (let k = 0; k < rows.length; k += INSERT_CHUNK) {
-          await trx(table).insert(rows.slice(k, k + INSERT_CHUNK));
+          await trx(table).insert(
+            rows
+              .slice(k, k + INSERT_CHUNK)
+              .map(row =>
+                Object.fromEntries(columns.map((c, j) => [c, row[j]])),
+              ),
+          );
         }
       }
     }
@@ -400,7 +418,12 @@ export class DatabaseCostStore implements CostStore {
       (row.gpu_idle_cost as number) += r.gpuIdleCost;
     }
     const rows = [...sums.values()];
-    await this.bulkInsert(trx, ENTITY_DAILY, ENTITY_DAILY_COLUMN_TYPES, rows);
+    await this.bulkInsert(
+      trx,
+      ENTITY_DAILY,
+      ENTITY_DAILY_COLUMN_TYPES,
+      valuesOf(rows, ENTITY_DAILY_COLUMNS),
+    );
     return rows;
   }
 
@@ -431,9 +454,12 @@ export class DatabaseCostStore implements CostStore {
         entity_ref: String(row.entity_ref),
       });
     }
-    await this.bulkInsert(trx, DAY_TOTALS, DAY_TOTAL_COLUMN_TYPES, [
-      ...totals.values(),
-    ]);
+    await this.bulkInsert(
+      trx,
+      DAY_TOTALS,
+      DAY_TOTAL_COLUMN_TYPES,
+      valuesOf([...totals.values()], DAY_TOTAL_COLUMNS),
+    );
     const refs = [...known.values()];
     for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
       await trx(KNOWN_REFS)
