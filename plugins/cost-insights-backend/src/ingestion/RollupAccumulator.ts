@@ -5,136 +5,234 @@ import { FocusCharge } from './FocusRowReader';
 const SEP = '\u0001';
 const HOURS = /hour|hrs?\b/i;
 
+/** The dimensions a rollup is keyed by, in key order. */
+const DIMENSIONS = 12;
+/** The sums a rollup keeps, in `sums` order. */
+const BILLED = 0;
+const EFFECTIVE = 1;
+const LIST = 2;
+const QUANTITY = 3;
+const GPU_COST = 4;
+const GPU_HOURS = 5;
+const GPU_IDLE = 6;
+const ROW_COUNT = 7;
+const SUMS = 8;
+
 /**
  * Sums validated charges into daily rollups in memory. Memory grows with the distinct rollup keys (entities x
  * days x services...), not with the number of rows, so a file of any length fits.
+ *
+ * It runs once per billing line on the ingestion's main thread, so it is written for that: each dimension's value
+ * is interned to a small number, and rollups live in an open-addressing table over those numbers with their sums
+ * in typed arrays. A Map keyed by a string built per line (tried first) spent most of its time making and hashing
+ * the key; this table compares twelve integers and allocates nothing per line.
  */
 export class RollupAccumulator {
-  private readonly rollups = new Map<string, DailyCostRollup>();
   private readonly periods = new Map<string, BillingPeriodKey>();
   readonly totals: IngestionRecord['totals'] = {};
 
-  /** Interned values per dimension: rollup keys are built from small numbers rather than long strings. */
-  private readonly dimensions = Array.from(
-    { length: 12 },
+  /** Per dimension, its values' ids and, by id, the values. */
+  private readonly ids = Array.from(
+    { length: DIMENSIONS },
     () => new Map<string, number>(),
   );
-  private readonly codes = new Array<number>(24).fill(0);
+  private readonly values = Array.from(
+    { length: DIMENSIONS },
+    () => [] as string[],
+  );
   /**
    * Per dimension, the value of the charge before and its id: consecutive billing lines share most values, and the
    * parser hands a repeated value over as the same string, so most dimensions are one pointer comparison.
    */
-  private readonly lastValues = new Array<string | undefined>(12);
-  private readonly lastIds = new Int32Array(12);
+  private readonly lastValues = new Array<string | undefined>(DIMENSIONS);
+  private readonly lastIds = new Int32Array(DIMENSIONS);
+  /** The key of the charge being added. */
+  private readonly key = new Int32Array(DIMENSIONS);
+
+  /** Rollups so far; rollup r's key is keys[r * DIMENSIONS ...], its sums sums[r * SUMS ...]. */
+  private count = 0;
+  private keys = new Int32Array(1024 * DIMENSIONS);
+  private sums = new Float64Array(1024 * SUMS);
+  /** SubAccountName is not part of the key: the first one seen for a rollup's sub-account. */
+  private readonly subAccountNames: string[] = [];
+  /** Open addressing: per slot, a rollup index plus one (0 for an empty slot). */
+  private slots = new Int32Array(4096);
+
+  private lastCurrency: string | undefined;
+  private lastTotal: { billed: number; effective: number; list: number } = {
+    billed: 0,
+    effective: 0,
+    list: 0,
+  };
+  private lastUnit: string | undefined;
+  private lastUnitIsHours = false;
 
   private idOf(dimension: number, value: string): number {
     if (this.lastValues[dimension] === value) return this.lastIds[dimension];
-    const values = this.dimensions[dimension];
-    let id = values.get(value);
+    const ids = this.ids[dimension];
+    let id = ids.get(value);
     if (id === undefined) {
-      id = values.size;
-      values.set(value, id);
+      id = ids.size;
+      ids.set(value, id);
+      this.values[dimension].push(value);
     }
     this.lastValues[dimension] = value;
     this.lastIds[dimension] = id;
     return id;
   }
 
-  /**
-   * The rollup key of a charge: each dimension's value interned to a number, the numbers packed two UTF-16
-   * units each into a short string. Hashing 24 characters instead of the ~150 of the joined values is what keeps
-   * ingestion close to the parser's speed.
-   */
-  private keyOf(charge: FocusCharge, entityRef: string): string {
-    const codes = this.codes;
-    const parts = [
-      charge.day,
-      charge.billingAccountId,
-      charge.billingPeriodStart,
-      entityRef,
-      charge.provider,
-      charge.serviceCategory,
-      charge.serviceName,
-      charge.region,
-      charge.subAccountId,
-      charge.chargeCategory,
-      charge.currency,
-      charge.consumedUnit,
-    ];
-    for (let k = 0; k < parts.length; k++) {
-      const id = this.idOf(k, parts[k]);
-      codes[2 * k] = id & 0xffff;
-      codes[2 * k + 1] = id >>> 16;
+  /** The rollup of the key in `this.key`, created (with zero sums) when new. */
+  private rollupOfKey(charge: FocusCharge): number {
+    const key = this.key;
+    let hash = 0x811c9dc5;
+    for (let k = 0; k < DIMENSIONS; k++) {
+      hash = Math.imul(hash ^ key[k], 0x01000193);
     }
-    return String.fromCharCode.apply(null, codes);
+    hash ^= hash >>> 15;
+    const mask = this.slots.length - 1;
+    const keys = this.keys;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot];
+      if (entry === 0) {
+        return this.create(slot, charge);
+      }
+      const base = (entry - 1) * DIMENSIONS;
+      let k = 0;
+      while (k < DIMENSIONS && keys[base + k] === key[k]) k++;
+      if (k === DIMENSIONS) return entry - 1;
+    }
+  }
+
+  private create(slot: number, charge: FocusCharge): number {
+    const r = this.count;
+    if ((r + 1) * DIMENSIONS > this.keys.length) {
+      const keys = new Int32Array(this.keys.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+      const sums = new Float64Array(this.sums.length * 2);
+      sums.set(this.sums);
+      this.sums = sums;
+    }
+    this.keys.set(this.key, r * DIMENSIONS);
+    this.subAccountNames.push(charge.subAccountName);
+    this.slots[slot] = r + 1;
+    this.count = r + 1;
+    if (this.count * 2 > this.slots.length) this.grow();
+
+    const periodKey = charge.billingAccountId + SEP + charge.billingPeriodStart;
+    if (!this.periods.has(periodKey)) {
+      this.periods.set(periodKey, {
+        billingAccountId: charge.billingAccountId,
+        billingPeriodStart: charge.billingPeriodStart,
+      });
+    }
+    return r;
+  }
+
+  /** Doubles the table, placing every rollup again. */
+  private grow() {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let r = 0; r < this.count; r++) {
+      let hash = 0x811c9dc5;
+      for (let k = 0; k < DIMENSIONS; k++) {
+        hash = Math.imul(hash ^ this.keys[r * DIMENSIONS + k], 0x01000193);
+      }
+      hash ^= hash >>> 15;
+      let slot = hash & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = r + 1;
+    }
+    this.slots = slots;
   }
 
   add(charge: FocusCharge, entityRef: string) {
-    const key = this.keyOf(charge, entityRef);
-    let rollup = this.rollups.get(key);
-    if (!rollup) {
-      rollup = {
-        day: charge.day,
-        billingAccountId: charge.billingAccountId,
-        billingPeriodStart: charge.billingPeriodStart,
-        entityRef,
-        provider: charge.provider,
-        serviceCategory: charge.serviceCategory,
-        serviceName: charge.serviceName,
-        region: charge.region,
-        subAccountId: charge.subAccountId,
-        subAccountName: charge.subAccountName,
-        chargeCategory: charge.chargeCategory,
-        currency: charge.currency,
-        consumedUnit: charge.consumedUnit,
-        billedCost: 0,
-        effectiveCost: 0,
-        listCost: 0,
-        consumedQuantity: 0,
-        gpuCost: 0,
-        gpuHours: 0,
-        gpuIdleCost: 0,
-        rowCount: 0,
-      };
-      this.rollups.set(key, rollup);
-      const periodKey =
-        charge.billingAccountId + SEP + charge.billingPeriodStart;
-      if (!this.periods.has(periodKey)) {
-        this.periods.set(periodKey, {
-          billingAccountId: charge.billingAccountId,
-          billingPeriodStart: charge.billingPeriodStart,
-        });
-      }
-    }
-    rollup.billedCost += charge.billedCost;
-    rollup.effectiveCost += charge.effectiveCost;
-    rollup.listCost += charge.listCost;
-    rollup.consumedQuantity += charge.consumedQuantity;
-    rollup.rowCount += 1;
+    const key = this.key;
+    key[0] = this.idOf(0, charge.day);
+    key[1] = this.idOf(1, charge.billingAccountId);
+    key[2] = this.idOf(2, charge.billingPeriodStart);
+    key[3] = this.idOf(3, entityRef);
+    key[4] = this.idOf(4, charge.provider);
+    key[5] = this.idOf(5, charge.serviceCategory);
+    key[6] = this.idOf(6, charge.serviceName);
+    key[7] = this.idOf(7, charge.region);
+    key[8] = this.idOf(8, charge.subAccountId);
+    key[9] = this.idOf(9, charge.chargeCategory);
+    key[10] = this.idOf(10, charge.currency);
+    key[11] = this.idOf(11, charge.consumedUnit);
+    const at = this.rollupOfKey(charge) * SUMS;
+    const sums = this.sums;
+    sums[at + BILLED] += charge.billedCost;
+    sums[at + EFFECTIVE] += charge.effectiveCost;
+    sums[at + LIST] += charge.listCost;
+    sums[at + QUANTITY] += charge.consumedQuantity;
+    sums[at + ROW_COUNT] += 1;
     if (charge.isGpu) {
-      rollup.gpuCost += charge.effectiveCost;
-      if (HOURS.test(charge.consumedUnit)) {
-        rollup.gpuHours += charge.consumedQuantity;
+      sums[at + GPU_COST] += charge.effectiveCost;
+      if (this.isHours(charge.consumedUnit)) {
+        sums[at + GPU_HOURS] += charge.consumedQuantity;
       }
       if (charge.unusedCommitment) {
-        rollup.gpuIdleCost += charge.effectiveCost;
+        sums[at + GPU_IDLE] += charge.effectiveCost;
       }
     }
 
-    let total = this.totals[charge.currency];
-    if (!total) {
-      total = { billed: 0, effective: 0, list: 0 };
+    let total = this.lastTotal;
+    if (charge.currency !== this.lastCurrency) {
+      total = this.totals[charge.currency] ?? {
+        billed: 0,
+        effective: 0,
+        list: 0,
+      };
       this.totals[charge.currency] = total;
+      this.lastCurrency = charge.currency;
+      this.lastTotal = total;
     }
     total.billed += charge.billedCost;
     total.effective += charge.effectiveCost;
     total.list += charge.listCost;
   }
 
+  private isHours(unit: string): boolean {
+    if (unit !== this.lastUnit) {
+      this.lastUnit = unit;
+      this.lastUnitIsHours = HOURS.test(unit);
+    }
+    return this.lastUnitIsHours;
+  }
+
   result(): { rollups: DailyCostRollup[]; periods: BillingPeriodKey[] } {
-    return {
-      rollups: [...this.rollups.values()],
-      periods: [...this.periods.values()],
-    };
+    const v = this.values;
+    const rollups: DailyCostRollup[] = [];
+    for (let r = 0; r < this.count; r++) {
+      const k = r * DIMENSIONS;
+      const s = r * SUMS;
+      const keys = this.keys;
+      const sums = this.sums;
+      rollups.push({
+        day: v[0][keys[k]],
+        billingAccountId: v[1][keys[k + 1]],
+        billingPeriodStart: v[2][keys[k + 2]],
+        entityRef: v[3][keys[k + 3]],
+        provider: v[4][keys[k + 4]],
+        serviceCategory: v[5][keys[k + 5]],
+        serviceName: v[6][keys[k + 6]],
+        region: v[7][keys[k + 7]],
+        subAccountId: v[8][keys[k + 8]],
+        subAccountName: this.subAccountNames[r],
+        chargeCategory: v[9][keys[k + 9]],
+        currency: v[10][keys[k + 10]],
+        consumedUnit: v[11][keys[k + 11]],
+        billedCost: sums[s + BILLED],
+        effectiveCost: sums[s + EFFECTIVE],
+        listCost: sums[s + LIST],
+        consumedQuantity: sums[s + QUANTITY],
+        gpuCost: sums[s + GPU_COST],
+        gpuHours: sums[s + GPU_HOURS],
+        gpuIdleCost: sums[s + GPU_IDLE],
+        rowCount: sums[s + ROW_COUNT],
+      });
+    }
+    return { rollups, periods: [...this.periods.values()] };
   }
 }
