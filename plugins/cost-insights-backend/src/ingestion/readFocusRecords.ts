@@ -163,18 +163,10 @@ export function readFocusRecords(
               ended = true;
               worker.postMessage({ type: 'end' });
             } else {
-              // The chunk's memory moves to the parser thread rather than being cloned. A chunk that is a view on
-              // a larger buffer (gunzip's output, a pool) is copied first; one that owns its buffer (a file's)
-              // moves as it is: the stream is done with it, and it was hashed on the way.
-              const chunk = next.value as Buffer;
-              const owned =
-                chunk.byteOffset === 0 &&
-                chunk.buffer.byteLength === chunk.length &&
-                !(chunk.buffer instanceof SharedArrayBuffer);
-              const bytes = owned ? chunk : new Uint8Array(chunk);
-              worker.postMessage({ type: 'chunk', bytes }, [
-                bytes.buffer as ArrayBuffer,
-              ]);
+              // A copy of just these bytes, moved rather than cloned. Never the chunk's own buffer: whoever made
+              // the stream may still hold it (a test's fixture, a cached demo export), and moving detaches it.
+              const bytes = new Uint8Array(next.value as Buffer);
+              worker.postMessage({ type: 'chunk', bytes }, [bytes.buffer]);
             }
           } catch (error) {
             settle(
