@@ -215,6 +215,23 @@ export class FocusRowReader {
 
   /** A mandatory timestamp column in epoch milliseconds, or the problem with it. */
   private time(fields: FocusFields, column: number): number | RowProblem {
+    const i = this.positions[column];
+    if (
+      i >= 0 &&
+      fields[i] !== undefined &&
+      fields[i] === this.lastTimeField[column]
+    ) {
+      return this.lastTime[column];
+    }
+    const ms = this.parseTime(fields, column);
+    if (typeof ms === 'number' && i >= 0) {
+      this.lastTimeField[column] = fields[i];
+      this.lastTime[column] = ms;
+    }
+    return ms;
+  }
+
+  private parseTime(fields: FocusFields, column: number): number | RowProblem {
     const raw = this.raw(fields, column);
     if (isNull(raw)) {
       return {
@@ -239,10 +256,30 @@ export class FocusRowReader {
     return typeof value === 'number' ? String(value) : value;
   }
 
+  /**
+   * Per column, the last field read and what it read as. Rows repeat most of the row before, and the parser hands a
+   * repeated value over as the same string, so a comparison usually answers.
+   */
+  private readonly lastField = new Array<string | number | undefined>(
+    COLUMNS.length,
+  );
+  private readonly lastText = new Array<string>(COLUMNS.length).fill('');
+  private readonly lastTimeField = new Array<string | number | undefined>(
+    COLUMNS.length,
+  );
+  private readonly lastTime = new Float64Array(COLUMNS.length);
+
   /** A field as text: trimmed, empty when absent or NULL. */
   private text(fields: FocusFields, column: number): string {
-    const v = this.raw(fields, column);
-    return isNull(v) ? '' : v!.trim();
+    const i = this.positions[column];
+    if (i < 0) return '';
+    const field = fields[i];
+    if (field === this.lastField[column]) return this.lastText[column];
+    const v = typeof field === 'number' ? String(field) : field;
+    const text = isNull(v) ? '' : v!.trim();
+    this.lastField[column] = field;
+    this.lastText[column] = text;
+    return text;
   }
 
   /** The row as a charge, or the first problem found in it. */
