@@ -227,6 +227,20 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
     expect(record.error).toContain('ServiceName');
   });
 
+  it('says so when an export separates its columns with something other than commas', async () => {
+    const semicolons = await ingester.ingest(
+      upload(`${FOCUS_REQUIRED_COLUMNS.join(';')}\n`),
+    );
+    expect(semicolons.status).toBe('rejected');
+    expect(semicolons.error).toBe(
+      'Line 1: the header is a single column; FOCUS exports separate columns with commas, and this file seems to use ";". Export it as comma-separated CSV',
+    );
+    const tabs = await ingester.ingest(
+      upload(`${FOCUS_REQUIRED_COLUMNS.join('\t')}\n`),
+    );
+    expect(tabs.error).toContain('seems to use tabs');
+  });
+
   it('accepts NULL, unknown extra columns and columns in any case', async () => {
     // Every mandatory column, the first in lower case, and one the specification does not know.
     const columns = [
