@@ -25,35 +25,11 @@ import { DatabaseCostStore } from '../plugins/cost-insights-backend/src/database
 import { CostIngester } from '../plugins/cost-insights-backend/src/ingestion/CostIngester';
 import { postgresUrl, withDatabase, printTable } from './lib.mjs';
 
-type CsvSink = {
-  field(
-    text: string,
-    start: number,
-    end: number,
-    quoted: boolean,
-    escaped: boolean,
-    index: number,
-  ): void;
-  record(count: number): boolean;
-};
-// Plain JavaScript, as the parser thread runs it.
-const {
+// Plain JavaScript, as the parser thread runs it (typed by csvScanner.d.ts).
+import {
   CsvScanner,
   fieldValue,
-}: {
-  CsvScanner: new (sink: CsvSink) => {
-    push(chunk: string): void;
-    end(): void;
-    scan(): 'more' | 'paused' | 'end';
-  };
-  fieldValue(
-    text: string,
-    start: number,
-    end: number,
-    quoted: boolean,
-    escaped: boolean,
-  ): string;
-} = require('../plugins/cost-insights-backend/workers/csvScanner.js');
+} from '../plugins/cost-insights-backend/workers/csvScanner';
 
 const ROWS = Number(process.env.FORGE_BENCH_COST_ROWS ?? 1_000_000);
 const SMALL_ROWS = Math.round(ROWS / 4);

@@ -1,39 +1,11 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
 
-// The scanner is plain JavaScript so that the parser thread runs it under any loader.
-const {
+import {
   CsvScanner,
   CsvSyntaxError,
   fieldValue,
-}: {
-  CsvScanner: new (sink: {
-    field(
-      text: string,
-      start: number,
-      end: number,
-      quoted: boolean,
-      escaped: boolean,
-      index: number,
-    ): void;
-    record(count: number): boolean;
-  }) => {
-    push(chunk: string): void;
-    end(): void;
-    newline?: string;
-    scan(): 'more' | 'paused' | 'end';
-  };
-  CsvSyntaxError: new (record: number, message: string) => Error & {
-    record: number;
-  };
-  fieldValue(
-    text: string,
-    start: number,
-    end: number,
-    quoted: boolean,
-    escaped: boolean,
-  ): string;
-} = require('../../workers/csvScanner.js');
+} from '../../workers/csvScanner';
 
 /** Scans `text` handed over in pieces of `size` characters; the records, or the error. */
 function scan(text: string, size: number, pauseEvery = 0) {

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 
-// Plain JavaScript, as the parser thread runs it.
-const {
-  utf8Decoder,
-}: {
-  utf8Decoder(): (chunk: Uint8Array | null) => string;
-} = require('../../workers/utf8Decoder.js');
+import { utf8Decoder } from '../../workers/utf8Decoder';
 
 /** Decodes `bytes` handed over in pieces cut at `cuts`. */
 function decodeInPieces(bytes: Uint8Array, cuts: number[]): string {
