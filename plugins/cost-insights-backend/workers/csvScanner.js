@@ -82,6 +82,11 @@ class CsvScanner {
     /** Records ended so far (the header included). */
     this.records = 0;
     this.ended = false;
+    /**
+     * Text wanted before scanning again, once a record was cut off: twice what it had then. A record longer than many
+     * chunks (one huge quoted field, or a quote never closed) is then scanned again a few times, not once per chunk.
+     */
+    this.wanted = 0;
   }
 
   /** @param {string} chunk more text */
@@ -123,12 +128,24 @@ class CsvScanner {
   }
 
   /**
+   * The record from `start` runs past the end of the text so far (`length`): wait for as much again.
+   * @param {number} start
+   * @param {number} length
+   * @returns {'more'}
+   */
+  cutOff(start, length) {
+    this.wanted = 2 * (length - start);
+    return 'more';
+  }
+
+  /**
    * Scans records, handing their fields to the sink, until it needs more text (`more`), the sink asks to pause
    * (`paused`) or the text has ended (`end`). A record cut off by the end of the text so far is scanned again,
    * whole, once more text has come. Throws a CsvSyntaxError where the text is not valid CSV.
    * @returns {'more' | 'paused' | 'end'}
    */
   scan() {
+    if (!this.ended && this.text.length - this.pos < this.wanted) return 'more';
     if (this.newline === undefined && !this.guessNewline()) return 'more';
     const newline = /** @type {string} */ (this.newline);
     const newlineLength = newline.length;
@@ -157,7 +174,7 @@ class CsvScanner {
           for (;;) {
             close = text.indexOf('"', close + 1);
             if (close === -1) {
-              if (!ended) return 'more';
+              if (!ended) return this.cutOff(p, n);
               throw new CsvSyntaxError(
                 this.records + 1,
                 'Quoted field unterminated',
@@ -177,7 +194,7 @@ class CsvScanner {
             after += 1;
           }
           if (after >= n) {
-            if (!ended) return 'more';
+            if (!ended) return this.cutOff(p, n);
             // PapaParse takes spaces after a closing quote only before a delimiter or a line ending.
             if (after > close + 1) {
               throw new CsvSyntaxError(
@@ -194,7 +211,7 @@ class CsvScanner {
           } else if (text.startsWith(newline, after)) {
             next = after + newlineLength;
           } else if (!ended && newline.startsWith(text.slice(after))) {
-            return 'more';
+            return this.cutOff(p, n);
           } else {
             throw new CsvSyntaxError(
               this.records + 1,
@@ -213,7 +230,7 @@ class CsvScanner {
             q = comma + 1;
             continue;
           }
-          if (lineEnd === -1 && !ended) return 'more';
+          if (lineEnd === -1 && !ended) return this.cutOff(p, n);
           const end = lineEnd === -1 ? n : lineEnd;
           sink.field(text, q, end, false, false, index);
           if (index === 0) emptyFirst = end === q;
@@ -222,6 +239,7 @@ class CsvScanner {
         }
       }
       this.pos = next;
+      this.wanted = 0;
       if (index === 1 && emptyFirst) continue;
       this.records += 1;
       if (!sink.record(index)) return 'paused';

@@ -163,6 +163,19 @@ describe('CsvScanner', () => {
     ]);
   });
 
+  it('reads a record far longer than the pieces its text comes in, and an unclosed quote that runs to the end', () => {
+    const long = 'a "quoted" value,\nover lines; '.repeat(8000);
+    const text = `h1,h2\n1,"${long.replace(/"/g, '""')}"\n2,x\n`;
+    expect(scan(text, 1000).records).toEqual([
+      ['h1', 'h2'],
+      ['1', long],
+      ['2', 'x'],
+    ]);
+    const open = scan(`h1,h2\n1,"${long.replace(/"/g, '')}`, 1000);
+    expect(open.error?.message).toBe('Quoted field unterminated');
+    expect(open.records).toEqual([['h1', 'h2']]);
+  });
+
   it('stops when the receiver asks and goes on from the next record', () => {
     const text = 'h1,h2\n1,"a\nb"\n2,c\n\n3,d\n';
     for (const size of [1, 5, 100]) {
