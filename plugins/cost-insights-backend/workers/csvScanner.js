@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * A streaming CSV scanner for the FOCUS parser thread (focusParser.js). It reads CSV as PapaParse does with the
- * options Forge used (delimiter `,`, quote `"` escaped by doubling, line ending guessed from the first text, empty
+ * options Forge used (delimiter and line ending guessed from the first line, quote `"` escaped by doubling, empty
  * lines skipped, whitespace allowed between a closing quote and what follows it) and fails where PapaParse reports an
  * error: a quoted field left open at the end of the text, or a closing quote followed by anything but a delimiter or a
  * line end. src/ingestion/csvScanner.test.ts holds it to PapaParse's records on random CSV.
@@ -19,6 +19,20 @@
 
 const QUOTE = 34;
 const COMMA = 44;
+/** Delimiters a first line may use, a comma first. */
+const DELIMITERS = [COMMA, 59, 9, 124];
+
+/**
+ * The delimiter that occurs most, a comma on a tie.
+ * @param {Map<number, number>} counts
+ */
+function mostFrequent(counts) {
+  let best = COMMA;
+  for (const [d, count] of counts) {
+    if (count > /** @type {number} */ (counts.get(best))) best = d;
+  }
+  return best;
+}
 
 /** What String.prototype.trim() removes. */
 const SPACES = new Set(
@@ -79,6 +93,8 @@ class CsvScanner {
     this.pos = 0;
     /** @type {string | undefined} */
     this.newline = undefined;
+    /** The delimiter's character code, once guessed with the line ending. */
+    this.delimiter = COMMA;
     /** Records ended so far (the header included). */
     this.records = 0;
     this.ended = false;
@@ -102,28 +118,36 @@ class CsvScanner {
   }
 
   /**
-   * Takes the line ending from the first one outside quotes: `\n`, `\r\n` or a lone `\r`. False while the text so
-   * far has none. (PapaParse guesses from the first chunk of text with quoted text removed; on a well-formed export
-   * the two agree.)
+   * Takes the line ending from the first one outside quotes: `\n`, `\r\n` or a lone `\r`; and the delimiter from the
+   * first line: a comma, unless a semicolon, tab or bar separates more of it (spreadsheet exports in some locales).
+   * False while the text so far holds no line ending. (PapaParse guesses both from the first chunk of text; on a
+   * well-formed export the two agree.)
    */
   guessNewline() {
     const { text, pos, ended } = this;
     const limit = Math.min(text.length, pos + 1_048_576);
     let quoted = false;
+    /** Per candidate delimiter, how often it occurs outside quotes in the first line. */
+    const counts = new Map(DELIMITERS.map(d => [d, 0]));
     for (let i = pos; i < limit; i++) {
       const c = text.charCodeAt(i);
       if (c === QUOTE) quoted = !quoted;
       else if (!quoted && c === 10) {
         this.newline = '\n';
+        this.delimiter = mostFrequent(counts);
         return true;
       } else if (!quoted && c === 13) {
         if (i + 1 === text.length && !ended) return false;
         this.newline = text.charCodeAt(i + 1) === 10 ? '\r\n' : '\r';
+        this.delimiter = mostFrequent(counts);
         return true;
+      } else if (!quoted && counts.has(c)) {
+        counts.set(c, /** @type {number} */ (counts.get(c)) + 1);
       }
     }
     if (!ended && limit - pos < 1_048_576) return false;
     this.newline = '\n';
+    this.delimiter = mostFrequent(counts);
     return true;
   }
 
@@ -151,8 +175,10 @@ class CsvScanner {
     const newlineLength = newline.length;
     const { sink, text, ended } = this;
     const n = text.length;
+    const delimiterCode = this.delimiter;
+    const delimiter = String.fromCharCode(delimiterCode);
     /** The next delimiter and line ending at or after where the scan is, -1 when the text has none. */
-    let comma = text.indexOf(',', this.pos);
+    let comma = text.indexOf(delimiter, this.pos);
     let lineEnd = text.indexOf(newline, this.pos);
     for (;;) {
       const p = this.pos;
@@ -189,6 +215,7 @@ class CsvScanner {
           while (
             after < n &&
             isSpace(text.charCodeAt(after)) &&
+            text.charCodeAt(after) !== delimiterCode &&
             !text.startsWith(newline, after)
           ) {
             after += 1;
@@ -203,7 +230,7 @@ class CsvScanner {
               );
             }
             next = n;
-          } else if (text.charCodeAt(after) === COMMA) {
+          } else if (text.charCodeAt(after) === delimiterCode) {
             sink.field(text, q, close + 1, true, escaped, index);
             index += 1;
             q = after + 1;
@@ -222,7 +249,7 @@ class CsvScanner {
           if (index === 0) emptyFirst = close === q + 1;
           index += 1;
         } else {
-          if (comma !== -1 && comma < q) comma = text.indexOf(',', q);
+          if (comma !== -1 && comma < q) comma = text.indexOf(delimiter, q);
           if (lineEnd !== -1 && lineEnd < q) lineEnd = text.indexOf(newline, q);
           if (comma !== -1 && (lineEnd === -1 || comma < lineEnd)) {
             sink.field(text, q, comma, false, false, index);

@@ -106,6 +106,15 @@ function plainNumber(value) {
   return n;
 }
 
+/**
+ * A string that does not share memory with the text it was sliced from (V8 keeps slices of 13 characters or more
+ * as views on their parent). Concatenating makes a new string, slicing it again keeps only that one.
+ * @param {string} value
+ */
+function copyOf(value) {
+  return value.length < 13 ? value : ` ${value}`.slice(1);
+}
+
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 /**
@@ -175,7 +184,8 @@ const scanner = new CsvScanner({
     let id = dictionary.get(value);
     if (id === undefined) {
       id = dictionary.size;
-      dictionary.set(value, id);
+      // A copy: a slice keeps the whole 64 KB piece of text it came from alive, and the dictionary outlives it.
+      dictionary.set(copyOf(value), id);
       batch.added[j].push(value);
       if (dictionary.size >= DICTIONARY_LIMIT) full = true;
     }

@@ -136,14 +136,6 @@ export class FocusRowReader {
     const missing = FOCUS_REQUIRED_COLUMNS.filter(
       c => !byLowerName.has(c.toLowerCase()),
     );
-    const separator = names.length === 1 ? /[;\t|]/.exec(names[0]) : null;
-    if (missing.length > 0 && separator) {
-      throw new FocusFileError(
-        `Line 1: the header is a single column; FOCUS exports separate columns with commas, and this file seems to use ${
-          separator[0] === '\t' ? 'tabs' : `"${separator[0]}"`
-        }. Export it as comma-separated CSV`,
-      );
-    }
     if (missing.length > 0) {
       throw new FocusFileError(
         `Line 1: not a FOCUS 1.0-1.2 export, missing column${

@@ -1,4 +1,5 @@
 import { IngestionRecord } from '@internal/plugin-cost-insights-common';
+import { randomInt } from 'node:crypto';
 import { BillingPeriodKey, DailyCostRollup } from '../database/CostStore';
 import { FocusCharge } from './FocusRowReader';
 
@@ -81,14 +82,29 @@ export class RollupAccumulator {
     return id;
   }
 
+  /**
+   * Hash of a key. Seeded per accumulator and finished with murmur3's mixer: the ids are small numbers in the order
+   * values first appear, which whoever writes the file controls, and an unseeded hash would let a crafted upload
+   * pile its keys into a few slots and stall the event loop.
+   */
+  private hashOf(keys: Int32Array, at: number): number {
+    let hash = this.seed;
+    for (let k = 0; k < DIMENSIONS; k++) {
+      hash = Math.imul(hash ^ keys[at + k], 0x01000193);
+    }
+    hash ^= hash >>> 16;
+    hash = Math.imul(hash, 0x85ebca6b);
+    hash ^= hash >>> 13;
+    hash = Math.imul(hash, 0xc2b2ae35);
+    return hash ^ (hash >>> 16);
+  }
+
+  private readonly seed = randomInt(0x7fffffff) | 0;
+
   /** The rollup of the key in `this.key`, created (with zero sums) when new. */
   private rollupOfKey(charge: FocusCharge): number {
     const key = this.key;
-    let hash = 0x811c9dc5;
-    for (let k = 0; k < DIMENSIONS; k++) {
-      hash = Math.imul(hash ^ key[k], 0x01000193);
-    }
-    hash ^= hash >>> 15;
+    const hash = this.hashOf(key, 0);
     const mask = this.slots.length - 1;
     const keys = this.keys;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -134,12 +150,7 @@ export class RollupAccumulator {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let r = 0; r < this.count; r++) {
-      let hash = 0x811c9dc5;
-      for (let k = 0; k < DIMENSIONS; k++) {
-        hash = Math.imul(hash ^ this.keys[r * DIMENSIONS + k], 0x01000193);
-      }
-      hash ^= hash >>> 15;
-      let slot = hash & mask;
+      let slot = this.hashOf(this.keys, r * DIMENSIONS) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = r + 1;
     }

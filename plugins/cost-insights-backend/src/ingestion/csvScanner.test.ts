@@ -176,6 +176,26 @@ describe('CsvScanner', () => {
     expect(open.records).toEqual([['h1', 'h2']]);
   });
 
+  it('takes a semicolon, tab or bar as the delimiter when the first line is separated by it', () => {
+    for (const d of [';', '\t', '|']) {
+      const text = `a${d}"b${d}c"${d}d\r\n"x, y"${d}"q""q" ${d}2\r\n1${d}${d}3\r\n`;
+      for (const size of [1, 4, 100]) {
+        expect(scan(text, size).records).toEqual(
+          Papa.parse<string[]>(text, {
+            delimiter: d,
+            skipEmptyLines: true,
+          }).data,
+        );
+      }
+      expect(scan(text, 100).records[1]).toEqual(['x, y', 'q"q', '2']);
+    }
+    // Commas win a tie, and quoted text does not count.
+    expect(scan('a;b,c\n"x;y;z",1\n', 3).records).toEqual([
+      ['a;b', 'c'],
+      ['x;y;z', '1'],
+    ]);
+  });
+
   it('stops when the receiver asks and goes on from the next record', () => {
     const text = 'h1,h2\n1,"a\nb"\n2,c\n\n3,d\n';
     for (const size of [1, 5, 100]) {
