@@ -33,8 +33,6 @@ let columnAt = new Int32Array(0);
 /** Per column read, its slot among the decimal columns (sent as numbers when they are plain), or -1. */
 let numericSlot = new Int32Array(0);
 let numericWidth = 0;
-/** The highest position read: shorter rows lack some columns. */
-let lastColumn = -1;
 /** @type {Array<Map<string, number>>} */
 let dictionaries = [];
 /**
@@ -204,7 +202,8 @@ const scanner = new CsvScanner({
     }
     const row = batch.rows;
     batch.counts[row] = count;
-    if (count <= lastColumn) {
+    // A row shorter than the last position read lacks some columns.
+    if (count < columnAt.length) {
       const base = row * columns.length;
       for (let j = 0; j < columns.length; j++) {
         if (columns[j] >= count) batch.ids[base + j] = ABSENT;
@@ -296,8 +295,7 @@ port.on('message', message => {
       break;
     case 'columns': {
       columns = message.columns;
-      lastColumn = Math.max(-1, ...columns);
-      columnAt = new Int32Array(lastColumn + 1).fill(-1);
+      columnAt = new Int32Array(Math.max(-1, ...columns) + 1).fill(-1);
       columns.forEach((position, j) => {
         columnAt[position] = j;
       });

@@ -76,9 +76,7 @@ const DAILY_MEASURE_TYPES = {
   gpu_hours: 'double precision',
   gpu_idle_cost: 'double precision',
 };
-const DAY_TOTAL_MEASURES = Object.keys(DAILY_MEASURE_TYPES) as Array<
-  keyof typeof DAILY_MEASURE_TYPES
->;
+const DAILY_MEASURES = new Set(Object.keys(DAILY_MEASURE_TYPES));
 
 /** The day totals table's columns and their SQL types. */
 const DAY_TOTAL_COLUMN_TYPES: Record<string, string> = {
@@ -94,9 +92,6 @@ const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
   entity_ref: 'varchar',
   ...DAY_TOTAL_COLUMN_TYPES,
 };
-
-const DAY_TOTAL_COLUMNS = Object.keys(DAY_TOTAL_COLUMN_TYPES);
-const ENTITY_DAILY_COLUMNS = Object.keys(ENTITY_DAILY_COLUMN_TYPES);
 
 /** The rollup table's columns and their SQL types, in insert order (rollupValues). */
 const ROLLUP_COLUMN_TYPES: Record<string, string> = {
@@ -123,6 +118,10 @@ const ROLLUP_COLUMN_TYPES: Record<string, string> = {
   row_count: 'integer',
   ingestion_id: 'varchar',
 };
+
+const ROLLUP_COLUMNS = Object.keys(ROLLUP_COLUMN_TYPES);
+const ENTITY_DAILY_COLUMNS = Object.keys(ENTITY_DAILY_COLUMN_TYPES);
+const DAY_TOTAL_COLUMNS = Object.keys(DAY_TOTAL_COLUMN_TYPES);
 /** Entity refs per IN list, for the same reason. */
 const IN_CHUNK = 5000;
 /**
@@ -184,12 +183,25 @@ function rollupValues(ingestionId: string, r: DailyCostRollup): unknown[] {
   ];
 }
 
-/** Rows as value arrays in the order of `columns`. */
-function valuesOf(
-  rows: Array<Record<string, unknown>>,
-  columns: string[],
-): unknown[][] {
-  return rows.map(row => columns.map(c => row[c] ?? null));
+/**
+ * Sums rows (value arrays in the order of `from`) into rows of the columns `to`: one per distinct value of its
+ * columns that are not daily measures, with the measures summed in row order.
+ */
+function sumPer(rows: unknown[][], from: string[], to: string[]): unknown[][] {
+  const source = to.map(c => from.indexOf(c));
+  const keys = source.filter((_, k) => !DAILY_MEASURES.has(to[k]));
+  const measures = to.flatMap((c, k) => (DAILY_MEASURES.has(c) ? [k] : []));
+  const sums = new Map<string, unknown[]>();
+  for (const row of rows) {
+    const key = keys.map(i => row[i]).join('\u0001');
+    let sum = sums.get(key);
+    if (!sum) {
+      sum = source.map((i, k) => (DAILY_MEASURES.has(to[k]) ? 0 : row[i]));
+      sums.set(key, sum);
+    }
+    for (const k of measures) (sum[k] as number) += row[source[k]] as number;
+  }
+  return [...sums.values()];
 }
 
 function toIngestionRecord(row: IngestionRow): IngestionRecord {
@@ -303,31 +315,27 @@ export class DatabaseCostStore implements CostStore {
             .delete();
         }
       }
-      await this.insertRollups(trx, ingestionId, rollups);
-      const entityDaily = await this.insertEntityDaily(trx, rollups);
-      await this.insertDayTotals(trx, entityDaily);
+      const rows = rollups.map(r => rollupValues(ingestionId, r));
+      await this.bulkInsert(trx, ROLLUPS, ROLLUP_COLUMN_TYPES, rows);
+      // The narrow tables the views read most: per entity and day, and per day over every entity.
+      const entityDaily = sumPer(rows, ROLLUP_COLUMNS, ENTITY_DAILY_COLUMNS);
+      await this.bulkInsert(
+        trx,
+        ENTITY_DAILY,
+        ENTITY_DAILY_COLUMN_TYPES,
+        entityDaily,
+      );
+      await this.bulkInsert(
+        trx,
+        DAY_TOTALS,
+        DAY_TOTAL_COLUMN_TYPES,
+        sumPer(entityDaily, ENTITY_DAILY_COLUMNS, DAY_TOTAL_COLUMNS),
+      );
+      await this.insertKnownRefs(trx, entityDaily);
     });
     if (rollups.length >= STATISTICS_REFRESH_ROWS) {
       await this.refreshStatistics();
     }
-  }
-
-  /**
-   * Inserts rollups in bulk. A large export yields tens of thousands of rollups; binding each value separately
-   * makes the database parse statements with thousands of placeholders, so SQLite and PostgreSQL get each chunk
-   * as one JSON parameter they unpack themselves (json_each, jsonb_to_recordset). Other clients use plain inserts.
-   */
-  private async insertRollups(
-    trx: Knex.Transaction,
-    ingestionId: string,
-    rollups: DailyCostRollup[],
-  ): Promise<void> {
-    await this.bulkInsert(
-      trx,
-      ROLLUPS,
-      ROLLUP_COLUMN_TYPES,
-      rollups.map(r => rollupValues(ingestionId, r)),
-    );
   }
 
   /**
@@ -385,81 +393,21 @@ export class DatabaseCostStore implements CostStore {
     }
   }
 
-  /** Sums the rollups per entity, day, currency and billing period into the table the views read most. */
-  private async insertEntityDaily(
+  /** Records which entities have cost in which currency (the day totals' complement reads them). */
+  private async insertKnownRefs(
     trx: Knex.Transaction,
-    rollups: DailyCostRollup[],
-  ): Promise<Array<Record<string, string | number>>> {
-    const sums = new Map<string, Record<string, string | number>>();
-    for (const r of rollups) {
-      const key = `${r.entityRef}\u0001${r.day}\u0001${r.currency}\u0001${r.billingAccountId}\u0001${r.billingPeriodStart}`;
-      let row = sums.get(key);
-      if (!row) {
-        row = {
-          entity_ref: r.entityRef,
-          day: r.day,
-          currency: r.currency,
-          billing_account_id: r.billingAccountId,
-          billing_period_start: r.billingPeriodStart,
-          billed_cost: 0,
-          effective_cost: 0,
-          list_cost: 0,
-          gpu_cost: 0,
-          gpu_hours: 0,
-          gpu_idle_cost: 0,
-        };
-        sums.set(key, row);
-      }
-      (row.billed_cost as number) += r.billedCost;
-      (row.effective_cost as number) += r.effectiveCost;
-      (row.list_cost as number) += r.listCost;
-      (row.gpu_cost as number) += r.gpuCost;
-      (row.gpu_hours as number) += r.gpuHours;
-      (row.gpu_idle_cost as number) += r.gpuIdleCost;
-    }
-    const rows = [...sums.values()];
-    await this.bulkInsert(
-      trx,
-      ENTITY_DAILY,
-      ENTITY_DAILY_COLUMN_TYPES,
-      valuesOf(rows, ENTITY_DAILY_COLUMNS),
-    );
-    return rows;
-  }
-
-  /** Sums the entity days per day, currency and billing period, and records which entities have cost. */
-  private async insertDayTotals(
-    trx: Knex.Transaction,
-    entityDaily: Array<Record<string, string | number>>,
+    entityDaily: unknown[][],
   ): Promise<void> {
-    const totals = new Map<string, Record<string, string | number>>();
+    const currency = ENTITY_DAILY_COLUMNS.indexOf('currency');
+    const entityRef = ENTITY_DAILY_COLUMNS.indexOf('entity_ref');
     const known = new Map<string, { currency: string; entity_ref: string }>();
     for (const row of entityDaily) {
-      const key = `${row.day}\u0001${row.currency}\u0001${row.billing_account_id}\u0001${row.billing_period_start}`;
-      let total = totals.get(key);
-      if (!total) {
-        total = {
-          day: row.day,
-          currency: row.currency,
-          billing_account_id: row.billing_account_id,
-          billing_period_start: row.billing_period_start,
-        };
-        for (const m of DAY_TOTAL_MEASURES) total[m] = 0;
-        totals.set(key, total);
-      }
-      for (const m of DAY_TOTAL_MEASURES)
-        (total[m] as number) += row[m] as number;
-      known.set(`${row.currency}\u0001${row.entity_ref}`, {
-        currency: String(row.currency),
-        entity_ref: String(row.entity_ref),
-      });
+      const ref = {
+        currency: String(row[currency]),
+        entity_ref: String(row[entityRef]),
+      };
+      known.set(`${ref.currency}\u0001${ref.entity_ref}`, ref);
     }
-    await this.bulkInsert(
-      trx,
-      DAY_TOTALS,
-      DAY_TOTAL_COLUMN_TYPES,
-      valuesOf([...totals.values()], DAY_TOTAL_COLUMNS),
-    );
     const refs = [...known.values()];
     for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
       await trx(KNOWN_REFS)

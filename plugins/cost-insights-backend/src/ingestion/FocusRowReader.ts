@@ -184,16 +184,25 @@ export class FocusRowReader {
     return false;
   }
 
-  /** A mandatory cost column as a number, or the problem with it. */
-  private cost(fields: FocusFields, column: number): number | RowProblem {
+  /**
+   * A decimal column as a number, or the problem with it. Empty, NULL or absent is `absent` when one is given (an
+   * optional column), a problem otherwise.
+   */
+  private decimal(
+    fields: FocusFields,
+    column: number,
+    absent?: number,
+  ): number | RowProblem {
     const i = this.positions[column];
     if (i >= 0 && typeof fields[i] === 'number') return fields[i] as number;
     const raw = this.raw(fields, column);
     if (isNull(raw)) {
-      return {
-        column: COLUMNS[column],
-        reason: 'is empty; FOCUS requires a number',
-      };
+      return (
+        absent ?? {
+          column: COLUMNS[column],
+          reason: 'is empty; FOCUS requires a number',
+        }
+      );
     }
     const n = parseDecimal(raw!);
     return n === undefined
@@ -201,32 +210,17 @@ export class FocusRowReader {
       : n;
   }
 
-  /** ConsumedQuantity as a number (0 when absent or NULL), or the problem with it. */
-  private quantity(fields: FocusFields): number | RowProblem {
-    const i = this.positions[C.ConsumedQuantity];
-    if (i >= 0 && typeof fields[i] === 'number') return fields[i] as number;
-    const raw = this.raw(fields, C.ConsumedQuantity);
-    if (isNull(raw)) return 0;
-    const n = parseDecimal(raw!);
-    return n === undefined
-      ? { column: 'ConsumedQuantity', reason: `"${raw}" is not a number` }
-      : n;
-  }
-
   /** A mandatory timestamp column in epoch milliseconds, or the problem with it. */
   private time(fields: FocusFields, column: number): number | RowProblem {
     const i = this.positions[column];
-    if (
-      i >= 0 &&
-      fields[i] !== undefined &&
-      fields[i] === this.lastTimeField[column]
-    ) {
-      return this.lastTime[column];
+    const field = i >= 0 ? fields[i] : undefined;
+    if (field !== undefined && field === this.lastField[column]) {
+      return this.lastValue[column] as number;
     }
     const ms = this.parseTime(fields, column);
-    if (typeof ms === 'number' && i >= 0) {
-      this.lastTimeField[column] = fields[i];
-      this.lastTime[column] = ms;
+    if (typeof ms === 'number' && field !== undefined) {
+      this.lastField[column] = field;
+      this.lastValue[column] = ms;
     }
     return ms;
   }
@@ -257,28 +251,26 @@ export class FocusRowReader {
   }
 
   /**
-   * Per column, the last field read and what it read as. Rows repeat most of the row before, and the parser hands a
-   * repeated value over as the same string, so a comparison usually answers.
+   * Per column, the last field read and what it read as (its text, or a timestamp's milliseconds). Rows repeat most
+   * of the row before, so a comparison usually answers.
    */
   private readonly lastField = new Array<string | number | undefined>(
     COLUMNS.length,
   );
-  private readonly lastText = new Array<string>(COLUMNS.length).fill('');
-  private readonly lastTimeField = new Array<string | number | undefined>(
-    COLUMNS.length,
-  );
-  private readonly lastTime = new Float64Array(COLUMNS.length);
+  private readonly lastValue = new Array<string | number>(COLUMNS.length);
 
   /** A field as text: trimmed, empty when absent or NULL. */
   private text(fields: FocusFields, column: number): string {
     const i = this.positions[column];
     if (i < 0) return '';
     const field = fields[i];
-    if (field === this.lastField[column]) return this.lastText[column];
+    if (field !== undefined && field === this.lastField[column]) {
+      return this.lastValue[column] as string;
+    }
     const v = typeof field === 'number' ? String(field) : field;
     const text = isNull(v) ? '' : v!.trim();
     this.lastField[column] = field;
-    this.lastText[column] = text;
+    this.lastValue[column] = text;
     return text;
   }
 
@@ -298,14 +290,14 @@ export class FocusRowReader {
       return { column, reason: 'is empty; FOCUS requires a value' };
     }
 
-    const billedCost = this.cost(fields, C.BilledCost);
+    const billedCost = this.decimal(fields, C.BilledCost);
     if (typeof billedCost !== 'number') return billedCost;
-    const effectiveCost = this.cost(fields, C.EffectiveCost);
+    const effectiveCost = this.decimal(fields, C.EffectiveCost);
     if (typeof effectiveCost !== 'number') return effectiveCost;
-    const listCost = this.cost(fields, C.ListCost);
+    const listCost = this.decimal(fields, C.ListCost);
     if (typeof listCost !== 'number') return listCost;
 
-    const consumedQuantity = this.quantity(fields);
+    const consumedQuantity = this.decimal(fields, C.ConsumedQuantity, 0);
     if (typeof consumedQuantity !== 'number') return consumedQuantity;
 
     const rawCategory = this.text(fields, C.ChargeCategory);
