@@ -1,0 +1,6 @@
+/**
+ * What every Forge backend plugin shares on the server.
+ *
+ * @packageDocumentation
+ */
+export * from './csv';
