@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- control characters are exactly what must be skipped before a formula */
 import { stringify, Stringifier } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 
@@ -7,7 +8,6 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
  */
 const FORMULA_START = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
 /** Whitespace and control characters a spreadsheet may skip before it looks for a formula. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be skipped
 const LEADING_BLANKS =
   /^[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]+/;
 /** A plain decimal number, which a spreadsheet reads as that number and never as a formula. */
