@@ -1,0 +1,15 @@
+export { ForgeGuard } from './ForgeGuard';
+export type { GuardEntry, GuardedPermission } from './ForgeGuard';
+export {
+  ServicePermissions,
+  DEFAULT_SERVICE_PERMISSIONS,
+} from './ServicePermissions';
+export { actorOf, callerOf, SCAFFOLDER_SERVICE_ACTOR } from './callers';
+export type { Caller } from './callers';
+export { entityRefKey, normalizeEntityRef, sameEntityRef } from './entityRefs';
+export { jsonBody, exceedsJsonDepth, MAX_JSON_DEPTH } from './jsonBody';
+export {
+  rfc3339Timestamp,
+  rfc3339DateOrTimestamp,
+  MAX_CLOCK_SKEW_MS,
+} from './dates';
