@@ -9,8 +9,12 @@ import { techdocsMkdocsCheckModule } from './modules/techdocs/module';
 import { demoPersonaAuthModule } from './modules/demoPersonas/module';
 import { searchEngineModule } from './modules/search/module';
 import { catalogLocalRepositoriesModule } from './modules/localRepositories/module';
+import { replicaSafeDatabaseServiceFactory } from './modules/replicaStartup/databaseServiceFactory';
 
 const backend = createBackend();
+
+// Replicas on one PostgreSQL start one at a time, so their migrations never race (docs/operations.md).
+backend.add(replicaSafeDatabaseServiceFactory);
 
 // The portal itself, served from the backend so one process and one URL is all a newcomer needs.
 backend.add(import('@backstage/plugin-app-backend'));
@@ -74,4 +78,10 @@ backend.add(import('@internal/plugin-compliance-backend'));
 // Forge: cost insights (FOCUS billing ingestion, budgets, forecasts, recommendations).
 backend.add(import('@internal/plugin-cost-insights-backend'));
 
-backend.start();
+// A backend whose startup failed exits, so the orchestrator restarts it; otherwise the process stays alive (and its
+// liveness probe green) without ever becoming ready.
+backend.start().catch(error => {
+  // eslint-disable-next-line no-console
+  console.error('Forge backend failed to start:', error);
+  process.exit(1);
+});
