@@ -41,7 +41,10 @@ const ENTITIES = 500;
 
 // Positional: the rows below are written in this order.
 const COLUMNS = [
-  ...FOCUS_REQUIRED_COLUMNS,
+  ...FOCUS_REQUIRED_COLUMNS.filter(c => !c.startsWith('Service')),
+  'ProviderName',
+  'ServiceCategory',
+  'ServiceName',
   'SubAccountId',
   'SubAccountName',
   'RegionId',

@@ -16,7 +16,8 @@
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const { CsvScanner, CsvSyntaxError, fieldValue } = require('./csvScanner');
-const { utf8Decoder } = require('./utf8Decoder');
+const { utf8Decoder, InvalidUtf8Error } = require('./utf8Decoder');
+const { readDecimal, OK } = require('./focusDecimal');
 
 if (!parentPort) throw new Error('focusParser.js runs as a worker thread');
 const port = parentPort;
@@ -30,7 +31,10 @@ const DICTIONARY_LIMIT = (workerData && workerData.dictionaryLimit) || 50_000;
 let columns = [];
 /** Per position in a row, which of `columns` it is, or -1 for a column nobody reads. */
 let columnAt = new Int32Array(0);
-/** Per column read, its slot among the decimal columns (sent as numbers when they are plain), or -1. */
+/**
+ * Per column read, its slot among the decimal columns, or -1. A decimal the grammar accepts (focusDecimal.js) is sent
+ * as two numbers, its whole units and its fraction; anything else goes as text, for the main thread to refuse.
+ */
 let numericSlot = new Int32Array(0);
 let numericWidth = 0;
 /** @type {Array<Map<string, number>>} */
@@ -59,7 +63,7 @@ function newBatch() {
     rows: 0,
     counts: new Int32Array(BATCH_ROWS),
     ids: new Int32Array(BATCH_ROWS * width),
-    numbers: new Float64Array(BATCH_ROWS * numericWidth),
+    numbers: new Float64Array(BATCH_ROWS * numericWidth * 2),
     /** @type {string[][]} */
     added: Array.from({ length: width }, () => []),
     /** @type {number[]} */
@@ -92,56 +96,12 @@ const NUMBER = -2;
 const ABSENT = -1;
 
 /**
- * A decimal field written plainly, as a number; undefined for anything else (empty, NULL, a typo), which then goes
- * to the main thread as text so that it judges it. Accepts exactly what parseDecimal in focusValues.ts accepts.
- * @param {string} value
- */
-function plainNumber(value) {
-  if (value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) return undefined;
-  if (n === 0 && value.trim() === '') return undefined;
-  return n;
-}
-
-/**
  * A string that does not share memory with the text it was sliced from (V8 keeps slices of 13 characters or more
  * as views on their parent). Concatenating makes a new string, slicing it again keeps only that one.
  * @param {string} value
  */
 function copyOf(value) {
   return value.length < 13 ? value : ` ${value}`.slice(1);
-}
-
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
-
-/**
- * The common decimal (`-12.3456`: at most 15 digits) read where it lies in the text, NaN for anything else. With at
- * most 15 digits the digits make an exact integer and 10^k is exact, so one division, correctly rounded, gives
- * exactly the double Number() would.
- * @param {string} text
- * @param {number} start
- * @param {number} end
- */
-function simpleDecimal(text, start, end) {
-  let i = start;
-  const negative = text.charCodeAt(i) === 45;
-  if (negative) i += 1;
-  let digits = 0;
-  let mantissa = 0;
-  let decimals = -1;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + (c - 48);
-      digits += 1;
-      if (decimals >= 0) decimals += 1;
-    } else if (c === 46 && decimals < 0) decimals = 0;
-    else return NaN;
-  }
-  if (digits === 0 || digits > 15) return NaN;
-  const value = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals] : mantissa;
-  return negative ? -value : value;
 }
 
 const scanner = new CsvScanner({
@@ -158,15 +118,13 @@ const scanner = new CsvScanner({
     const at = row * columns.length + j;
     const slot = numericSlot[j];
     if (slot >= 0) {
-      let n = quoted ? NaN : simpleDecimal(text, start, end);
-      if (Number.isNaN(n)) {
-        const parsed = plainNumber(
-          fieldValue(text, start, end, quoted, escaped),
-        );
-        if (parsed !== undefined) n = parsed;
-      }
-      if (!Number.isNaN(n)) {
-        batch.numbers[row * numericWidth + slot] = n;
+      const number = (row * numericWidth + slot) * 2;
+      let read;
+      if (quoted) {
+        const value = fieldValue(text, start, end, true, escaped);
+        read = readDecimal(value, 0, value.length, batch.numbers, number);
+      } else read = readDecimal(text, start, end, batch.numbers, number);
+      if (read === OK) {
         batch.ids[at] = NUMBER;
         return;
       }
@@ -238,6 +196,23 @@ const PIECE = 64 * 1024;
 
 const decode = utf8Decoder();
 let running = false;
+/** The bytes stopped being UTF-8: once the text before them is scanned, the record they are in is refused. */
+let invalidUtf8 = '';
+
+/**
+ * Decodes bytes (null at the end) and hands the text to the scanner.
+ * @param {Uint8Array | null} bytes
+ */
+function push(bytes) {
+  try {
+    const text = decode(bytes);
+    if (text) scanner.push(text);
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    if (error.text) scanner.push(error.text);
+    invalidUtf8 = error.message;
+  }
+}
 
 /** Scans as far as the text received, the main thread's pace and the header's answer allow. */
 function run() {
@@ -247,6 +222,9 @@ function run() {
     while (!waitingForColumns && unacked < MAX_UNACKED) {
       const state = scanner.scan();
       if (state === 'paused') continue;
+      if (invalidUtf8 && state === 'more') {
+        throw new CsvSyntaxError(scanner.records + 1, invalidUtf8);
+      }
       if (state === 'end') {
         finished = true;
         flush();
@@ -254,7 +232,7 @@ function run() {
         return;
       }
       if (current) {
-        scanner.push(decode(current.subarray(0, PIECE)));
+        push(current.subarray(0, PIECE));
         current = current.length > PIECE ? current.subarray(PIECE) : undefined;
         // A chunk used up: the main thread may send one more.
         if (!current) port.postMessage({ type: 'more' });
@@ -263,9 +241,8 @@ function run() {
       if (pending.length === 0) return;
       const chunk = pending.shift();
       if (chunk === null || chunk === undefined) {
-        const rest = decode(null);
-        if (rest) scanner.push(rest);
-        scanner.end();
+        push(null);
+        if (!invalidUtf8) scanner.end();
       } else current = chunk;
     }
   } catch (error) {
@@ -277,6 +254,7 @@ function run() {
       type: 'error',
       line: error.record,
       message: error.message,
+      encoding: Boolean(invalidUtf8),
     });
   } finally {
     running = false;

@@ -1,24 +1,84 @@
-// The part of the FinOps FOCUS specification (versions 1.0, 1.1 and 1.2) Forge reads.
+// The part of the FinOps FOCUS specification (Cost and Usage dataset, versions 1.0 to 1.4) Forge reads.
+
+/** How Forge reads a FOCUS column. @public */
+export type FocusColumnSpec = {
+  /** text: a string value; decimal: FOCUS Numeric Format; timestamp: a date-time; json: a JSON object (tags). */
+  type: 'text' | 'decimal' | 'timestamp' | 'json';
+  /** Mandatory in every version Forge accepts. */
+  required?: true;
+  /** The longest value accepted, in characters (a longer one refuses the row, naming row and column). */
+  maxLength?: number;
+  /** The FOCUS version that introduced the column, when after 1.0. */
+  since?: FocusVersion;
+};
+
+/** What one dimension value may hold: the rollup tables store them in columns of 255 characters. */
+const DIMENSION = 255;
 
 /**
- * Columns every accepted export must have: present and mandatory in FOCUS 1.0, 1.1 and 1.2.
+ * Every FOCUS column Forge reads, with how it reads it: the one declaration of them. The reader, the parser thread's
+ * column selection, the test fixtures and the docs follow from it; a column added here is read everywhere.
  *
  * @public
  */
-export const FOCUS_REQUIRED_COLUMNS = [
-  'BilledCost',
-  'BillingAccountId',
-  'BillingCurrency',
-  'BillingPeriodStart',
-  'BillingPeriodEnd',
-  'ChargeCategory',
-  'ChargePeriodStart',
-  'ChargePeriodEnd',
-  'EffectiveCost',
-  'ListCost',
+export const FOCUS_COLUMN_SPECS = {
+  BilledCost: { type: 'decimal', required: true },
+  BillingAccountId: { type: 'text', required: true, maxLength: DIMENSION },
+  BillingCurrency: { type: 'text', required: true, maxLength: 16 },
+  BillingPeriodStart: { type: 'timestamp', required: true, maxLength: 64 },
+  BillingPeriodEnd: { type: 'timestamp', required: true, maxLength: 64 },
+  ChargeCategory: { type: 'text', required: true, maxLength: 32 },
+  ChargePeriodStart: { type: 'timestamp', required: true, maxLength: 64 },
+  ChargePeriodEnd: { type: 'timestamp', required: true, maxLength: 64 },
+  EffectiveCost: { type: 'decimal', required: true },
+  ListCost: { type: 'decimal', required: true },
+  ServiceCategory: { type: 'text', required: true, maxLength: DIMENSION },
+  ServiceName: { type: 'text', required: true, maxLength: DIMENSION },
+  /** Deprecated in 1.3, removed in 1.4: ServiceProviderName replaces it. One of the two must be present. */
+  ProviderName: { type: 'text', maxLength: DIMENSION },
+  ServiceProviderName: { type: 'text', maxLength: DIMENSION, since: '1.3' },
+  HostProviderName: { type: 'text', maxLength: DIMENSION, since: '1.3' },
+  InvoiceIssuerName: { type: 'text', maxLength: DIMENSION },
+  BillingAccountName: { type: 'text', maxLength: DIMENSION },
+  SubAccountId: { type: 'text', maxLength: DIMENSION },
+  SubAccountName: { type: 'text', maxLength: DIMENSION },
+  RegionId: { type: 'text', maxLength: DIMENSION },
+  RegionName: { type: 'text', maxLength: DIMENSION },
+  ConsumedQuantity: { type: 'decimal' },
+  ConsumedUnit: { type: 'text', maxLength: DIMENSION },
+  Tags: { type: 'json', maxLength: 65_536 },
+  CommitmentDiscountStatus: { type: 'text', maxLength: 64 },
+  ResourceType: { type: 'text', maxLength: 4096 },
+  SkuId: { type: 'text', maxLength: 4096 },
+  ChargeDescription: { type: 'text', maxLength: 4096 },
+  /** Provider-calculated split cost allocation (1.3): set on allocated charges only. */
+  AllocatedMethodId: { type: 'text', maxLength: 4096, since: '1.3' },
+  AllocatedResourceId: { type: 'text', maxLength: 4096, since: '1.3' },
+  AllocatedTags: { type: 'json', maxLength: 65_536, since: '1.3' },
+} as const satisfies Record<string, FocusColumnSpec>;
+
+/** @public */
+export type FocusColumn = keyof typeof FOCUS_COLUMN_SPECS;
+
+/**
+ * Columns every accepted export must have: mandatory in FOCUS 1.0 to 1.4. Besides them, the provider must be named
+ * by ServiceProviderName (1.3 on) or ProviderName (1.0 to 1.3): {@link FOCUS_PROVIDER_COLUMNS}.
+ *
+ * @public
+ */
+export const FOCUS_REQUIRED_COLUMNS = (
+  Object.keys(FOCUS_COLUMN_SPECS) as FocusColumn[]
+).filter(c => (FOCUS_COLUMN_SPECS[c] as FocusColumnSpec).required);
+
+/**
+ * The columns naming the provider, the first present wins: 1.3 renamed ProviderName to ServiceProviderName (and
+ * added HostProviderName), 1.4 removed ProviderName.
+ *
+ * @public
+ */
+export const FOCUS_PROVIDER_COLUMNS = [
+  'ServiceProviderName',
   'ProviderName',
-  'ServiceCategory',
-  'ServiceName',
 ] as const;
 
 /**
@@ -26,25 +86,9 @@ export const FOCUS_REQUIRED_COLUMNS = [
  *
  * @public
  */
-export const FOCUS_OPTIONAL_COLUMNS = [
-  'BillingAccountName',
-  'SubAccountId',
-  'SubAccountName',
-  'RegionId',
-  'RegionName',
-  'ConsumedQuantity',
-  'ConsumedUnit',
-  'Tags',
-  'CommitmentDiscountStatus',
-  'ResourceType',
-  'SkuId',
-  'ChargeDescription',
-] as const;
-
-/** @public */
-export type FocusColumn =
-  | (typeof FOCUS_REQUIRED_COLUMNS)[number]
-  | (typeof FOCUS_OPTIONAL_COLUMNS)[number];
+export const FOCUS_OPTIONAL_COLUMNS = (
+  Object.keys(FOCUS_COLUMN_SPECS) as FocusColumn[]
+).filter(c => !(FOCUS_COLUMN_SPECS[c] as FocusColumnSpec).required);
 
 /**
  * The ChargeCategory values FOCUS allows.
@@ -63,7 +107,7 @@ export const FOCUS_CHARGE_CATEGORIES = [
 export type FocusChargeCategory = (typeof FOCUS_CHARGE_CATEGORIES)[number];
 
 /**
- * The ServiceCategory values of FOCUS 1.0 to 1.2 (Forge accepts others, as providers add them early).
+ * The ServiceCategory values of FOCUS 1.0 to 1.2 (Forge accepts others, as providers and later versions add them).
  *
  * @public
  */
@@ -90,15 +134,41 @@ export const FOCUS_SERVICE_CATEGORIES = [
 ] as const;
 
 /** @public */
-export type FocusVersion = '1.0' | '1.1' | '1.2';
+export type FocusVersion = '1.0' | '1.1' | '1.2' | '1.3' | '1.4';
 
 /**
- * The FOCUS version of an export, from the columns that version introduced.
+ * Columns of the Contract Commitment dataset (FOCUS 1.3) that the Cost and Usage dataset does not have: a file
+ * holding them and none of the cost columns is that dataset, which Forge does not ingest.
+ *
+ * @public
+ */
+export const FOCUS_CONTRACT_COMMITMENT_COLUMNS = [
+  'ContractCommitmentId',
+  'ContractCommitmentCategory',
+  'ContractCommitmentPeriodStart',
+  'ContractCommitmentPeriodEnd',
+] as const;
+
+/**
+ * The FOCUS version of an export, from the columns that version introduced (or, for 1.4, removed).
  *
  * @public
  */
 export function detectFocusVersion(columns: readonly string[]): FocusVersion {
-  const has = (...names: string[]) => names.some(n => columns.includes(n));
+  const names = new Set(columns.map(c => c.toLowerCase()));
+  const has = (...candidates: string[]) =>
+    candidates.some(n => names.has(n.toLowerCase()));
+  if (
+    has(
+      'ServiceProviderName',
+      'HostProviderName',
+      'AllocatedMethodId',
+      'ContractApplied',
+    )
+  ) {
+    // 1.4 removed ProviderName and PublisherName, which 1.3 still carries (deprecated).
+    return has('ProviderName', 'PublisherName') ? '1.3' : '1.4';
+  }
   if (
     has('InvoiceId', 'BillingAccountType', 'SubAccountType', 'PricingCurrency')
   ) {

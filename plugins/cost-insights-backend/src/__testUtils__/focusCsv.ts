@@ -1,13 +1,15 @@
 import { stringify } from 'csv-stringify/sync';
 import {
+  FOCUS_COLUMN_SPECS,
   FOCUS_OPTIONAL_COLUMNS,
   FOCUS_REQUIRED_COLUMNS,
+  FocusColumnSpec,
 } from '@internal/plugin-cost-insights-common';
 
 /** A FOCUS row for tests: only the columns Forge reads, as strings. */
 export type TestFocusRow = Partial<Record<string, string>>;
 
-/** The mandatory columns and the optional ones tests fill in. */
+/** The mandatory columns and the optional ones tests fill in: a FOCUS 1.0 export. */
 export const TEST_FOCUS_COLUMNS: string[] = [
   ...FOCUS_REQUIRED_COLUMNS,
   ...FOCUS_OPTIONAL_COLUMNS.filter(
@@ -17,7 +19,8 @@ export const TEST_FOCUS_COLUMNS: string[] = [
         'RegionName',
         'ResourceType',
         'ChargeDescription',
-      ].includes(c),
+        'InvoiceIssuerName',
+      ].includes(c) && !(FOCUS_COLUMN_SPECS[c] as FocusColumnSpec).since,
   ),
 ];
 

@@ -12,6 +12,12 @@ import {
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import {
+  addDecimal,
+  decimalToNumber,
+  OK,
+  readDecimal,
+} from '../../workers/focusDecimal';
+import {
   BillingPeriodKey,
   CostStore,
   DailyCostRollup,
@@ -185,23 +191,49 @@ function rollupValues(ingestionId: string, r: DailyCostRollup): unknown[] {
 
 /**
  * Sums rows (value arrays in the order of `from`) into rows of the columns `to`: one per distinct value of its
- * columns that are not daily measures, with the measures summed in row order.
+ * columns that are not daily measures, with the measures summed exactly. Each stored measure is read back as the
+ * decimal its double prints as (the rollup's exact sum, to 15-17 significant digits) and the sums are decimal
+ * (workers/focusDecimal.js), so an entity's day is not off from its rollups by binary rounding.
  */
 function sumPer(rows: unknown[][], from: string[], to: string[]): unknown[][] {
   const source = to.map(c => from.indexOf(c));
   const keys = source.filter((_, k) => !DAILY_MEASURES.has(to[k]));
   const measures = to.flatMap((c, k) => (DAILY_MEASURES.has(c) ? [k] : []));
-  const sums = new Map<string, unknown[]>();
+  const sums = new Map<string, { row: unknown[]; exact: Float64Array }>();
+  const value = new Float64Array(2);
   for (const row of rows) {
     const key = keys.map(i => row[i]).join('\u0001');
     let sum = sums.get(key);
     if (!sum) {
-      sum = source.map((i, k) => (DAILY_MEASURES.has(to[k]) ? 0 : row[i]));
+      sum = {
+        row: source.map((i, k) => (DAILY_MEASURES.has(to[k]) ? 0 : row[i])),
+        exact: new Float64Array(to.length * 2),
+      };
       sums.set(key, sum);
     }
-    for (const k of measures) (sum[k] as number) += row[source[k]] as number;
+    for (const k of measures) {
+      const text = String(row[source[k]]);
+      if (readDecimal(text, 0, text.length, value, 0) !== OK) {
+        throw new Error(`A rollup measure is not a finite number: ${text}`);
+      }
+      addDecimal(sum.exact, k * 2, value[0], value[1]);
+    }
   }
-  return [...sums.values()];
+  return [...sums.values()].map(({ row, exact }) => {
+    for (const k of measures)
+      row[k] = decimalToNumber(exact[k * 2], exact[k * 2 + 1]);
+    return row;
+  });
+}
+
+/**
+ * A summed measure as answered: the database adds doubles, which leaves binary residue in the last digits
+ * (0.1 + 0.2 = 0.30000000000000004); amounts are answered to 15 significant digits, the precision a double holds
+ * for every decimal (and PostgreSQL sums them as numeric in the first place).
+ */
+function measureOf(value: unknown): number {
+  const n = Number(value ?? 0);
+  return n === 0 ? 0 : Number(n.toPrecision(15));
 }
 
 function toIngestionRecord(row: IngestionRow): IngestionRecord {
@@ -593,13 +625,19 @@ export class DatabaseCostStore implements CostStore {
       query.select({ [g]: GROUP_COLUMNS[g] }).groupBy(GROUP_COLUMNS[g]);
     }
     for (const m of measures) {
-      query.select(this.db.raw('SUM(??) as ??', [MEASURE_COLUMNS[m], m]));
+      // PostgreSQL sums the doubles as numeric (each read to 15 significant digits), so no binary drift accumulates.
+      query.select(
+        this.db.raw(
+          this.client === 'pg' ? 'SUM(??::numeric) as ??' : 'SUM(??) as ??',
+          [MEASURE_COLUMNS[m], m],
+        ),
+      );
     }
     const rows: Array<Record<string, unknown>> = await query;
     return rows.map(row => {
       const out: Record<string, string | number> = {};
       for (const g of groupBy) out[g] = String(row[g]);
-      for (const m of measures) out[m] = Number(row[m] ?? 0);
+      for (const m of measures) out[m] = measureOf(row[m]);
       return out as RollupAggregate;
     });
   }
@@ -702,7 +740,7 @@ function subtractAggregates(
     let empty = true;
     for (const m of measures) {
       const total = row[m] ?? 0;
-      let value = total - (other[m] ?? 0);
+      let value = measureOf(total - (other[m] ?? 0));
       if (Math.abs(value) <= Math.abs(total) * 1e-9) value = 0;
       line[m] = value;
       if (value !== 0) empty = false;
@@ -730,7 +768,8 @@ function mergeAggregates(
       merged.set(key, { ...row });
       continue;
     }
-    for (const m of measures) existing[m] = (existing[m] ?? 0) + (row[m] ?? 0);
+    for (const m of measures)
+      existing[m] = measureOf((existing[m] ?? 0) + (row[m] ?? 0));
   }
   return [...merged.values()];
 }

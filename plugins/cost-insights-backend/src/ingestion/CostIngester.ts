@@ -11,7 +11,7 @@ import { CostCatalog } from '../catalog/CostCatalog';
 import { CostStore, IngestionOutcome } from '../database/CostStore';
 import { FocusFileError, FocusRowReader, isCharge } from './FocusRowReader';
 import { FocusReadError, readFocusRecords } from './readFocusRecords';
-import { RollupAccumulator } from './RollupAccumulator';
+import { RollupAccumulator, SumOverflowError } from './RollupAccumulator';
 
 /** At most this many rejected rows are kept in detail; all are counted. */
 const MAX_REJECTS_KEPT = 100;
@@ -25,6 +25,8 @@ export type IngestionRequest = {
   maxBytes?: number;
   /** ETag of a URL, or size and modification time of a file. */
   sourceEtag?: string;
+  /** The text encoding the file declares (an upload's charset), when not UTF-8. */
+  encoding?: string;
 };
 
 /**
@@ -65,11 +67,20 @@ export class CostIngester {
         error instanceof FocusFileError ||
         error instanceof FocusReadError ||
         error instanceof InputError;
+      // A fault in the bytes at a known line (not CSV, not UTF-8) is that line's rejection too.
+      const row = error instanceof FocusReadError ? error.row : undefined;
       outcome = {
         status: refused ? 'rejected' : 'failed',
         rowCount: 0,
-        rejectedRowCount: 0,
-        rejects: [],
+        rejectedRowCount: row ? 1 : 0,
+        rejects: row
+          ? [
+              {
+                row,
+                reason: (error as Error).message.replace(/^Line \d+: /, ''),
+              },
+            ]
+          : [],
         totals: {},
         periods: [],
         rollupCount: 0,
@@ -97,6 +108,7 @@ export class CostIngester {
     const accumulator = new RollupAccumulator();
     const input = readFocusRecords(request.content, {
       maxBytes: request.maxBytes ?? Number.MAX_SAFE_INTEGER,
+      encoding: request.encoding,
     });
     let reader: FocusRowReader | undefined;
     let rowCount = 0;
@@ -109,8 +121,8 @@ export class CostIngester {
     };
 
     let line = 0;
-    await input.parse(
-      fields => {
+    const parsed = input.parse(
+      (fields, fractions) => {
         line += 1;
         if (!reader) {
           reader = new FocusRowReader(fields.map(String), {
@@ -119,7 +131,7 @@ export class CostIngester {
           return;
         }
         rowCount += 1;
-        const charge = reader.read(fields);
+        const charge = reader.read(fields, fractions);
         if (!isCharge(charge)) {
           reject(line, charge.reason, charge.column);
           return;
@@ -129,12 +141,17 @@ export class CostIngester {
           charge.subAccountId,
         );
         if ('error' in attribution) {
-          reject(line, attribution.error, 'Tags');
+          reject(line, attribution.error, charge.tagsColumn);
           return;
         }
         // Once the file is refused, its rows are still checked (to report them all) but no longer summed.
         if (rejectedRowCount === 0) {
-          accumulator.add(charge, attribution.entityRef);
+          try {
+            accumulator.add(charge, attribution.entityRef);
+          } catch (error) {
+            if (!(error instanceof SumOverflowError)) throw error;
+            reject(line, `adding this row: ${error.message}`);
+          }
         }
       },
       () => ({
@@ -142,6 +159,7 @@ export class CostIngester {
         numeric: reader!.numericColumns(),
       }),
     );
+    await parsed;
     if (!reader) {
       throw new FocusFileError(
         'The file is empty; a FOCUS export starts with a header line naming its columns',

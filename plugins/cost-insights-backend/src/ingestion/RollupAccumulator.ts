@@ -1,23 +1,42 @@
 import { IngestionRecord } from '@internal/plugin-cost-insights-common';
 import { randomInt } from 'node:crypto';
+import {
+  addDecimal,
+  decimalToNumber,
+  MAX_SUM,
+} from '../../workers/focusDecimal';
 import { BillingPeriodKey, DailyCostRollup } from '../database/CostStore';
-import { FocusCharge } from './FocusRowReader';
+import { AMOUNT, FocusCharge } from './FocusRowReader';
 
 const SEP = '\u0001';
 const HOURS = /hour|hrs?\b/i;
 
 /** The dimensions a rollup is keyed by, in key order. */
 const DIMENSIONS = 12;
-/** The sums a rollup keeps, in `sums` order. */
+/** The sums a rollup keeps, in `sums` order: each an exact decimal pair (workers/focusDecimal.js), then the row count. */
 const BILLED = 0;
-const EFFECTIVE = 1;
-const LIST = 2;
-const QUANTITY = 3;
-const GPU_COST = 4;
-const GPU_HOURS = 5;
-const GPU_IDLE = 6;
-const ROW_COUNT = 7;
-const SUMS = 8;
+const EFFECTIVE = 2;
+const LIST = 4;
+const QUANTITY = 6;
+const GPU_COST = 8;
+const GPU_HOURS = 10;
+const GPU_IDLE = 12;
+const ROW_COUNT = 14;
+const SUMS = 15;
+/** A currency's totals: billed, effective and list, each a pair. */
+const TOTALS = 6;
+
+/** A sum went past what Forge sums exactly (MAX_SUM): the file is refused rather than stored inexactly. */
+export class SumOverflowError extends Error {
+  name = 'SumOverflowError';
+  constructor() {
+    super(
+      `a sum of this file reaches ${new Intl.NumberFormat('en-US').format(
+        MAX_SUM,
+      )} in magnitude, beyond what Forge sums exactly`,
+    );
+  }
+}
 
 /**
  * Sums validated charges into daily rollups in memory. Memory grows with the distinct rollup keys (entities x
@@ -30,7 +49,8 @@ const SUMS = 8;
  */
 export class RollupAccumulator {
   private readonly periods = new Map<string, BillingPeriodKey>();
-  readonly totals: IngestionRecord['totals'] = {};
+  /** Per currency, its exact totals (TOTALS slots). */
+  private readonly currencyTotals = new Map<string, Float64Array>();
 
   /** Per dimension, its values' ids and, by id, the values. */
   private readonly ids = Array.from(
@@ -60,11 +80,7 @@ export class RollupAccumulator {
   private slots = new Int32Array(4096);
 
   private lastCurrency: string | undefined;
-  private lastTotal: { billed: number; effective: number; list: number } = {
-    billed: 0,
-    effective: 0,
-    list: 0,
-  };
+  private lastTotal: Float64Array = new Float64Array(TOTALS);
   private lastUnit: string | undefined;
   private lastUnitIsHours = false;
 
@@ -157,6 +173,10 @@ export class RollupAccumulator {
     this.slots = slots;
   }
 
+  /**
+   * Adds a charge to its rollup and its currency's totals, exactly. Throws a SumOverflowError when a sum reaches
+   * MAX_SUM.
+   */
   add(charge: FocusCharge, entityRef: string) {
     const key = this.key;
     key[0] = this.idOf(0, charge.day);
@@ -173,35 +193,61 @@ export class RollupAccumulator {
     key[11] = this.idOf(11, charge.consumedUnit);
     const at = this.rollupOfKey(charge) * SUMS;
     const sums = this.sums;
-    sums[at + BILLED] += charge.billedCost;
-    sums[at + EFFECTIVE] += charge.effectiveCost;
-    sums[at + LIST] += charge.listCost;
-    sums[at + QUANTITY] += charge.consumedQuantity;
+    const a = charge.amounts;
+    const billedHi = a[AMOUNT.billedCost];
+    const billedLo = a[AMOUNT.billedCost + 1];
+    const effectiveHi = a[AMOUNT.effectiveCost];
+    const effectiveLo = a[AMOUNT.effectiveCost + 1];
+    const listHi = a[AMOUNT.listCost];
+    const listLo = a[AMOUNT.listCost + 1];
+    const quantityHi = a[AMOUNT.consumedQuantity];
+    const quantityLo = a[AMOUNT.consumedQuantity + 1];
+    let exact =
+      addDecimal(sums, at + BILLED, billedHi, billedLo) &&
+      addDecimal(sums, at + EFFECTIVE, effectiveHi, effectiveLo) &&
+      addDecimal(sums, at + LIST, listHi, listLo) &&
+      addDecimal(sums, at + QUANTITY, quantityHi, quantityLo);
     sums[at + ROW_COUNT] += 1;
     if (charge.isGpu) {
-      sums[at + GPU_COST] += charge.effectiveCost;
+      exact =
+        addDecimal(sums, at + GPU_COST, effectiveHi, effectiveLo) && exact;
       if (this.isHours(charge.consumedUnit)) {
-        sums[at + GPU_HOURS] += charge.consumedQuantity;
+        exact =
+          addDecimal(sums, at + GPU_HOURS, quantityHi, quantityLo) && exact;
       }
       if (charge.unusedCommitment) {
-        sums[at + GPU_IDLE] += charge.effectiveCost;
+        exact =
+          addDecimal(sums, at + GPU_IDLE, effectiveHi, effectiveLo) && exact;
       }
     }
 
     let total = this.lastTotal;
     if (charge.currency !== this.lastCurrency) {
-      total = this.totals[charge.currency] ?? {
-        billed: 0,
-        effective: 0,
-        list: 0,
-      };
-      this.totals[charge.currency] = total;
+      total =
+        this.currencyTotals.get(charge.currency) ?? new Float64Array(TOTALS);
+      this.currencyTotals.set(charge.currency, total);
       this.lastCurrency = charge.currency;
       this.lastTotal = total;
     }
-    total.billed += charge.billedCost;
-    total.effective += charge.effectiveCost;
-    total.list += charge.listCost;
+    exact =
+      addDecimal(total, 0, billedHi, billedLo) &&
+      addDecimal(total, 2, effectiveHi, effectiveLo) &&
+      addDecimal(total, 4, listHi, listLo) &&
+      exact;
+    if (!exact) throw new SumOverflowError();
+  }
+
+  /** Sums per currency of what was added. */
+  get totals(): IngestionRecord['totals'] {
+    const totals: IngestionRecord['totals'] = {};
+    for (const [currency, t] of this.currencyTotals) {
+      totals[currency] = {
+        billed: decimalToNumber(t[0], t[1]),
+        effective: decimalToNumber(t[2], t[3]),
+        list: decimalToNumber(t[4], t[5]),
+      };
+    }
+    return totals;
   }
 
   private isHours(unit: string): boolean {
@@ -234,13 +280,22 @@ export class RollupAccumulator {
         chargeCategory: v[9][keys[k + 9]],
         currency: v[10][keys[k + 10]],
         consumedUnit: v[11][keys[k + 11]],
-        billedCost: sums[s + BILLED],
-        effectiveCost: sums[s + EFFECTIVE],
-        listCost: sums[s + LIST],
-        consumedQuantity: sums[s + QUANTITY],
-        gpuCost: sums[s + GPU_COST],
-        gpuHours: sums[s + GPU_HOURS],
-        gpuIdleCost: sums[s + GPU_IDLE],
+        billedCost: decimalToNumber(sums[s + BILLED], sums[s + BILLED + 1]),
+        effectiveCost: decimalToNumber(
+          sums[s + EFFECTIVE],
+          sums[s + EFFECTIVE + 1],
+        ),
+        listCost: decimalToNumber(sums[s + LIST], sums[s + LIST + 1]),
+        consumedQuantity: decimalToNumber(
+          sums[s + QUANTITY],
+          sums[s + QUANTITY + 1],
+        ),
+        gpuCost: decimalToNumber(sums[s + GPU_COST], sums[s + GPU_COST + 1]),
+        gpuHours: decimalToNumber(sums[s + GPU_HOURS], sums[s + GPU_HOURS + 1]),
+        gpuIdleCost: decimalToNumber(
+          sums[s + GPU_IDLE],
+          sums[s + GPU_IDLE + 1],
+        ),
         rowCount: sums[s + ROW_COUNT],
       });
     }

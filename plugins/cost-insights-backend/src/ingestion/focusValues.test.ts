@@ -1,4 +1,4 @@
-import { isNull, parseDecimal, parseTimestamp, utcDay } from './focusValues';
+import { billingPeriodOf, isNull, parseTimestamp, utcDay } from './focusValues';
 
 describe('FOCUS values', () => {
   it('reads timestamps with and without a zone as real exports write them', () => {
@@ -20,12 +20,35 @@ describe('FOCUS values', () => {
     value => expect(parseTimestamp(value)).toBeUndefined(),
   );
 
-  it('reads numbers in plain and scientific notation and knows NULL', () => {
-    expect(parseDecimal('0.00000080000')).toBeCloseTo(8e-7, 12);
-    expect(parseDecimal('1.5E-05')).toBeCloseTo(1.5e-5, 12);
-    expect(parseDecimal('-3')).toBe(-3);
-    expect(parseDecimal('12,5')).toBeUndefined();
-    expect(parseDecimal('abc')).toBeUndefined();
+  it('keys a billing period as the provider means it, in any notation', () => {
+    const period = (start: string, end: string) =>
+      billingPeriodOf(start, parseTimestamp(start)!, parseTimestamp(end)!);
+    expect(
+      period('2024-09-01T00:00:00+02:00', '2024-10-01T00:00:00+02:00'),
+    ).toBe('2024-09-01');
+    expect(period('2024-08-31T22:00:00Z', '2024-09-30T22:00:00Z')).toBe(
+      '2024-09-01',
+    );
+    expect(period('2024-09-01T00:00:00Z', '2024-10-01T00:00:00Z')).toBe(
+      '2024-09-01',
+    );
+    expect(period('2024-09-01', '2024-10-01')).toBe('2024-09-01');
+    expect(
+      period('2024-09-01T00:00:00-10:00', '2024-10-01T00:00:00-10:00'),
+    ).toBe('2024-09-01');
+    expect(
+      period('2024-09-01T00:00:00+14:00', '2024-10-01T00:00:00+14:00'),
+    ).toBe('2024-09-01');
+    // An anniversary period (the 14th to the 13th) is the month holding most of it...
+    expect(period('2024-08-14', '2024-09-14')).toBe('2024-08-01');
+    expect(period('2024-09-14', '2024-10-14')).toBe('2024-09-01');
+    // ...and a period that is not monthly is the day its start is written with.
+    expect(
+      period('2024-09-02T00:00:00+02:00', '2024-09-09T00:00:00+02:00'),
+    ).toBe('2024-09-02');
+  });
+
+  it('knows NULL', () => {
     expect(isNull('NULL')).toBe(true);
     expect(isNull('')).toBe(true);
     expect(isNull('0')).toBe(false);

@@ -1,5 +1,6 @@
-// Reading single FOCUS values the way real exports write them: the literal NULL for no value, numbers in
-// plain or scientific notation, timestamps with or without a zone.
+// Reading single FOCUS values the way real exports write them: the literal NULL for no value, timestamps with or
+// without a zone, billing periods as the provider means them. Numbers have their own module, shared with the parser
+// thread: workers/focusDecimal.js.
 
 /** Whether a field holds no value: empty, or the literal NULL some exporters write. */
 export function isNull(value: string | undefined): boolean {
@@ -10,14 +11,6 @@ export function isNull(value: string | undefined): boolean {
     value === 'null' ||
     value === 'Null'
   );
-}
-
-/** A decimal number, or undefined when the text is not one. */
-export function parseDecimal(value: string): number | undefined {
-  const trimmed = value.trim();
-  if (trimmed === '') return undefined;
-  const n = Number(trimmed);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 const TIMESTAMP =
@@ -70,4 +63,25 @@ export function utcDay(ms: number): string {
     dayNames.set(day, name);
   }
   return name;
+}
+
+const WRITTEN_DAY = /^(\d{4}-\d{2}-\d{2})/;
+
+/**
+ * The key of a billing period: the day it starts, as the provider means it. A monthly period (27 to 32 days long) is
+ * the calendar month holding its middle, whatever the zone its bounds are written in: `2024-09-01T00:00:00+02:00` to
+ * `2024-10-01T00:00:00+02:00`, the same instants written in UTC (`2024-08-31T22:00:00Z`...) and
+ * `2024-09-01T00:00:00Z` are all the period `2024-09-01`. Any other period is keyed by the calendar day its start is
+ * written with. Re-ingesting a period in another notation therefore replaces it instead of adding to it.
+ */
+export function billingPeriodOf(
+  startText: string,
+  startMs: number,
+  endMs: number,
+): string {
+  const length = endMs - startMs;
+  if (length >= 27 * DAY_MS && length <= 32 * DAY_MS) {
+    return `${utcDay(startMs + length / 2).slice(0, 7)}-01`;
+  }
+  return WRITTEN_DAY.exec(startText)?.[1] ?? utcDay(startMs);
 }

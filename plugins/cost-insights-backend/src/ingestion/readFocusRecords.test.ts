@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { FocusFields } from './FocusRowReader';
 import { FocusReadError, readFocusRecords } from './readFocusRecords';
+import { formatDecimal } from '../../workers/focusDecimal';
 
 /** The bytes as a stream of chunks of `size` bytes, so values and characters are split across chunks. */
 function chunked(bytes: Buffer, size: number): Readable {
@@ -27,7 +28,13 @@ async function readAll(
     dictionaryLimit: options.dictionaryLimit,
   });
   await input.parse(
-    (fields: FocusFields) => records.push([...fields]),
+    (fields: FocusFields, fractions: Float64Array) =>
+      // A decimal the parser read arrives as whole units and fraction: shown here as #<exact text>.
+      records.push(
+        fields.map((f, i) =>
+          typeof f === 'number' ? `#${formatDecimal(f, fractions[i])}` : f,
+        ),
+      ),
     options.columns
       ? () => ({ columns: options.columns!, numeric: options.numeric })
       : undefined,
@@ -90,10 +97,10 @@ describe('readFocusRecords', () => {
     });
     expect(records).toEqual([
       ['A', 'B', 'Cost', 'Quantity'],
-      ['a1', '', 1.25, 2],
+      ['a1', '', '#1.25', '#2'],
       ['a2', '', 'NULL', ' '],
-      ['a3', '', 1000, 'abc'],
-      ['a4', '', 0, -0.5],
+      ['a3', '', '#1000', 'abc'],
+      ['a4', '', '#0', '#-0.5'],
       ['a5', '', '', '1e999'],
     ]);
   });

