@@ -11,6 +11,30 @@ export interface Config {
       changeSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       /** Demo facts (scan results) loaded once when no fact was ever stored; embedded default only. */
       demoFacts?: string;
+      /** The tamper-evident history (docs/auditors.md). */
+      history?: {
+        /**
+         * Secret (at least 32 characters) from which the key of every record's HMAC, and unless `signingKey` is
+         * set the Ed25519 checkpoint signing key, are derived. Production: from the environment
+         * (FORGE_HISTORY_KEY). Without it, a key is generated once in <forge.dataDir>/compliance/history.key (0600).
+         * @visibility secret
+         */
+        key?: string;
+        /**
+         * Ed25519 private key (PKCS#8 PEM) for signing checkpoints and evidence exports, if it should differ from
+         * the one derived from `key`.
+         * @visibility secret
+         */
+        signingKey?: string;
+        checkpoints?: {
+          /** Append-only file of signed checkpoints. Default <forge.dataDir>/compliance/checkpoints.jsonl */
+          file?: string;
+          /** Each signed checkpoint is POSTed here as JSON (a transparency log, a SIEM, a notification relay). */
+          webhookUrl?: string;
+          /** Checkpoints are published shortly after every write and on this schedule. Default: every 10 minutes. */
+          schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+        };
+      };
       exemptions?: {
         /** Longest an exemption may last, in days. Default 180. */
         maxDays?: number;

@@ -33,7 +33,7 @@ import { DashboardService } from './service/DashboardService';
 import { EvidenceScope, EvidenceService } from './service/EvidenceService';
 import { ExemptionService } from './service/ExemptionService';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
-import { verifyChain } from './service/chain';
+import { HistoryService } from './service/HistoryService';
 import { createRequestContext, principalOf } from './service/requestContext';
 
 export interface RouterOptions {
@@ -46,6 +46,7 @@ export interface RouterOptions {
   exemptions: ExemptionService;
   evidence: EvidenceService;
   dashboard: DashboardService;
+  history: HistoryService;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -154,8 +155,15 @@ function normaliseRef(value: string, defaultKind = 'component'): string {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { loader, compliance, exemptions, evidence, dashboard, store } =
-    options;
+  const {
+    loader,
+    compliance,
+    exemptions,
+    evidence,
+    dashboard,
+    store,
+    history,
+  } = options;
   const { authorize, audit } = createRequestContext(options);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
@@ -488,7 +496,7 @@ export async function createRouter(
       controlId: query.control,
       asOf: query.asOf ? new Date(query.asOf) : new Date(),
     };
-    const rows = await audit(
+    const exported = await audit(
       req,
       'evidence-export',
       {
@@ -498,29 +506,29 @@ export async function createRouter(
         asOf: query.asOf,
         format: query.format,
       },
-      () => evidence.collect(evidenceQuery),
+      () => evidence.export(evidenceQuery, query.format),
       'low',
     );
-    const stamp = evidenceQuery.asOf.toISOString().slice(0, 10);
-    if (query.format === 'csv') {
-      res.setHeader('content-type', 'text/csv; charset=utf-8');
-      res.setHeader(
-        'content-disposition',
-        `attachment; filename="forge-evidence-${stamp}.csv"`,
-      );
-      res.send(evidence.toCsv(rows));
-    } else {
-      res.setHeader(
-        'content-disposition',
-        `attachment; filename="forge-evidence-${stamp}.oscal.json"`,
-      );
-      res.json(evidence.toOscal(rows, evidenceQuery));
-    }
+    // Sent as the exact text that was signed: scripts/verify-evidence.mjs checks it offline.
+    res.setHeader('content-type', exported.contentType);
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="${exported.filename}"`,
+    );
+    res.send(exported.body);
   });
 
   router.get('/history/verify', async (req, res) => {
     await authorize(req, complianceEvidenceExportPermission);
-    res.json(await verifyChain(store));
+    res.json(await history.verify());
+  });
+
+  // The key auditors check checkpoints and evidence exports with (not secret; the id names it in every export).
+  router.get('/history/public-key', async (req, res) => {
+    await authorize(req, complianceEvidenceExportPermission);
+    res.setHeader('content-type', 'application/x-pem-file');
+    res.setHeader('x-forge-key-id', history.keyId);
+    res.send(history.publicKeyPem());
   });
 
   router.get('/approval-check-ids', async (req, res) => {

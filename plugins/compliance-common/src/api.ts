@@ -66,15 +66,30 @@ export interface HistoryEntry {
   hash: string;
 }
 
-/** @public */
+/**
+ * The answer of history verification: whether every record of the chain (results, exemption and approval
+ * requests and decisions, gate evaluations, policy pack versions) and every state table agree with their keyed hashes
+ * and the signed checkpoints; if not, the first broken or missing record.
+ *
+ * @public
+ */
 export interface ChainVerification {
   ok: boolean;
+  /** Records checked. */
   checked: number;
+  /** The newest record of the chain as stored. */
+  head?: { seq: number; hash: string };
+  /** The newest signed checkpoint the chain was compared with, and how many there are. */
+  checkpoint?: { seq: number; at: string; keyId: string; count: number };
   firstBrokenLink?: {
     seq: number;
     expectedHash: string;
     storedHash: string;
     reason: string;
+    /** What the record is, e.g. `exemption 6b1d…` or `result of component:default/x, check y`. */
+    record?: string;
+    /** The table that holds it. */
+    table?: string;
   };
 }
 

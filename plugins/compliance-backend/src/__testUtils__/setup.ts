@@ -7,6 +7,9 @@ import { DashboardService } from '../service/DashboardService';
 import { EvidenceService } from '../service/EvidenceService';
 import { ExemptionService } from '../service/ExemptionService';
 import { PolicyPackLoader } from '../service/PolicyPackLoader';
+import { CheckpointPublisher } from '../service/checkpoints';
+import { HistoryKeys } from '../service/historyKeys';
+import { HistoryService } from '../service/HistoryService';
 import {
   demoEntities,
   InMemoryCatalog,
@@ -21,12 +24,33 @@ export const testDatabases = TestDatabases.create({
 /** The whole compliance backend minus HTTP: real store, real packs, the demo catalog in memory. */
 export async function createHarness(
   knex: Knex,
-  options: { now?: () => Date; policyDirectory?: string } = {},
+  options: {
+    now?: () => Date;
+    policyDirectory?: string;
+    keys?: HistoryKeys;
+    /** Append-only checkpoint file; by default checkpoints are kept in the database only. */
+    checkpointFile?: string;
+  } = {},
 ) {
-  const store = await DatabaseComplianceStore.fromKnex(knex);
+  const keys = options.keys ?? HistoryKeys.generate();
+  const store = await DatabaseComplianceStore.fromKnex(knex, { keys });
+  const checkpoints = new CheckpointPublisher({
+    store,
+    keys,
+    logger: mockServices.logger.mock(),
+    file: options.checkpointFile,
+  });
+  const history = new HistoryService({ store, keys, checkpoints });
   const loader = new PolicyPackLoader(
     options.policyDirectory ?? path.join(REPO_ROOT, 'policies'),
     mockServices.logger.mock(),
+    {
+      onLoaded: packs =>
+        store.recordPolicyPacks(
+          packs,
+          (options.now?.() ?? new Date()).toISOString(),
+        ),
+    },
   );
   await loader.reload();
   const catalog = new InMemoryCatalog(demoEntities());
@@ -55,6 +79,7 @@ export async function createHarness(
     loader,
     catalog,
     organization: 'Meridian Mutual',
+    history,
   });
   const dashboard = new DashboardService({
     store,
@@ -63,6 +88,9 @@ export async function createHarness(
     now: options.now,
   });
   return {
+    keys,
+    checkpoints,
+    history,
     store,
     loader,
     catalog,

@@ -1,3 +1,4 @@
+import { LedgerKind } from '../service/hashing';
 import {
   EntityEvaluation,
   Exemption,
@@ -54,6 +55,57 @@ export interface ResultChange {
   to: string;
 }
 
+/** One record of the tamper-evident chain, as stored: a result (compliance_history) or another ledger record. */
+export interface ChainRecord {
+  seq: number;
+  kind: LedgerKind;
+  prevHash: string;
+  hash: string;
+  /** The text its hash covers (for results, the canonical JSON of the result's fields). */
+  text: string;
+  recordedAt: string;
+  /** For ledger records: the id of the record it is about (exemption id, gate evaluation id, pack name). */
+  recordId?: string;
+  /** For ledger records: what happened, e.g. requested, approved, loaded. */
+  event?: string;
+  entityRef?: string;
+  /** For results: the entity and check, status and the fields the current state must agree with. */
+  result?: HistoryEntry;
+}
+
+/** A ledger record other than a result, with its body parsed. */
+export interface LedgerRecord {
+  seq: number;
+  kind: LedgerKind;
+  recordId: string;
+  event: string;
+  entityRef?: string;
+  body: Record<string, unknown>;
+  recordedAt: string;
+  hash: string;
+}
+
+/** A signed checkpoint of the chain head: the chain had `seq` records, the last with hash `head`, at time `at`. */
+export interface SignedCheckpoint {
+  seq: number;
+  head: string;
+  at: string;
+  keyId: string;
+  /** Ed25519 signature (hex) of {@link checkpointMessage}. */
+  signature: string;
+}
+
+/** The state tables whose rows must agree with the newest ledger record about them. */
+export type StateKind = 'exemption' | 'gate-evaluation' | 'policy-pack';
+
+/** A policy pack version to record. */
+export interface PolicyPackVersion {
+  name: string;
+  version: string;
+  file: string;
+  definition: unknown;
+}
+
 export interface ExemptionFilter {
   entityRef?: string;
   checkId?: string;
@@ -90,11 +142,26 @@ export interface ComplianceStore {
   >;
   listHistory(entityRef: string, limit: number): Promise<HistoryEntry[]>;
   countHistory(): Promise<number>;
-  /** Reads the chain in order, in pages. */
-  readChain(
-    afterSeq: number,
+
+  /** The newest record of the chain (seq 0 and hash `genesis` when empty). */
+  chainHead(): Promise<{ seq: number; hash: string }>;
+  /** Reads the chain (results and ledger records together) in order of seq, in pages. */
+  readChain(afterSeq: number, limit: number): Promise<ChainRecord[]>;
+  /** The record that re-anchored history written before the keyed ledger, if there is one. */
+  findAnchor(): Promise<ChainRecord | undefined>;
+  /** Ledger records of one kind, in order, optionally only those recorded on or before `asOf`. */
+  listLedger(kind: LedgerKind, asOf?: string): Promise<LedgerRecord[]>;
+  /** The canonical text of each row of a state table, by record id, as its ledger records hold it. */
+  readState(kind: StateKind): Promise<Map<string, string>>;
+  /** Current results in order of entity and check, in pages (keyset after the given entity and check). */
+  readCurrent(
+    after: [string, string] | undefined,
     limit: number,
-  ): Promise<Array<HistoryEntry & { prevHash: string }>>;
+  ): Promise<StoredResult[]>;
+  /** Records the policy pack versions in use: a ledger record for each new, changed or removed pack. */
+  recordPolicyPacks(packs: PolicyPackVersion[], at: string): Promise<number>;
+  saveCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
+  listCheckpoints(): Promise<SignedCheckpoint[]>;
 
   upsertFact(
     entityRef: string,

@@ -8,15 +8,28 @@ import {
   GateEvaluationRecord,
   HistoryEntry,
 } from '@internal/plugin-compliance-common';
-import { randomUUID } from 'node:crypto';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
-import { chainHash, hashOf, sha256 } from '../service/hashing';
 import {
+  canonicalJson,
+  hashOf,
+  LedgerKind,
+  recordMac,
+  resultText,
+  sha256,
+} from '../service/hashing';
+import { HistoryKeys } from '../service/historyKeys';
+import {
+  ChainRecord,
   ComplianceStore,
   EntitySummary,
   EvaluationWrite,
   ExemptionFilter,
+  LedgerRecord,
+  PolicyPackVersion,
   ResultChange,
+  SignedCheckpoint,
+  StateKind,
   StoredResult,
 } from './ComplianceStore';
 
@@ -72,6 +85,115 @@ function toHistoryEntry(row: HistoryRow): HistoryEntry & { prevHash: string } {
     recordedAt: row.recorded_at,
     prevHash: row.prev_hash,
     hash: row.hash,
+  };
+}
+
+/**
+ * The columns of each state table that its ledger records cover, in the order the canonical text lists them. The
+ * ledger body of a record is the canonical JSON of these columns as stored (absent values as null), so verify can
+ * compare a row with the newest record about it without parsing anything. `expiry_notified_at` is bookkeeping of
+ * reminders, not a decision, and is left out.
+ */
+const STATE_TABLES: Record<
+  StateKind,
+  { table: string; id: string; columns: string[] }
+> = {
+  exemption: {
+    table: 'compliance_exemptions',
+    id: 'id',
+    columns: [
+      'id',
+      'kind',
+      'entity_ref',
+      'check_id',
+      'justification',
+      'compensating_control',
+      'requested_by',
+      'requested_at',
+      'expires_at',
+      'status',
+      'decided_by',
+      'decided_at',
+      'decision_note',
+    ],
+  },
+  'gate-evaluation': {
+    table: 'compliance_gate_evaluations',
+    id: 'id',
+    columns: [
+      'id',
+      'entity_ref',
+      'decision',
+      'evaluation',
+      'reasons',
+      'task_id',
+      'template_ref',
+      'recorded_by',
+      'recorded_at',
+    ],
+  },
+  'policy-pack': {
+    table: 'compliance_policy_packs',
+    id: 'name',
+    columns: ['name', 'version', 'file', 'digest', 'definition', 'loaded_at'],
+  },
+};
+
+function stateText(kind: StateKind, row: Record<string, unknown>): string {
+  const out: Record<string, unknown> = {};
+  for (const column of STATE_TABLES[kind].columns)
+    out[column] = row[column] ?? null;
+  return canonicalJson(out);
+}
+
+/** The head of the chain while a transaction appends to it. */
+interface Head {
+  seq: number;
+  hash: string;
+  legacyPending: boolean;
+}
+
+type LedgerRow = {
+  seq: number | string;
+  kind: LedgerKind;
+  record_id: string;
+  event: string;
+  entity_ref: string | null;
+  body: string;
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+};
+
+function ledgerToChain(row: LedgerRow): ChainRecord {
+  return {
+    seq: Number(row.seq),
+    kind: row.kind,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    text: row.body,
+    recordedAt: row.recorded_at,
+    recordId: row.record_id,
+    event: row.event,
+    entityRef: row.entity_ref ?? undefined,
+  };
+}
+
+function historyToChain(row: HistoryRow): ChainRecord {
+  const entry = toHistoryEntry(row);
+  return {
+    seq: entry.seq,
+    kind: 'result',
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+    text: resultText({
+      ...entry,
+      previousStatus: row.previous_status,
+      message: row.message,
+    }),
+    recordedAt: entry.recordedAt,
+    entityRef: entry.entityRef,
+    result: entry,
   };
 }
 
@@ -142,26 +264,161 @@ function digestOf(write: EvaluationWrite): string {
 
 /** The knex implementation of {@link ComplianceStore}. */
 export class DatabaseComplianceStore implements ComplianceStore {
+  /**
+   * Migrates, then re-anchors history written before the keyed ledger (once; it needs the key, migrations do not
+   * have it).
+   */
   static async create(options: {
     database: DatabaseService;
+    keys: HistoryKeys;
   }): Promise<DatabaseComplianceStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabaseComplianceStore(client);
+    const store = new DatabaseComplianceStore(client, options.keys.macKey);
+    await store.anchorLegacy(new Date().toISOString());
+    return store;
   }
 
-  /** For tests and benchmarks that bring their own knex. */
-  static async fromKnex(knex: Knex): Promise<DatabaseComplianceStore> {
+  /** For tests and benchmarks that bring their own knex; keys default to fresh random ones. */
+  static async fromKnex(
+    knex: Knex,
+    options: { keys?: HistoryKeys; skipAnchor?: boolean } = {},
+  ): Promise<DatabaseComplianceStore> {
     await knex.migrate.latest({ directory: migrationsDir });
-    return new DatabaseComplianceStore(knex);
+    const store = new DatabaseComplianceStore(
+      knex,
+      (options.keys ?? HistoryKeys.generate()).macKey,
+    );
+    if (!options.skipAnchor) await store.anchorLegacy(new Date().toISOString());
+    return store;
   }
 
   private readonly isPostgres: boolean;
+  private appendListener?: () => void;
 
-  private constructor(private readonly db: Knex) {
+  private constructor(
+    private readonly db: Knex,
+    private readonly macKey: KeyObject,
+  ) {
     this.isPostgres = db.client.config.client === 'pg';
+  }
+
+  /** Called after every committed write that appended to the chain (to publish a checkpoint). */
+  onAppended(listener: () => void): void {
+    this.appendListener = listener;
+  }
+
+  /**
+   * Runs `write` in a transaction holding the head of the chain: appends are serialised across replicas (row lock on
+   * PostgreSQL; SQLite serialises write transactions anyway and has no row locks). The head is saved if it moved.
+   */
+  private async append<T>(
+    write: (trx: Knex.Transaction, head: Head) => Promise<T>,
+  ): Promise<T> {
+    let appended = false;
+    const result = await this.db.transaction(async trx => {
+      const query = trx('compliance_chain_head').where({ id: 1 });
+      const row = await (this.isPostgres ? query.forUpdate() : query).first();
+      const head: Head = {
+        seq: Number(row.last_seq),
+        hash: row.last_hash,
+        legacyPending: Boolean(row.legacy_pending),
+      };
+      const before = head.seq;
+      const out = await write(trx, head);
+      if (head.seq !== before || !head.legacyPending !== !row.legacy_pending) {
+        await trx('compliance_chain_head').where({ id: 1 }).update({
+          last_seq: head.seq,
+          last_hash: head.hash,
+          legacy_pending: head.legacyPending,
+        });
+        appended = head.seq !== before;
+      }
+      return out;
+    });
+    if (appended) this.appendListener?.();
+    return result;
+  }
+
+  /** The next ledger record (not a result) after `head`, which it advances. */
+  private ledgerRow(
+    head: Head,
+    record: {
+      kind: Exclude<LedgerKind, 'result'>;
+      recordId: string;
+      event: string;
+      entityRef?: string | null;
+      body: string;
+      at: string;
+    },
+  ): LedgerRow {
+    const seq = head.seq + 1;
+    const hash = recordMac(
+      this.macKey,
+      head.hash,
+      seq,
+      record.kind,
+      record.body,
+    );
+    const row: LedgerRow = {
+      seq,
+      kind: record.kind,
+      record_id: record.recordId,
+      event: record.event,
+      entity_ref: record.entityRef ?? null,
+      body: record.body,
+      recorded_at: record.at,
+      prev_hash: head.hash,
+      hash,
+    };
+    head.seq = seq;
+    head.hash = hash;
+    return row;
+  }
+
+  /**
+   * History written before the keyed ledger was chained with plain SHA-256 and exemptions and gate evaluations were
+   * not chained at all. The first start with the key appends a keyed anchor record holding the old chain's length
+   * and head hash (so the old records cannot be changed from then on without breaking it), then one record per
+   * existing exemption and gate evaluation as it stands. Returns whether it anchored.
+   */
+  async anchorLegacy(at: string): Promise<boolean> {
+    return this.append(async (trx, head) => {
+      if (!head.legacyPending) return false;
+      const rows: LedgerRow[] = [
+        this.ledgerRow(head, {
+          kind: 'anchor',
+          recordId: 'legacy',
+          event: 'anchored',
+          body: canonicalJson({
+            legacyHead: head.hash,
+            legacyThroughSeq: head.seq,
+            scheme: 'sha256-chain',
+          }),
+          at,
+        }),
+      ];
+      for (const kind of ['exemption', 'gate-evaluation'] as const) {
+        const { table, id } = STATE_TABLES[kind];
+        for (const row of await trx(table).orderBy(id)) {
+          rows.push(
+            this.ledgerRow(head, {
+              kind,
+              recordId: row[id],
+              event: 'imported',
+              entityRef: row.entity_ref,
+              body: stateText(kind, row),
+              at,
+            }),
+          );
+        }
+      }
+      await this.insertRows(trx, 'compliance_ledger', rows);
+      head.legacyPending = false;
+      return true;
+    });
   }
 
   async applyEvaluations(
@@ -203,7 +460,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
       }
     }
 
-    await this.db.transaction(async trx => {
+    await this.append(async (trx, head) => {
       for (const part of chunks(unchanged, WHERE_IN_CHUNK)) {
         await trx('compliance_entities')
           .whereIn('entity_ref', part)
@@ -227,19 +484,49 @@ export class DatabaseComplianceStore implements ComplianceStore {
         }
       }
 
-      // Lock the head of the chain: appends are serialised across replicas.
-      const headQuery = trx('compliance_chain_head').where({ id: 1 });
-      // SQLite serialises write transactions anyway and has no row locks.
-      const head = await (this.isPostgres
-        ? headQuery.forUpdate()
-        : headQuery
-      ).first();
-      let prevHash: string = head.last_hash;
-      const history: Array<Omit<HistoryRow, 'seq'>> = [];
+      const history: HistoryRow[] = [];
       const upserts: any[] = [];
       const deletes: Array<[string, string]> = [];
       const summaries: any[] = [];
       const summaryHistory: any[] = [];
+      const appendResult = (fields: {
+        entityRef: string;
+        checkId: string;
+        status: string;
+        previousStatus: string | null;
+        message: string | null;
+        packName: string;
+        packVersion: string;
+        ruleHash: string;
+        factsHash: string;
+        recordedAt: string;
+      }) => {
+        const seq = head.seq + 1;
+        const hash = recordMac(
+          this.macKey,
+          head.hash,
+          seq,
+          'result',
+          resultText(fields),
+        );
+        history.push({
+          seq,
+          entity_ref: fields.entityRef,
+          check_id: fields.checkId,
+          status: fields.status,
+          previous_status: fields.previousStatus,
+          message: fields.message,
+          pack_name: fields.packName,
+          pack_version: fields.packVersion,
+          rule_hash: fields.ruleHash,
+          facts_hash: fields.factsHash,
+          recorded_at: fields.recordedAt,
+          prev_hash: head.hash,
+          hash,
+        });
+        head.seq = seq;
+        head.hash = hash;
+      };
 
       for (const { write, digest, previous } of changed) {
         const before =
@@ -257,13 +544,27 @@ export class DatabaseComplianceStore implements ComplianceStore {
               old.status === result.status &&
               (old.message ?? null) === (result.message ?? null) &&
               old.ruleHash === ruleHash &&
-              old.factsHash === write.factsHash &&
               old.packVersion === result.packVersion
             ) {
+              // The same result from other facts (a new scan that changes no verdict) is no change of the
+              // result: the current row follows the facts, history does not grow.
+              if (old.factsHash !== write.factsHash) {
+                upserts.push({
+                  entity_ref: write.entityRef,
+                  check_id: result.checkId,
+                  pack_name: result.packName,
+                  pack_version: result.packVersion,
+                  rule_hash: ruleHash,
+                  facts_hash: write.factsHash,
+                  status: result.status,
+                  message: result.message ?? null,
+                  since: old.since,
+                });
+              }
               continue;
             }
           }
-          const fields = {
+          appendResult({
             entityRef: write.entityRef,
             checkId: result.checkId,
             status: result.status,
@@ -274,23 +575,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
             ruleHash,
             factsHash: write.factsHash,
             recordedAt: evaluatedAt,
-          };
-          const hash = chainHash(prevHash, fields);
-          history.push({
-            entity_ref: fields.entityRef,
-            check_id: fields.checkId,
-            status: fields.status,
-            previous_status: fields.previousStatus,
-            message: fields.message,
-            pack_name: fields.packName,
-            pack_version: fields.packVersion,
-            rule_hash: fields.ruleHash,
-            facts_hash: fields.factsHash,
-            recorded_at: fields.recordedAt,
-            prev_hash: prevHash,
-            hash,
           });
-          prevHash = hash;
           if (old?.status !== result.status) {
             changes.push({
               entityRef: write.entityRef,
@@ -324,7 +609,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
             write.evaluation.results.some(r => r.checkId === checkId)
           )
             continue;
-          const fields = {
+          appendResult({
             entityRef: write.entityRef,
             checkId,
             status: 'not_applicable',
@@ -335,23 +620,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
             ruleHash: old.ruleHash,
             factsHash: write.factsHash,
             recordedAt: evaluatedAt,
-          };
-          const hash = chainHash(prevHash, fields);
-          history.push({
-            entity_ref: fields.entityRef,
-            check_id: checkId,
-            status: fields.status,
-            previous_status: fields.previousStatus,
-            message: fields.message,
-            pack_name: fields.packName,
-            pack_version: fields.packVersion,
-            rule_hash: fields.ruleHash,
-            facts_hash: fields.factsHash,
-            recorded_at: evaluatedAt,
-            prev_hash: prevHash,
-            hash,
           });
-          prevHash = hash;
           deletes.push([write.entityRef, checkId]);
         }
 
@@ -416,9 +685,6 @@ export class DatabaseComplianceStore implements ComplianceStore {
         ],
       });
       await this.insertRows(trx, 'compliance_summary_history', summaryHistory);
-      await trx('compliance_chain_head')
-        .where({ id: 1 })
-        .update({ last_hash: prevHash });
     });
     return { changes };
   }
@@ -590,12 +856,173 @@ export class DatabaseComplianceStore implements ComplianceStore {
     return Number(count);
   }
 
-  async readChain(afterSeq: number, limit: number) {
-    const rows = await this.db('compliance_history')
-      .where('seq', '>', afterSeq)
+  async chainHead(): Promise<{ seq: number; hash: string }> {
+    const row = await this.db('compliance_chain_head').where({ id: 1 }).first();
+    return { seq: Number(row.last_seq), hash: row.last_hash };
+  }
+
+  async readChain(afterSeq: number, limit: number): Promise<ChainRecord[]> {
+    const [results, ledger] = await Promise.all([
+      this.db<HistoryRow>('compliance_history')
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit),
+      this.db<LedgerRow>('compliance_ledger')
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit),
+    ]);
+    // A full page of one table may end before the other's: only records up to the lower end are complete.
+    let bound = Infinity;
+    if (results.length === limit)
+      bound = Math.min(bound, Number(results[results.length - 1].seq));
+    if (ledger.length === limit)
+      bound = Math.min(bound, Number(ledger[ledger.length - 1].seq));
+    return [...results.map(historyToChain), ...ledger.map(ledgerToChain)]
+      .filter(r => r.seq <= bound)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  async findAnchor(): Promise<ChainRecord | undefined> {
+    const row = await this.db<LedgerRow>('compliance_ledger')
+      .where({ kind: 'anchor' })
       .orderBy('seq')
+      .first();
+    return row ? ledgerToChain(row as LedgerRow) : undefined;
+  }
+
+  async listLedger(kind: LedgerKind, asOf?: string): Promise<LedgerRecord[]> {
+    const query = this.db<LedgerRow>('compliance_ledger')
+      .where({ kind })
+      .orderBy('seq');
+    if (asOf) query.where('recorded_at', '<=', asOf);
+    return (await query).map(row => ({
+      seq: Number(row.seq),
+      kind: row.kind,
+      recordId: row.record_id,
+      event: row.event,
+      entityRef: row.entity_ref ?? undefined,
+      body: JSON.parse(row.body),
+      recordedAt: row.recorded_at,
+      hash: row.hash,
+    }));
+  }
+
+  async readState(kind: StateKind): Promise<Map<string, string>> {
+    const { table, id } = STATE_TABLES[kind];
+    const out = new Map<string, string>();
+    for (const row of await this.db(table))
+      out.set(row[id], stateText(kind, row));
+    return out;
+  }
+
+  async readCurrent(
+    after: [string, string] | undefined,
+    limit: number,
+  ): Promise<StoredResult[]> {
+    const query = this.db('compliance_current')
+      .orderBy([
+        { column: 'entity_ref', order: 'asc' },
+        { column: 'check_id', order: 'asc' },
+      ])
       .limit(limit);
-    return rows.map(toHistoryEntry);
+    if (after) {
+      query.where(q =>
+        q
+          .where('entity_ref', '>', after[0])
+          .orWhere(q2 =>
+            q2
+              .where('entity_ref', after[0])
+              .andWhere('check_id', '>', after[1]),
+          ),
+      );
+    }
+    return (await query).map(toStored);
+  }
+
+  async recordPolicyPacks(
+    packs: PolicyPackVersion[],
+    at: string,
+  ): Promise<number> {
+    return this.append(async (trx, head) => {
+      const stored = new Map<string, Record<string, unknown>>(
+        (await trx('compliance_policy_packs')).map((r: any) => [r.name, r]),
+      );
+      const records: LedgerRow[] = [];
+      for (const pack of packs) {
+        const definition = canonicalJson(pack.definition);
+        const row = {
+          name: pack.name,
+          version: pack.version,
+          file: pack.file,
+          digest: sha256(definition),
+          definition,
+          loaded_at: at,
+        };
+        const old = stored.get(pack.name);
+        stored.delete(pack.name);
+        if (
+          old &&
+          old.digest === row.digest &&
+          old.version === row.version &&
+          old.file === row.file
+        )
+          continue;
+        await trx('compliance_policy_packs')
+          .insert(row)
+          .onConflict('name')
+          .merge();
+        records.push(
+          this.ledgerRow(head, {
+            kind: 'policy-pack',
+            recordId: pack.name,
+            event: 'loaded',
+            body: stateText('policy-pack', row),
+            at,
+          }),
+        );
+      }
+      // Packs no longer in use: the removal is recorded with the last version that was in use.
+      for (const [name, old] of stored) {
+        await trx('compliance_policy_packs').where({ name }).delete();
+        records.push(
+          this.ledgerRow(head, {
+            kind: 'policy-pack',
+            recordId: name,
+            event: 'removed',
+            body: stateText('policy-pack', old),
+            at,
+          }),
+        );
+      }
+      await this.insertRows(trx, 'compliance_ledger', records);
+      return records.length;
+    });
+  }
+
+  async saveCheckpoint(checkpoint: SignedCheckpoint): Promise<void> {
+    await this.db('compliance_checkpoints')
+      .insert({
+        seq: checkpoint.seq,
+        head: checkpoint.head,
+        at: checkpoint.at,
+        key_id: checkpoint.keyId,
+        signature: checkpoint.signature,
+      })
+      .onConflict('seq')
+      .ignore();
+  }
+
+  async listCheckpoints(): Promise<SignedCheckpoint[]> {
+    return (await this.db('compliance_checkpoints').orderBy('seq')).map(
+      (r: any) => ({
+        seq: Number(r.seq),
+        head: r.head,
+        at: r.at,
+        keyId: r.key_id,
+        signature: r.signature,
+      }),
+    );
   }
 
   async upsertFact(
@@ -653,7 +1080,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async createExemption(e: Exemption): Promise<void> {
-    await this.db('compliance_exemptions').insert({
+    const row = {
       id: e.id,
       kind: e.kind,
       entity_ref: e.entityRef,
@@ -667,6 +1094,19 @@ export class DatabaseComplianceStore implements ComplianceStore {
       decided_by: e.decidedBy ?? null,
       decided_at: e.decidedAt ?? null,
       decision_note: e.decisionNote ?? null,
+    };
+    await this.append(async (trx, head) => {
+      await trx('compliance_exemptions').insert(row);
+      await trx('compliance_ledger').insert(
+        this.ledgerRow(head, {
+          kind: 'exemption',
+          recordId: e.id,
+          event: 'requested',
+          entityRef: e.entityRef,
+          body: stateText('exemption', row),
+          at: e.requestedAt,
+        }),
+      );
     });
   }
 
@@ -697,15 +1137,30 @@ export class DatabaseComplianceStore implements ComplianceStore {
       decisionNote?: string;
     },
   ): Promise<Exemption | undefined> {
-    const count = await this.db('compliance_exemptions')
-      .where({ id, status: expected })
-      .update({
-        status: update.status,
-        decided_by: update.decidedBy,
-        decided_at: update.decidedAt,
-        decision_note: update.decisionNote ?? null,
-      });
-    return count === 1 ? this.getExemption(id) : undefined;
+    // The decision and its ledger record are written together, or neither is.
+    return this.append(async (trx, head) => {
+      const count = await trx('compliance_exemptions')
+        .where({ id, status: expected })
+        .update({
+          status: update.status,
+          decided_by: update.decidedBy,
+          decided_at: update.decidedAt,
+          decision_note: update.decisionNote ?? null,
+        });
+      if (count !== 1) return undefined;
+      const row = await trx('compliance_exemptions').where({ id }).first();
+      await trx('compliance_ledger').insert(
+        this.ledgerRow(head, {
+          kind: 'exemption',
+          recordId: id,
+          event: update.status,
+          entityRef: row.entity_ref,
+          body: stateText('exemption', row),
+          at: update.decidedAt,
+        }),
+      );
+      return toExemption(row);
+    });
   }
 
   async listExpiringUnnotified(
@@ -732,7 +1187,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
     recordedAt: string,
   ): Promise<string> {
     const id = randomUUID();
-    await this.db('compliance_gate_evaluations').insert({
+    const row = {
       id,
       entity_ref: record.entityRef,
       decision: record.decision,
@@ -742,6 +1197,19 @@ export class DatabaseComplianceStore implements ComplianceStore {
       template_ref: record.templateRef ?? null,
       recorded_by: recordedBy,
       recorded_at: recordedAt,
+    };
+    await this.append(async (trx, head) => {
+      await trx('compliance_gate_evaluations').insert(row);
+      await trx('compliance_ledger').insert(
+        this.ledgerRow(head, {
+          kind: 'gate-evaluation',
+          recordId: id,
+          event: record.decision,
+          entityRef: record.entityRef,
+          body: stateText('gate-evaluation', row),
+          at: recordedAt,
+        }),
+      );
     });
     return id;
   }

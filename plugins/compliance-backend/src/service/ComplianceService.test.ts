@@ -143,6 +143,58 @@ describe.each(testDatabases.eachSupportedId())(
       );
     });
 
+    it('adds no history for a fact push that changes no result: a new scan with the same verdicts, or the same scan again', async () => {
+      await h.compliance.evaluateAll();
+      const entityRef = 'component:default/churn-model';
+      const scan = (data: Record<string, number>) => ({
+        name: 'dependency-scan',
+        collectedAt: clock.now().toISOString(),
+        source: 'ci',
+        data,
+      });
+      await h.compliance.pushFact(
+        entityRef,
+        scan({ critical: 0, high: 1 }),
+        'service:ci',
+      );
+      const rows = await h.store.countHistory();
+
+      // The next day's scan finds other counts but every verdict stays; then CI sends the same scan twice.
+      clock.advance(24);
+      await h.compliance.pushFact(
+        entityRef,
+        scan({ critical: 0, high: 2, medium: 7 }),
+        'service:ci',
+      );
+      await h.compliance.pushFact(
+        entityRef,
+        scan({ critical: 0, high: 2, medium: 7 }),
+        'service:ci',
+      );
+      clock.advance(1);
+      await h.compliance.pushFact(
+        entityRef,
+        scan({ critical: 0, high: 2, medium: 7 }),
+        'service:ci',
+      );
+      expect(await h.store.countHistory()).toBe(rows);
+
+      // A scan that changes a verdict is recorded: that one change, nothing else.
+      await h.compliance.pushFact(
+        entityRef,
+        scan({ critical: 1, high: 2 }),
+        'service:ci',
+      );
+      const added = (await h.store.listHistory(entityRef, 10)).filter(
+        e => e.recordedAt === clock.now().toISOString(),
+      );
+      expect(added.map(e => [e.checkId, e.previousStatus, e.status])).toEqual([
+        ['security.no-critical-vulnerabilities', 'pass', 'fail'],
+      ]);
+      expect(await h.store.countHistory()).toBe(rows + 1);
+      expect((await h.history.verify()).ok).toBe(true);
+    });
+
     it('evaluates a posted document without storing it', async () => {
       const doc = {
         apiVersion: 'backstage.io/v1alpha1',

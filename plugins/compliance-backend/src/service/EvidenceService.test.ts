@@ -1,9 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Knex } from 'knex';
+import { REPO_ROOT } from '../__testUtils__/catalog';
 import {
   createHarness,
   testClock,
   testDatabases,
 } from '../__testUtils__/setup';
+import { HistoryKeys } from './historyKeys';
+
+/** Runs the auditor's offline check (scripts/verify-evidence.mjs) on an exported file. */
+function verifyOffline(
+  file: string,
+  publicKeyFile: string,
+  extra: string[] = [],
+) {
+  const run = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'scripts/verify-evidence.mjs'),
+      file,
+      '--public-key',
+      publicKeyFile,
+      ...extra,
+    ],
+    { encoding: 'utf8' },
+  );
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
 
 jest.setTimeout(60_000);
 
@@ -44,11 +70,12 @@ describe.each(testDatabases.eachSupportedId())(
     afterEach(() => knex.destroy());
 
     it('exports a team\u2019s evidence for one control as CSV with rule versions, fact hashes and decisions', async () => {
-      const rows = await h.evidence.collect({
+      const set = await h.evidence.collect({
         scope: { type: 'group', ref: 'group:default/data-science' },
         controlId: 'AC-4',
         asOf: clock.now(),
       });
+      const rows = set.rows;
       // data-science includes its sub-teams fraud-science and pricing-science.
       expect(new Set(rows.map(r => r.ownerRef))).toEqual(
         new Set([
@@ -65,12 +92,20 @@ describe.each(testDatabases.eachSupportedId())(
       expect(exempt.status).toBe('exempt');
       expect(exempt.exemption?.decidedBy).toBe('user:default/daniel.moreau');
 
-      const csv = h.evidence.toCsv(rows);
-      const [header, ...lines] = csv.trim().split('\n');
-      expect(header).toContain('rule_hash,facts_hash,evaluated_at');
-      expect(header).toContain('exemption_decided_by');
-      expect(lines).toHaveLength(rows.length);
-      expect(csv).toContain('user:default/daniel.moreau');
+      const csv = h.evidence.toCsv(set);
+      const [header, ...lines] = csv.trim().split('\r\n');
+      expect(header).toContain('"rule_hash","facts_hash","evaluated_at"');
+      expect(header).toContain('"exemption_decided_by"');
+      // A line per result, one per exemption event (requested, approved), and the signature.
+      expect(set.decisions.map(d => [d.event, d.actor])).toEqual([
+        ['requested', 'user:default/mateo.garcia'],
+        ['approved', 'user:default/daniel.moreau'],
+      ]);
+      expect(lines).toHaveLength(rows.length + 2 + 1);
+      expect(lines.at(-1)).toMatch(
+        /^"forge-signature","[0-9a-f]{16}","[0-9a-f]{128}"/,
+      );
+      expect(csv).toContain('"user:default/daniel.moreau"');
     });
 
     it('exports OSCAL assessment-results with a finding per control and an observation per result', async () => {
@@ -79,13 +114,17 @@ describe.each(testDatabases.eachSupportedId())(
         framework: 'SOC2' as const,
         asOf: clock.now(),
       };
-      const rows = await h.evidence.collect(query);
-      const oscal = h.evidence.toOscal(rows, query) as any;
+      const set = await h.evidence.collect(query);
+      const rows = set.rows;
+      const oscal = h.evidence.toOscal(set) as any;
       const result = oscal['assessment-results'].results[0];
       expect(oscal['assessment-results'].metadata['oscal-version']).toBe(
         '1.1.2',
       );
-      expect(result.observations).toHaveLength(rows.length);
+      // An observation per result and per exemption event of a SOC 2 check.
+      expect(result.observations).toHaveLength(
+        rows.length + set.decisions.length,
+      );
       const ids = result['reviewed-controls']['control-selections'][0][
         'include-controls'
       ].map((c: any) => c['control-id']);
@@ -159,11 +198,12 @@ describe.each(testDatabases.eachSupportedId())(
       ).rejects.toThrow(/No compliance results or gate evaluations/);
 
       clock.advance(1);
-      const rows = await h.evidence.collect({
+      const set = await h.evidence.collect({
         scope: { type: 'entity', ref: 'component:default/claims-lapse-us' },
         controlId: 'AC-4',
         asOf: clock.now(),
       });
+      const rows = set.rows;
       expect(rows.length).toBeGreaterThan(0);
       expect(
         rows.every(r => r.source === 'gate' && r.gate?.decision === 'blocked'),
@@ -179,13 +219,14 @@ describe.each(testDatabases.eachSupportedId())(
         `gate:${gateId}:data.restricted-in-approved-region`,
       );
 
-      const csv = h.evidence.toCsv(rows);
-      expect(csv.split('\n')[0]).toContain(
-        'source,gate_decision,gate_task_id,gate_template,gate_recorded_by',
+      const csv = h.evidence.toCsv(set);
+      expect(csv.split('\r\n')[0]).toContain(
+        '"gate_decision","gate_task_id","gate_template","gate_recorded_by"',
       );
       expect(csv).toContain(
-        'gate,blocked,task-1,template:default/ml-training-pipeline,plugin:scaffolder',
+        '"blocked","task-1","template:default/ml-training-pipeline","plugin:scaffolder"',
       );
+      expect(refused.historySeq).toBeGreaterThan(0);
 
       // In the organisation's OSCAL the gate's results are observations; findings stay about the live state.
       const query = {
@@ -193,12 +234,15 @@ describe.each(testDatabases.eachSupportedId())(
         controlId: 'AC-4',
         asOf: clock.now(),
       };
-      const orgRows = await h.evidence.collect(query);
+      const orgSet = await h.evidence.collect(query);
+      const orgRows = orgSet.rows;
       const gateRows = orgRows.filter(r => r.source === 'gate');
       expect(gateRows.length).toBe(rows.length);
-      const oscal = h.evidence.toOscal(orgRows, query) as any;
+      const oscal = h.evidence.toOscal(orgSet) as any;
       const result = oscal['assessment-results'].results[0];
-      expect(result.observations).toHaveLength(orgRows.length);
+      expect(result.observations).toHaveLength(
+        orgRows.length + orgSet.decisions.length,
+      );
       const gateObservation = result.observations.find((o: any) =>
         o.props.some(
           (p: any) => p.name === 'gate-decision' && p.value === 'blocked',
@@ -213,8 +257,106 @@ describe.each(testDatabases.eachSupportedId())(
       expect(related.has(gateObservation.uuid)).toBe(false);
     });
 
+    it('signs OSCAL and CSV exports so that an auditor can verify them offline; any edit fails the check', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+        const query = {
+          scope: {
+            type: 'entity' as const,
+            ref: 'component:default/claims-fraud-features',
+          },
+          asOf: clock.now(),
+        };
+        for (const format of ['oscal', 'csv'] as const) {
+          const exported = await h.evidence.export(query, format);
+          const file = path.join(dir, exported.filename);
+          fs.writeFileSync(file, exported.body);
+          const ok = verifyOffline(file, publicKey);
+          expect(ok.output).toMatch(/^OK /);
+          expect(ok.status).toBe(0);
+          // The decisions are in it with who, when and why.
+          expect(exported.body).toContain('user:default/daniel.moreau');
+          expect(exported.body).toContain(
+            'Migration to eu-west-1 is scheduled for January',
+          );
+
+          // An auditor's copy with one word changed no longer verifies.
+          fs.writeFileSync(
+            file,
+            exported.body.replace(
+              'scheduled for January',
+              'scheduled for June',
+            ),
+          );
+          const edited = verifyOffline(file, publicKey);
+          expect(edited.status).toBe(1);
+          expect(edited.output).toMatch(/changed after it was exported/);
+
+          // Nor does the untouched export against another key.
+          fs.writeFileSync(file, exported.body);
+          const otherKey = path.join(dir, 'other.pem');
+          fs.writeFileSync(otherKey, HistoryKeys.generate().publicKeyPem());
+          expect(verifyOffline(file, otherKey).status).toBe(1);
+        }
+
+        // With the published checkpoint file the export's checkpoint must be one of them.
+        const exported = await h.evidence.export(query, 'csv');
+        const file = path.join(dir, 'export.csv');
+        fs.writeFileSync(file, exported.body);
+        const published = path.join(dir, 'published.jsonl');
+        fs.writeFileSync(
+          published,
+          (await h.store.listCheckpoints())
+            .map(c => JSON.stringify(c))
+            .join('\n'),
+        );
+        expect(
+          verifyOffline(file, publicKey, ['--checkpoints', published]).status,
+        ).toBe(0);
+        fs.writeFileSync(published, '');
+        expect(
+          verifyOffline(file, publicKey, ['--checkpoints', published]).output,
+        ).toMatch(/not among the published checkpoints/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('neutralises a spreadsheet formula in a justification in the CSV', async () => {
+      const formula = '=HYPERLINK("http://evil.example/x","Click")';
+      await h.exemptions.request(
+        {
+          entityRef: 'component:default/churn-model',
+          checkId: 'inventory.description',
+          justification: `${formula} to read why this is acceptable`,
+          compensatingControl: '+cmd|/C calc!A0 reviewed weekly',
+          expiresAt: new Date(
+            clock.now().getTime() + 30 * 86400_000,
+          ).toISOString(),
+        },
+        'user:default/mateo.garcia',
+      );
+      clock.advance(1);
+      const csv = (
+        await h.evidence.export(
+          {
+            scope: { type: 'entity', ref: 'component:default/churn-model' },
+            asOf: clock.now(),
+          },
+          'csv',
+        )
+      ).body;
+      expect(csv).toContain(
+        `"'=HYPERLINK(""http://evil.example/x"",""Click"") to read why this is acceptable"`,
+      );
+      expect(csv).toContain(`"'+cmd|/C calc!A0 reviewed weekly"`);
+      expect(csv).not.toMatch(/(^|,)"[=+]/m);
+    });
+
     it('answers as of a date before the exemption with the failure', async () => {
-      const rows = await h.evidence.collect({
+      const { rows } = await h.evidence.collect({
         scope: {
           type: 'entity',
           ref: 'component:default/claims-fraud-features',

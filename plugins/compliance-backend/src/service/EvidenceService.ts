@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { Exemption, Framework } from '@internal/plugin-compliance-common';
-import { ComplianceStore } from '../database/ComplianceStore';
+import {
+  Exemption,
+  ExemptionKind,
+  Framework,
+} from '@internal/plugin-compliance-common';
+import { CsvColumn, toCsv } from '@internal/plugin-forge-node';
+import { ComplianceStore, SignedCheckpoint } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
 import { descendantGroups } from './groups';
-import { sha256 } from './hashing';
+import { canonicalJson, sha256 } from './hashing';
+import { HistoryService } from './HistoryService';
 import { PolicyPackLoader } from './PolicyPackLoader';
 
 export type EvidenceScope =
@@ -35,8 +41,11 @@ export interface EvidenceRow {
   ruleHash: string;
   factsHash: string;
   evaluatedAt: string;
+  /** Sequence number of the history record (for gate rows, of the gate evaluation's record). */
   historySeq: number;
   historyHash: string;
+  /** The first signed checkpoint that covers the record: it existed by then. */
+  checkpoint?: CheckpointRef;
   exemption?: Exemption;
   /**
    * `scorecard`: the entity's stored result as of the date. `gate`: what the blueprint gate found when the project
@@ -51,6 +60,74 @@ export interface EvidenceRow {
   };
 }
 
+/** A signed checkpoint, by its sequence number and time. */
+export interface CheckpointRef {
+  seq: number;
+  at: string;
+}
+
+/**
+ * One exemption or approval event from the history: who requested or decided what, when and why, with the ledger
+ * record that holds it and the first checkpoint that covers it.
+ */
+export interface EvidenceDecision {
+  exemptionId: string;
+  kind: ExemptionKind;
+  entityRef: string;
+  checkId: string;
+  /** requested, approved, rejected, revoked, or imported (existing when the keyed history began). */
+  event: string;
+  /** The status the exemption had after this event. */
+  status: string;
+  /** Who requested it (requested) or decided it (approved, rejected, revoked). */
+  actor: string;
+  at: string;
+  justification: string;
+  compensatingControl: string;
+  decisionNote?: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  ledgerSeq: number;
+  ledgerHash: string;
+  checkpoint?: CheckpointRef;
+}
+
+/** Everything an export holds: results, decisions and the checkpoint that covers all of them. */
+export interface EvidenceSet {
+  query: EvidenceQuery;
+  rows: EvidenceRow[];
+  decisions: EvidenceDecision[];
+  /** Signed when the evidence was collected; every record in the set has a seq at most its seq. */
+  checkpoint?: SignedCheckpoint;
+}
+
+/** An export ready to send: its text, signed, and how to name it. */
+export interface EvidenceExport {
+  body: string;
+  contentType: string;
+  filename: string;
+}
+
+export const SIGNATURE_RESOURCE_TITLE = 'Forge evidence signature';
+export const CHECKPOINT_RESOURCE_TITLE = 'Forge history checkpoint';
+
+/** The first checkpoint (sorted by seq) covering `seq`, by binary search. */
+function coveringCheckpoint(
+  sorted: SignedCheckpoint[],
+  seq: number,
+): CheckpointRef | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  const found = sorted[lo];
+  return found ? { seq: found.seq, at: found.at } : undefined;
+}
+
 /** A UUID (v5 layout) derived from a hash, so the same evidence always gets the same ids. */
 function uuidFrom(text: string): string {
   const h = sha256(text);
@@ -58,11 +135,6 @@ function uuidFrom(text: string): string {
     (parseInt(h[16], 16) & 0x3) |
     0x8
   ).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
@@ -76,10 +148,118 @@ export class EvidenceService {
       loader: PolicyPackLoader;
       catalog: CatalogReader;
       organization: string;
+      history: HistoryService;
     },
   ) {}
 
-  async collect(query: EvidenceQuery): Promise<EvidenceRow[]> {
+  /** Collects the evidence, then checkpoints the history so that one signed checkpoint covers all of it. */
+  async collect(query: EvidenceQuery): Promise<EvidenceSet> {
+    const rows = await this.collectRows(query);
+    const decisions = await this.collectDecisions(query, rows);
+    const checkpoint = await this.deps.history.checkpoint();
+    const checkpoints = await this.deps.history.listCheckpoints();
+    for (const row of rows)
+      if (row.historySeq > 0)
+        row.checkpoint = coveringCheckpoint(checkpoints, row.historySeq);
+    for (const decision of decisions)
+      decision.checkpoint = coveringCheckpoint(checkpoints, decision.ledgerSeq);
+    return { query, rows, decisions, checkpoint };
+  }
+
+  /** The export in the requested format, signed so that an auditor can check it offline. */
+  async export(
+    query: EvidenceQuery,
+    format: 'oscal' | 'csv',
+  ): Promise<EvidenceExport> {
+    const set = await this.collect(query);
+    const stamp = query.asOf.toISOString().slice(0, 10);
+    if (format === 'csv') {
+      return {
+        body: this.toCsv(set),
+        contentType: 'text/csv; charset=utf-8',
+        filename: `forge-evidence-${stamp}.csv`,
+      };
+    }
+    return {
+      body: JSON.stringify(this.toOscal(set)),
+      contentType: 'application/json; charset=utf-8',
+      filename: `forge-evidence-${stamp}.oscal.json`,
+    };
+  }
+
+  /**
+   * Every exemption and approval event in scope up to the date, from the history (not from the exemptions table,
+   * whose rows a database writer could change): requests, decisions and revocations.
+   */
+  private async collectDecisions(
+    query: EvidenceQuery,
+    rows: EvidenceRow[],
+  ): Promise<EvidenceDecision[]> {
+    const asOf = query.asOf.toISOString();
+    let inScope: (entityRef: string) => boolean = () => true;
+    if (query.scope.type !== 'org') {
+      const refs = new Set<string>(rows.map(r => r.entityRef));
+      rows.forEach(r => r.ownerRef && refs.add(r.ownerRef));
+      refs.add(query.scope.ref);
+      if (query.scope.type === 'group') {
+        const groups = await this.deps.catalog.listGroups();
+        descendantGroups(query.scope.ref, groups).forEach(g => refs.add(g));
+      }
+      inScope = ref => refs.has(ref);
+    }
+    // With a framework or control chosen: the decisions about checks that evidence it.
+    let wanted: Set<string> | undefined;
+    if (query.controlId || query.framework) {
+      const controls = new Map(
+        this.deps.loader.policy.packs.flatMap(p =>
+          p.controls.map(c => [c.id, c]),
+        ),
+      );
+      wanted = new Set(
+        this.deps.loader.policy.packs
+          .flatMap(p => p.checks)
+          .filter(c =>
+            c.controls.some(
+              id =>
+                (!query.controlId || id === query.controlId) &&
+                (!query.framework ||
+                  controls.get(id)?.framework === query.framework),
+            ),
+          )
+          .map(c => c.id),
+      );
+    }
+    const records = await this.deps.store.listLedger('exemption', asOf);
+    return records
+      .filter(r => inScope(String(r.body.entity_ref)))
+      .filter(r => !wanted || wanted.has(String(r.body.check_id)))
+      .map(r => {
+        const b = r.body as Record<string, string | null>;
+        const requested =
+          r.event === 'requested' ||
+          (r.event === 'imported' && b.status === 'pending');
+        return {
+          exemptionId: r.recordId,
+          kind: b.kind as ExemptionKind,
+          entityRef: b.entity_ref ?? '',
+          checkId: b.check_id ?? '',
+          event: r.event,
+          status: b.status ?? '',
+          actor: (requested ? b.requested_by : b.decided_by) ?? '',
+          at: (requested ? b.requested_at : b.decided_at) ?? r.recordedAt,
+          justification: b.justification ?? '',
+          compensatingControl: b.compensating_control ?? '',
+          decisionNote: requested ? undefined : b.decision_note ?? undefined,
+          requestedBy: b.requested_by ?? '',
+          requestedAt: b.requested_at ?? '',
+          expiresAt: b.expires_at ?? '',
+          ledgerSeq: r.seq,
+          ledgerHash: r.hash,
+        };
+      });
+  }
+
+  private async collectRows(query: EvidenceQuery): Promise<EvidenceRow[]> {
     const { packs } = this.deps.loader.policy;
     const controls = new Map(
       packs.flatMap(p => p.controls.map(c => [c.id, c])),
@@ -144,6 +324,12 @@ export class EvidenceService {
       entityRefs,
       asOf,
     );
+    const gateSeq = new Map(
+      (await this.deps.store.listLedger('gate-evaluation', asOf)).map(r => [
+        r.recordId,
+        r.seq,
+      ]),
+    );
     if (
       query.scope.type === 'entity' &&
       state.length === 0 &&
@@ -171,7 +357,7 @@ export class EvidenceService {
           ruleHash: '',
           factsHash: '',
           evaluatedAt: record.recordedAt,
-          historySeq: 0,
+          historySeq: gateSeq.get(record.id) ?? 0,
           historyHash: `gate:${record.id}:${r.checkId}`,
           source: 'gate' as const,
           gate: {
@@ -215,76 +401,135 @@ export class EvidenceService {
     );
   }
 
-  toCsv(rows: EvidenceRow[]): string {
-    const header = [
-      'entity_ref',
-      'owner_ref',
-      'check_id',
-      'check_title',
-      'severity',
-      'controls',
-      'status',
-      'message',
-      'pack',
-      'pack_version',
-      'rule_hash',
-      'facts_hash',
-      'evaluated_at',
-      'history_seq',
-      'history_hash',
-      'exemption_id',
-      'exemption_status',
-      'exemption_requested_by',
-      'exemption_decided_by',
-      'exemption_decided_at',
-      'exemption_expires_at',
-      'exemption_justification',
-      'exemption_compensating_control',
-      'source',
-      'gate_decision',
-      'gate_task_id',
-      'gate_template',
-      'gate_recorded_by',
+  /**
+   * CSV for a spreadsheet: one line per result, gate result and exemption or approval event (column `source`),
+   * written with the suite's CSV writer (it neutralises spreadsheet formulas). The last line is the signature:
+   * `"forge-signature"`, key id, Ed25519 signature of everything before that line, then the covering checkpoint
+   * (seq, head, time, key id, signature); scripts/verify-evidence.mjs checks it.
+   */
+  toCsv(set: EvidenceSet): string {
+    type Line = { row?: EvidenceRow; decision?: EvidenceDecision };
+    const r =
+      <V extends string | number | readonly string[] | undefined>(
+        f: (row: EvidenceRow) => V,
+      ) =>
+      (l: Line) =>
+        l.row ? f(l.row) : undefined;
+    const columns: CsvColumn<Line>[] = [
+      { header: 'source', value: l => l.row?.source ?? 'decision' },
+      {
+        header: 'entity_ref',
+        value: l => l.row?.entityRef ?? l.decision!.entityRef,
+      },
+      { header: 'owner_ref', value: r(x => x.ownerRef) },
+      {
+        header: 'check_id',
+        value: l => l.row?.checkId ?? l.decision!.checkId,
+      },
+      { header: 'check_title', value: r(x => x.checkTitle) },
+      { header: 'severity', value: r(x => x.severity) },
+      { header: 'controls', value: r(x => x.controls) },
+      { header: 'status', value: l => l.row?.status ?? l.decision!.status },
+      { header: 'message', value: r(x => x.message) },
+      { header: 'pack', value: r(x => x.packName) },
+      { header: 'pack_version', value: r(x => x.packVersion) },
+      { header: 'rule_hash', value: r(x => x.ruleHash) },
+      { header: 'facts_hash', value: r(x => x.factsHash) },
+      {
+        header: 'evaluated_at',
+        value: l => l.row?.evaluatedAt ?? l.decision!.at,
+      },
+      {
+        header: 'history_seq',
+        value: l => l.row?.historySeq ?? l.decision!.ledgerSeq,
+      },
+      {
+        header: 'history_hash',
+        value: l => l.row?.historyHash ?? l.decision!.ledgerHash,
+      },
+      {
+        header: 'checkpoint_seq',
+        value: l => (l.row ?? l.decision!).checkpoint?.seq,
+      },
+      {
+        header: 'checkpoint_at',
+        value: l => (l.row ?? l.decision!).checkpoint?.at,
+      },
+      {
+        header: 'exemption_id',
+        value: l => l.row?.exemption?.id ?? l.decision?.exemptionId,
+      },
+      {
+        header: 'exemption_kind',
+        value: l => l.row?.exemption?.kind ?? l.decision?.kind,
+      },
+      { header: 'decision_event', value: l => l.decision?.event },
+      { header: 'decision_by', value: l => l.decision?.actor },
+      { header: 'decision_at', value: l => l.decision?.at },
+      { header: 'decision_note', value: l => l.decision?.decisionNote },
+      {
+        header: 'exemption_status',
+        value: l => l.row?.exemption?.status ?? l.decision?.status,
+      },
+      {
+        header: 'exemption_requested_by',
+        value: l => l.row?.exemption?.requestedBy ?? l.decision?.requestedBy,
+      },
+      {
+        header: 'exemption_decided_by',
+        value: r(x => x.exemption?.decidedBy),
+      },
+      {
+        header: 'exemption_decided_at',
+        value: r(x => x.exemption?.decidedAt),
+      },
+      {
+        header: 'exemption_expires_at',
+        value: l => l.row?.exemption?.expiresAt ?? l.decision?.expiresAt,
+      },
+      {
+        header: 'exemption_justification',
+        value: l =>
+          l.row?.exemption?.justification ?? l.decision?.justification,
+      },
+      {
+        header: 'exemption_compensating_control',
+        value: l =>
+          l.row?.exemption?.compensatingControl ??
+          l.decision?.compensatingControl,
+      },
+      { header: 'gate_decision', value: r(x => x.gate?.decision) },
+      { header: 'gate_task_id', value: r(x => x.gate?.taskId) },
+      { header: 'gate_template', value: r(x => x.gate?.templateRef) },
+      { header: 'gate_recorded_by', value: r(x => x.gate?.recordedBy) },
     ];
-    const lines = rows.map(r =>
+    const body = toCsv<Line>(
       [
-        r.entityRef,
-        r.ownerRef,
-        r.checkId,
-        r.checkTitle,
-        r.severity,
-        r.controls.join(' '),
-        r.status,
-        r.message,
-        r.packName,
-        r.packVersion,
-        r.ruleHash,
-        r.factsHash,
-        r.evaluatedAt,
-        r.historySeq,
-        r.historyHash,
-        r.exemption?.id,
-        r.exemption?.status,
-        r.exemption?.requestedBy,
-        r.exemption?.decidedBy,
-        r.exemption?.decidedAt,
-        r.exemption?.expiresAt,
-        r.exemption?.justification,
-        r.exemption?.compensatingControl,
-        r.source,
-        r.gate?.decision,
-        r.gate?.taskId,
-        r.gate?.templateRef,
-        r.gate?.recordedBy,
-      ]
-        .map(csvCell)
-        .join(','),
+        ...set.rows.map(row => ({ row })),
+        ...set.decisions.map(decision => ({ decision })),
+      ],
+      columns,
     );
-    return `${[header.join(','), ...lines].join('\n')}\n`;
+    const cp = set.checkpoint;
+    // Hex, digits and ISO times only: no cell here can start a formula or need escaping.
+    const trailer = [
+      'forge-signature',
+      this.deps.history.keyId,
+      this.deps.history.signExport(body),
+      cp?.seq ?? '',
+      cp?.head ?? '',
+      cp?.at ?? '',
+      cp?.keyId ?? '',
+      cp?.signature ?? '',
+    ]
+      .map(v => `"${v}"`)
+      .join(',');
+    return `${body}${trailer}\r\n`;
   }
 
   /** OSCAL 1.1.2 assessment-results: one result, an observation per check result, a finding per control. */
-  toOscal(rows: EvidenceRow[], query: EvidenceQuery): unknown {
+  toOscal(set: EvidenceSet): Record<string, unknown> {
+    const { rows, query } = set;
     const { packs } = this.deps.loader.policy;
     const controls = new Map(
       packs.flatMap(p => p.controls.map(c => [c.id, c])),
@@ -319,6 +564,21 @@ export class EvidenceService {
         { name: 'rule-hash', ns: 'urn:forge', value: r.ruleHash },
         { name: 'facts-hash', ns: 'urn:forge', value: r.factsHash },
         { name: 'history-hash', ns: 'urn:forge', value: r.historyHash },
+        { name: 'history-seq', ns: 'urn:forge', value: String(r.historySeq) },
+        ...(r.checkpoint
+          ? [
+              {
+                name: 'checkpoint-seq',
+                ns: 'urn:forge',
+                value: String(r.checkpoint.seq),
+              },
+              {
+                name: 'checkpoint-at',
+                ns: 'urn:forge',
+                value: r.checkpoint.at,
+              },
+            ]
+          : []),
         { name: 'evidence-source', ns: 'urn:forge', value: r.source },
         ...(r.gate
           ? [
@@ -374,6 +634,58 @@ export class EvidenceService {
         : {}),
     }));
 
+    // Each exemption or approval event is an observation of the history: who, when, why, and its ledger record.
+    const decisionObservations = set.decisions.map(d => ({
+      uuid: uuidFrom(`${d.ledgerHash}:decision`),
+      title: `${d.kind === 'approval' ? 'Approval' : 'Exemption'} ${
+        d.exemptionId
+      } ${d.event} - ${d.entityRef}`,
+      description: `${d.actor} ${
+        d.event === 'imported' ? `held (${d.status})` : d.event
+      } the ${d.kind} of ${d.checkId} for ${d.entityRef} on ${d.at}.`,
+      methods: ['EXAMINE'],
+      types: ['historic'],
+      subjects: [
+        {
+          'subject-uuid': uuidFrom(d.entityRef),
+          type: 'component',
+          title: d.entityRef,
+        },
+      ],
+      collected: d.at,
+      props: [
+        { name: 'evidence-source', ns: 'urn:forge', value: 'decision' },
+        { name: 'exemption-id', ns: 'urn:forge', value: d.exemptionId },
+        { name: 'exemption-kind', ns: 'urn:forge', value: d.kind },
+        { name: 'check-id', ns: 'urn:forge', value: d.checkId },
+        { name: 'decision-event', ns: 'urn:forge', value: d.event },
+        { name: 'exemption-status', ns: 'urn:forge', value: d.status },
+        { name: 'decision-by', ns: 'urn:forge', value: d.actor || 'unknown' },
+        { name: 'decision-at', ns: 'urn:forge', value: d.at },
+        { name: 'requested-by', ns: 'urn:forge', value: d.requestedBy },
+        { name: 'expires-at', ns: 'urn:forge', value: d.expiresAt },
+        { name: 'history-seq', ns: 'urn:forge', value: String(d.ledgerSeq) },
+        { name: 'history-hash', ns: 'urn:forge', value: d.ledgerHash },
+        ...(d.checkpoint
+          ? [
+              {
+                name: 'checkpoint-seq',
+                ns: 'urn:forge',
+                value: String(d.checkpoint.seq),
+              },
+              {
+                name: 'checkpoint-at',
+                ns: 'urn:forge',
+                value: d.checkpoint.at,
+              },
+            ]
+          : []),
+      ],
+      remarks: `Justification: ${d.justification} Compensating control: ${
+        d.compensatingControl
+      }${d.decisionNote ? ` Decision note: ${d.decisionNote}` : ''}`,
+    }));
+
     // Findings speak of the live state; gate evaluations are observations of requests, not of running projects.
     const byControl = new Map<string, EvidenceRow[]>();
     rows
@@ -405,7 +717,7 @@ export class EvidenceService {
     });
 
     const now = new Date().toISOString();
-    return {
+    const document = {
       'assessment-results': {
         uuid: randomUUID(),
         metadata: {
@@ -451,11 +763,54 @@ export class EvidenceService {
                 },
               ],
             },
-            observations,
+            observations: [...observations, ...decisionObservations],
             findings,
           },
         ],
+        'back-matter': { resources: [...this.checkpointResource(set)] },
       },
     };
+    return this.signOscal(document);
+  }
+
+  private checkpointResource(set: EvidenceSet) {
+    const cp = set.checkpoint;
+    if (!cp) return [];
+    return [
+      {
+        uuid: uuidFrom(`checkpoint:${cp.seq}:${cp.head}`),
+        title: CHECKPOINT_RESOURCE_TITLE,
+        description: `The history had ${cp.seq} records when this evidence was exported; every record in it is covered.`,
+        props: [
+          { name: 'checkpoint-seq', ns: 'urn:forge', value: String(cp.seq) },
+          { name: 'checkpoint-head', ns: 'urn:forge', value: cp.head },
+          { name: 'checkpoint-at', ns: 'urn:forge', value: cp.at },
+          { name: 'key-id', ns: 'urn:forge', value: cp.keyId },
+          { name: 'signature', ns: 'urn:forge', value: cp.signature },
+        ],
+      },
+    ];
+  }
+
+  /**
+   * Adds the signature resource: Ed25519 over the canonical JSON (keys sorted) of the document without it. The
+   * canonical form makes the signature independent of how the JSON is indented when saved or re-saved.
+   */
+  private signOscal(document: {
+    'assessment-results': Record<string, any>;
+  }): Record<string, unknown> {
+    const signature = this.deps.history.signExport(canonicalJson(document));
+    document['assessment-results']['back-matter'].resources.push({
+      uuid: uuidFrom(`signature:${signature}`),
+      title: SIGNATURE_RESOURCE_TITLE,
+      description:
+        'Ed25519 signature of "forge-evidence/v1", a line feed and the canonical JSON of this document without this resource. Verify offline with scripts/verify-evidence.mjs and the Forge history public key.',
+      props: [
+        { name: 'algorithm', ns: 'urn:forge', value: 'Ed25519' },
+        { name: 'key-id', ns: 'urn:forge', value: this.deps.history.keyId },
+        { name: 'signature', ns: 'urn:forge', value: signature },
+      ],
+    });
+    return document;
   }
 }

@@ -7,6 +7,7 @@ import {
   PolicyPack,
   PolicyPackError,
 } from '@internal/plugin-compliance-common';
+import { PolicyPackVersion } from '../database/ComplianceStore';
 import { hashOf } from './hashing';
 
 /** The packs in use, and what was wrong with the files that were refused. */
@@ -37,6 +38,10 @@ export class PolicyPackLoader {
   constructor(
     private readonly directory: string,
     private readonly logger: LoggerService,
+    private readonly options: {
+      /** Told the packs in use after every load, e.g. to record their versions in the history. */
+      onLoaded?: (packs: PolicyPackVersion[]) => Promise<unknown>;
+    } = {},
   ) {
     this.status = { directory, packs: [], errors: [] };
   }
@@ -139,6 +144,14 @@ export class PolicyPackLoader {
         ruleHashes,
         loadedAt: new Date().toISOString(),
       };
+      await this.options.onLoaded?.(
+        [...loaded.values()].map(({ pack, file }) => ({
+          name: pack.name,
+          version: pack.version,
+          file,
+          definition: pack,
+        })),
+      );
     }
     this.status = {
       directory: this.directory,

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash, KeyObject } from 'node:crypto';
 
 /**
  * JSON with object keys sorted, so equal values always hash the same. Stored hashes depend on this exact text:
@@ -55,23 +55,54 @@ export interface ChainedFields {
 }
 
 /**
- * The hash of a history record: the previous record's hash followed by this record's fields as canonical JSON.
- * The fields are flat strings, so JSON.stringify of an object whose keys are written in sorted order gives the
- * canonical text exactly (it leaves out undefined as canonicalJson does) without sorting keys for every record.
+ * The text of a result record that its hash covers: its fields as canonical JSON. The fields are flat strings, so
+ * JSON.stringify of an object whose keys are written in sorted order gives the canonical text exactly (it leaves out
+ * undefined as canonicalJson does) without sorting keys for every record.
+ */
+export function resultText(fields: ChainedFields): string {
+  return JSON.stringify({
+    checkId: fields.checkId,
+    entityRef: fields.entityRef,
+    factsHash: fields.factsHash,
+    message: fields.message ?? null,
+    packName: fields.packName,
+    packVersion: fields.packVersion,
+    previousStatus: fields.previousStatus ?? null,
+    recordedAt: fields.recordedAt,
+    ruleHash: fields.ruleHash,
+    status: fields.status,
+  });
+}
+
+/**
+ * The plain SHA-256 chain hash of a result record written before the keyed ledger: the previous record's hash
+ * followed by this record's text. Kept to verify that older history up to its re-anchoring checkpoint.
  */
 export function chainHash(prevHash: string, fields: ChainedFields): string {
-  return sha256(
-    `${prevHash}\n${JSON.stringify({
-      checkId: fields.checkId,
-      entityRef: fields.entityRef,
-      factsHash: fields.factsHash,
-      message: fields.message ?? null,
-      packName: fields.packName,
-      packVersion: fields.packVersion,
-      previousStatus: fields.previousStatus ?? null,
-      recordedAt: fields.recordedAt,
-      ruleHash: fields.ruleHash,
-      status: fields.status,
-    })}`,
-  );
+  return sha256(`${prevHash}\n${resultText(fields)}`);
+}
+
+/** The kinds of record the ledger chains. */
+export type LedgerKind =
+  | 'result'
+  | 'exemption'
+  | 'gate-evaluation'
+  | 'policy-pack'
+  | 'anchor';
+
+/**
+ * The keyed hash of a ledger record: HMAC-SHA-256 of the previous record's hash, this record's sequence number, its
+ * kind and its text. Without the key (kept outside the database) nobody can re-hash an edited chain so that it
+ * verifies. The seq is inside so records cannot be renumbered or reordered.
+ */
+export function recordMac(
+  key: KeyObject,
+  prevHash: string,
+  seq: number,
+  kind: LedgerKind,
+  text: string,
+): string {
+  return createHmac('sha256', key)
+    .update(`${prevHash}\n${seq}\n${kind}\n${text}`)
+    .digest('hex');
 }

@@ -1,0 +1,189 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ComplianceStore, SignedCheckpoint } from '../database/ComplianceStore';
+import { HistoryKeys } from './historyKeys';
+
+/** Where a checkpoint was read from. */
+export type CheckpointSource = 'file' | 'database';
+
+/** A checkpoint as read back for verification, with whether its signature holds. */
+export interface ReadCheckpoint extends SignedCheckpoint {
+  source: CheckpointSource;
+  valid: boolean;
+}
+
+/**
+ * The text a checkpoint's signature covers. Plain lines rather than JSON so that anyone can rebuild it from the
+ * five fields without a canonicalisation rule (scripts/verify-evidence.mjs does).
+ */
+export function checkpointMessage(
+  checkpoint: Omit<SignedCheckpoint, 'signature'>,
+): string {
+  return `forge-checkpoint/v1\n${checkpoint.seq}\n${checkpoint.head}\n${checkpoint.at}\n${checkpoint.keyId}`;
+}
+
+function isCheckpoint(value: unknown): value is SignedCheckpoint {
+  const v = value as Record<string, unknown>;
+  return (
+    !!v &&
+    Number.isSafeInteger(v.seq) &&
+    typeof v.head === 'string' &&
+    typeof v.at === 'string' &&
+    typeof v.keyId === 'string' &&
+    typeof v.signature === 'string'
+  );
+}
+
+/**
+ * Signs checkpoints of the chain head and publishes them where the database writer cannot rewrite them: an
+ * append-only file under the data folder (or a WORM mount), the log, and optionally a webhook (a transparency log
+ * or a SIEM); a copy goes to the database for evidence exports. Verification compares the chain with every one.
+ */
+export class CheckpointPublisher {
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private last?: SignedCheckpoint;
+
+  constructor(
+    private readonly deps: {
+      store: ComplianceStore;
+      keys: HistoryKeys;
+      logger: LoggerService;
+      /** Append-only JSON-lines file; none in tests that only use the database copy. */
+      file?: string;
+      /** POSTed each checkpoint as JSON. */
+      webhookUrl?: string;
+      /** How long after a write the checkpoint follows, so a burst of writes gets one. Default 5 s. */
+      delayAfterWriteMs?: number;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Publishes a checkpoint of the current head unless the newest one already covers it; one at a time. */
+  checkpoint(): Promise<SignedCheckpoint | undefined> {
+    const next = this.queue.then(() => this.publish());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Schedules a checkpoint shortly after a write (many writes in a row share one). */
+  afterWrite(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.checkpoint().catch(e =>
+        this.deps.logger.error(
+          `Could not publish a compliance history checkpoint: ${
+            (e as Error).message
+          }`,
+        ),
+      );
+    }, this.deps.delayAfterWriteMs ?? 5000);
+    this.timer.unref?.();
+  }
+
+  /** Stops a pending checkpoint (at shutdown). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async publish(): Promise<SignedCheckpoint | undefined> {
+    const { store, keys, logger } = this.deps;
+    const head = await store.chainHead();
+    if (head.seq === 0) return undefined;
+    this.last ??= (await store.listCheckpoints()).at(-1);
+    if (this.last && this.last.seq === head.seq && this.last.head === head.hash)
+      return this.last;
+    const unsigned = {
+      seq: head.seq,
+      head: head.hash,
+      at: (this.deps.now?.() ?? new Date()).toISOString(),
+      keyId: keys.keyId,
+    };
+    const checkpoint: SignedCheckpoint = {
+      ...unsigned,
+      signature: keys.sign(checkpointMessage(unsigned)),
+    };
+    const line = JSON.stringify(checkpoint);
+    if (this.deps.file) {
+      await fs.mkdir(path.dirname(this.deps.file), { recursive: true });
+      await fs.appendFile(this.deps.file, `${line}\n`, { flag: 'a' });
+    }
+    await store.saveCheckpoint(checkpoint);
+    logger.info(`Compliance history checkpoint ${line}`);
+    if (this.deps.webhookUrl) await this.post(line);
+    this.last = checkpoint;
+    return checkpoint;
+  }
+
+  private async post(line: string) {
+    try {
+      const response = await fetch(this.deps.webhookUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: line,
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok)
+        throw new Error(`${response.status} ${response.statusText}`);
+    } catch (e) {
+      // The file and the database hold it; the next checkpoint covers this one's records too.
+      this.deps.logger.warn(
+        `Could not send the compliance history checkpoint to the webhook: ${
+          (e as Error).message
+        }`,
+      );
+    }
+  }
+
+  /** Every checkpoint from the file and the database, each with whether its signature holds. */
+  async readAll(): Promise<ReadCheckpoint[]> {
+    const { keys, store } = this.deps;
+    const out: ReadCheckpoint[] = [];
+    const add = (checkpoint: SignedCheckpoint, source: CheckpointSource) =>
+      out.push({
+        seq: checkpoint.seq,
+        head: checkpoint.head,
+        at: checkpoint.at,
+        keyId: checkpoint.keyId,
+        signature: checkpoint.signature,
+        source,
+        valid:
+          checkpoint.keyId === keys.keyId &&
+          keys.verify(checkpointMessage(checkpoint), checkpoint.signature),
+      });
+    if (this.deps.file) {
+      let text = '';
+      try {
+        text = await fs.readFile(this.deps.file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          parsed = undefined;
+        }
+        if (isCheckpoint(parsed)) add(parsed, 'file');
+        else
+          out.push({
+            seq: 0,
+            head: '',
+            at: '',
+            keyId: '',
+            signature: '',
+            source: 'file',
+            valid: false,
+          });
+      }
+    }
+    for (const checkpoint of await store.listCheckpoints())
+      add(checkpoint, 'database');
+    return out;
+  }
+}

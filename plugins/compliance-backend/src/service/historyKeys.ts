@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  hash,
+  hkdfSync,
+  KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+
+// PKCS#8 DER prefix of an Ed25519 private key (RFC 8410); the 32-byte seed follows it.
+const ED25519_PKCS8_PREFIX = Buffer.from(
+  '302e020100300506032b657004220420',
+  'hex',
+);
+const KEY_FILE = 'history.key';
+const PUBLIC_KEY_FILE = 'checkpoint-public-key.pem';
+const MIN_SECRET_LENGTH = 32;
+
+function derive(secret: Buffer, purpose: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', secret, 'forge-compliance-history', purpose, 32),
+  );
+}
+
+/**
+ * The keys of the tamper-evident history: a secret key for the HMAC of every record and an Ed25519 key pair for
+ * signing checkpoints and evidence exports. Both live outside the database. Neither is ever logged.
+ */
+export class HistoryKeys {
+  /** Keyed hash of every ledger record. */
+  readonly macKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** Short id of the signing key: the first 16 hex digits of the SHA-256 of its public key (DER). */
+  readonly keyId: string;
+  private readonly signingKey: KeyObject;
+
+  private constructor(macKey: KeyObject, signingKey: KeyObject) {
+    this.macKey = macKey;
+    this.signingKey = signingKey;
+    this.publicKey = createPublicKey(signingKey);
+    this.keyId = publicKeyId(this.publicKey);
+  }
+
+  /**
+   * Keys from one secret (at least 32 characters): the MAC key and, unless a separate PEM signing key is given, the
+   * Ed25519 signing key are derived from it with HKDF-SHA-256, so one secret is all an operator has to keep.
+   */
+  static fromSecret(secret: string, signingKeyPem?: string): HistoryKeys {
+    if (secret.length < MIN_SECRET_LENGTH) {
+      throw new Error(
+        `forge.compliance.history.key must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+      );
+    }
+    const material = Buffer.from(secret, 'utf8');
+    const macKey = createSecretKey(derive(material, 'record-mac'));
+    let signingKey: KeyObject;
+    if (signingKeyPem) {
+      signingKey = createPrivateKey(signingKeyPem);
+      if (signingKey.asymmetricKeyType !== 'ed25519') {
+        throw new Error(
+          'forge.compliance.history.signingKey must be an Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)',
+        );
+      }
+    } else {
+      signingKey = createPrivateKey({
+        key: Buffer.concat([
+          ED25519_PKCS8_PREFIX,
+          derive(material, 'checkpoint-signing'),
+        ]),
+        format: 'der',
+        type: 'pkcs8',
+      });
+    }
+    return new HistoryKeys(macKey, signingKey);
+  }
+
+  /** Fresh random keys, kept in memory only: for tests and benchmarks. */
+  static generate(): HistoryKeys {
+    return HistoryKeys.fromSecret(randomBytes(32).toString('hex'));
+  }
+
+  /**
+   * The keys of a running backend: `forge.compliance.history.key` (production: from the environment), else a key
+   * generated once in `<dataDir>/compliance/history.key` with mode 0600 (the embedded default). The public key is
+   * written next to it for auditors.
+   */
+  static load(options: {
+    config: Config;
+    dataDir: string;
+    logger: LoggerService;
+  }): HistoryKeys {
+    const settings = options.config.getOptionalConfig(
+      'forge.compliance.history',
+    );
+    const configured = settings?.getOptionalString('key');
+    const signingKeyPem = settings?.getOptionalString('signingKey');
+    const folder = path.join(options.dataDir, 'compliance');
+    let keys: HistoryKeys;
+    if (configured) {
+      keys = HistoryKeys.fromSecret(configured, signingKeyPem);
+    } else {
+      fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+      const file = path.join(folder, KEY_FILE);
+      try {
+        // 'wx': created only if it does not exist, so a key once made is never replaced.
+        fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, {
+          flag: 'wx',
+          mode: 0o600,
+        });
+        options.logger.info(
+          `Generated the compliance history key in ${file}; back it up, and set forge.compliance.history.key in production`,
+        );
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if ((fs.statSync(file).mode & 0o077) !== 0) {
+        options.logger.warn(
+          `${file} can be read by other users; restrict it with chmod 600`,
+        );
+      }
+      keys = HistoryKeys.fromSecret(
+        fs.readFileSync(file, 'utf8').trim(),
+        signingKeyPem,
+      );
+    }
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(folder, PUBLIC_KEY_FILE), keys.publicKeyPem());
+    return keys;
+  }
+
+  publicKeyPem(): string {
+    return this.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  }
+
+  /** Ed25519 signature of a text, in hex. */
+  sign(message: string | Buffer): string {
+    return sign(null, Buffer.from(message), this.signingKey).toString('hex');
+  }
+
+  verify(message: string | Buffer, signatureHex: string): boolean {
+    return verifySignature(this.publicKey, message, signatureHex);
+  }
+}
+
+export function publicKeyId(publicKey: KeyObject): string {
+  return hash(
+    'sha256',
+    publicKey.export({ type: 'spki', format: 'der' }),
+    'hex',
+  ).slice(0, 16);
+}
+
+export function verifySignature(
+  publicKey: KeyObject,
+  message: string | Buffer,
+  signatureHex: string,
+): boolean {
+  if (!/^[0-9a-f]{128}$/.test(signatureHex)) return false;
+  return verify(
+    null,
+    Buffer.from(message),
+    publicKey,
+    Buffer.from(signatureHex, 'hex'),
+  );
+}
