@@ -10,6 +10,10 @@ import { demoPersonaAuthModule } from './modules/demoPersonas/module';
 import { searchEngineModule } from './modules/search/module';
 import { catalogLocalRepositoriesModule } from './modules/localRepositories/module';
 import { replicaSafeDatabaseServiceFactory } from './modules/replicaStartup/databaseServiceFactory';
+import {
+  localRepositoriesPlugin,
+  localRepositoriesUrlReader,
+} from './modules/localRepositories/plugin';
 
 const backend = createBackend();
 
@@ -53,6 +57,10 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-scaffolder-backend-module-azure'));
 backend.add(catalogLocalRepositoriesModule);
+// The local git repositories of the embedded default, served read-only: the repository page in the portal, and the
+// URL reader the catalog and TechDocs read them with.
+backend.add(localRepositoriesPlugin);
+backend.add(localRepositoriesUrlReader);
 
 // Documentation.
 backend.add(import('@backstage/plugin-techdocs-backend'));

@@ -6,3 +6,4 @@
  */
 export * from './csv';
 export * from './guard';
+export * from './git';

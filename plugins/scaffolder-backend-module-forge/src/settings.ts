@@ -121,7 +121,10 @@ const blueprintsSchema = z.object({
 export type PriceCatalog = z.output<typeof pricingSchema> & { currency: string };
 export type CostLimits = z.output<typeof limitsSchema>;
 export type EnvironmentSettings = z.output<typeof environmentSchema>;
-export type PublishSettings = z.output<typeof publishSchema>;
+export type PublishSettings = z.output<typeof publishSchema> & {
+  /** The portal's address (`app.baseUrl`): where the embedded default serves its local repositories. */
+  appBaseUrl: string;
+};
 
 /** Everything the forge:* actions read from `forge.blueprints` and `forge.dataDir`, validated once at startup. */
 export interface BlueprintSettings {
@@ -153,7 +156,7 @@ export function readBlueprintSettings(config: Config): BlueprintSettings {
     regions,
     pricing: pricing ? { ...pricing, currency } : undefined,
     environment,
-    publish,
+    publish: { ...publish, appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:7007' },
     dataDir: path.resolve(
       config.getOptionalString('forge.dataDir') ?? '../../.data',
     ),

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { git } from '../publish/git';
 import { LocalGitPublisher } from '../publish/LocalGitPublisher';
 import { ScmPublisher } from '../publish/ScmPublisher';
@@ -43,7 +42,7 @@ describe('forge:publish on the embedded default (real git)', () => {
     description: 'Predicts which policyholders lapse at renewal.',
   };
 
-  it('publishes the project to a bare repository and a working copy the catalog reads', async () => {
+  it('publishes the project to a bare repository the portal serves at its repository page', async () => {
     const ctx = actionContext({ input: projectInput, workspacePath: workspace });
     await action().handler(ctx);
 
@@ -57,9 +56,12 @@ describe('forge:publish on the embedded default (real git)', () => {
     expect(log).toBe('Forge <forge@localhost>|Create churn-model for retention-analytics');
     expect(outputOf(ctx, 'commitHash')).toBe(await git(['--git-dir', bare, 'rev-parse', 'main']));
 
-    const catalogInfo = fileURLToPath(outputOf(ctx, 'catalogInfoUrl'));
-    expect(catalogInfo).toBe(path.join(dataDir, 'repositories/retention-analytics/churn-model/catalog-info.yaml'));
-    expect(fs.readFileSync(catalogInfo, 'utf8')).toContain('kind: Component');
+    // Links a browser opens, and the catalog and TechDocs read (packages/backend/src/modules/localRepositories).
+    const web = 'http://localhost:7007/repositories/retention-analytics/churn-model';
+    expect(outputOf(ctx, 'browseUrl')).toBe(web);
+    expect(outputOf(ctx, 'catalogInfoUrl')).toBe(`${web}/blob/main/catalog-info.yaml`);
+    // No working copy on disk: the repository itself is what is read.
+    expect(fs.existsSync(path.join(dataDir, 'repositories'))).toBe(false);
     expect(auditor.events[0]).toMatchObject({ eventId: 'blueprint-publish', outcome: 'success' });
   });
 
@@ -82,6 +84,9 @@ describe('forge:publish on the embedded default (real git)', () => {
     await action().handler(ctx);
     const gitops = path.join(dataDir, 'git/platform/gitops.git');
     expect(outputOf(ctx, 'branch')).toBe('environment-request/churn-model');
+    expect(outputOf(ctx, 'browseUrl')).toBe(
+      'http://localhost:7007/repositories/platform/gitops/tree/environment-request/churn-model/environments/churn-model',
+    );
     expect(await git(['--git-dir', gitops, 'ls-tree', '-r', '--name-only', 'environment-request/churn-model'])).toBe(
       ['README.md', 'environments/churn-model/kubernetes/namespace.yaml', 'environments/churn-model/request.yaml'].join('\n'),
     );
@@ -112,7 +117,7 @@ describe('forge:publish on the embedded default (real git)', () => {
   it('publishes nothing in a dry run', async () => {
     const ctx = actionContext({ input: projectInput, workspacePath: workspace, isDryRun: true });
     await action().handler(ctx);
-    expect(outputOf(ctx, 'browseUrl')).toBe(`file://${path.join(dataDir, 'git/retention-analytics/churn-model.git')}`);
+    expect(outputOf(ctx, 'browseUrl')).toBe('http://localhost:7007/repositories/retention-analytics/churn-model');
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 });

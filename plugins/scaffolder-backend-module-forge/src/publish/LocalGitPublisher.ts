@@ -2,7 +2,6 @@ import { InputError } from '@backstage/errors';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PublishSettings } from '../settings';
 import { environmentRequestDestination, projectDestination } from './destinations';
 import { git, hasBranch } from './git';
@@ -44,8 +43,9 @@ async function withTemporaryDirectory<T>(work: (dir: string) => Promise<T>): Pro
 
 /**
  * Publishing on the embedded default: real git repositories under the data folder. Each project is a bare
- * repository `<dataDir>/git/<owner>/<name>.git` with a working copy under `<dataDir>/repositories/<owner>/<name>`
- * that the catalog reads; environment requests are branches of the GitOps repository `<dataDir>/git/<org>/<repo>.git`.
+ * repository `<dataDir>/git/<owner>/<name>.git`; environment requests are branches of the GitOps repository
+ * `<dataDir>/git/<org>/<repo>.git`. The backend serves them read-only at `<app.baseUrl>/repositories/...`, where
+ * people browse them and the catalog and TechDocs read them (see destinations.ts).
  */
 export class LocalGitPublisher {
   constructor(
@@ -85,12 +85,6 @@ export class LocalGitPublisher {
       return git(['--git-dir', gitDir, 'rev-parse', 'HEAD']);
     });
     await git(['--git-dir', bare, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
-
-    // The working copy the catalog and TechDocs read; replaced if a previous attempt left one behind.
-    const checkout = path.dirname(fileURLToPath(destination.catalogInfoUrl));
-    await fs.rm(checkout, { recursive: true, force: true });
-    await fs.mkdir(path.dirname(checkout), { recursive: true });
-    await git(['clone', '--quiet', '--branch', branch, bare, checkout]);
 
     return {
       remoteUrl: bare,

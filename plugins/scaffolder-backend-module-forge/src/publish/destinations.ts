@@ -30,7 +30,10 @@ export interface EnvironmentRequestDestination {
   reference: string;
 }
 
-/** The embedded default keeps bare repositories and the working copies the catalog reads under the data folder. */
+/**
+ * The embedded default keeps bare repositories under the data folder (`checkoutRoot` held the working copies the
+ * catalog read before the repositories were served over HTTP; projects registered then still refer to it).
+ */
 export function localLayout(dataDir: string) {
   return {
     bareRoot: path.join(dataDir, 'git'),
@@ -38,7 +41,14 @@ export function localLayout(dataDir: string) {
   };
 }
 
-const fileUrl = (p: string) => `file://${p}`;
+/**
+ * Where the portal serves a local repository (read-only; packages/backend/src/modules/localRepositories): the same
+ * URL opens in a browser and is read by the catalog and TechDocs, the way a GitHub URL is.
+ */
+export function localRepositoryUrl(settings: PublishSettings, owner: string, repository: string) {
+  const base = settings.appBaseUrl.replace(/\/+$/, '');
+  return `${base}/repositories/${encodeURIComponent(owner)}/${encodeURIComponent(repository)}`;
+}
 
 export function projectDestination(
   settings: PublishSettings,
@@ -93,13 +103,14 @@ export function projectDestination(
       };
     default: {
       const bare = path.join(localLayout(dataDir).bareRoot, owner, `${name}.git`);
+      const web = localRepositoryUrl(settings, owner, name);
       return {
         provider: 'local',
         repoUrl: bare,
         repository: `${owner}/${name}`,
-        browseUrl: fileUrl(bare),
-        sourceLocation: `url:${fileUrl(bare)}`,
-        catalogInfoUrl: fileUrl(path.join(localLayout(dataDir).checkoutRoot, owner, name, 'catalog-info.yaml')),
+        browseUrl: web,
+        sourceLocation: `url:${web}/tree/${branch}/`,
+        catalogInfoUrl: `${web}/blob/${branch}/catalog-info.yaml`,
         defaultBranch: branch,
       };
     }
@@ -136,9 +147,10 @@ export function environmentRequestDestination(
       return { provider: 'azure', repoUrl: `${host}?organization=${org}&project=${project}&repo=${requestRepo}`, repository: `${org}/${project}/${requestRepo}`, branch: settings.defaultBranch, path: folder, browseUrl, reference: `url:${browseUrl}` };
     }
     default: {
-      const bare = path.join(localLayout(dataDir).bareRoot, org ?? 'platform', `${repo}.git`);
-      const browseUrl = `${fileUrl(bare)}#${branch}:${folder}`;
-      return { provider: 'local', repoUrl: bare, repository: `${org ?? 'platform'}/${repo}`, branch, path: folder, browseUrl, reference: `url:${browseUrl}` };
+      const owner = org ?? 'platform';
+      const bare = path.join(localLayout(dataDir).bareRoot, owner, `${repo}.git`);
+      const browseUrl = `${localRepositoryUrl(settings, owner, repo)}/tree/${branch}/${folder}`;
+      return { provider: 'local', repoUrl: bare, repository: `${owner}/${repo}`, branch, path: folder, browseUrl, reference: `url:${browseUrl}` };
     }
   }
 }
