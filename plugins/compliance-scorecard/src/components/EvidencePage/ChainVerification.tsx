@@ -9,7 +9,7 @@ import { Alert } from '@material-ui/lab';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { complianceApiRef } from '../../api';
 
-/** Whether the tamper-evident history is intact: every record chained by hash to the one before. */
+/** Whether the tamper-evident history is intact: every record, its checkpoints and the tables that must agree with it. */
 export function ChainVerification() {
   const api = useApi(complianceApiRef);
   const verification = useAsyncRetry(() => api.verifyHistory(), [api]);
@@ -19,10 +19,15 @@ export function ChainVerification() {
   } else if (verification.error) {
     content = <ResponseErrorPanel error={verification.error} />;
   } else if (verification.value!.ok) {
+    const checkpoint = verification.value!.checkpoint;
     content = (
       <Alert severity="success">
         The history is intact: {verification.value!.checked} records checked,
-        each chained by hash to the one before.
+        each with a keyed hash of the one before
+        {checkpoint
+          ? `, up to the signed checkpoint of record ${checkpoint.seq} (${checkpoint.at})`
+          : ''}
+        .
       </Alert>
     );
   } else {
@@ -30,9 +35,12 @@ export function ChainVerification() {
     content = (
       <Alert severity="error">
         The history has been altered. {verification.value!.checked} records
-        checked; the first broken link is record {link?.seq}: {link?.reason}.
+        checked; the first broken or missing record is{' '}
+        {link?.record ?? `record ${link?.seq}`}
+        {link?.table ? ` in ${link.table}` : ''}: {link?.reason}.
         <Typography variant="caption" component="div">
-          expected {link?.expectedHash}, stored {link?.storedHash}
+          record seq {link?.seq}; expected {link?.expectedHash || '-'}, stored{' '}
+          {link?.storedHash || '-'}
         </Typography>
       </Alert>
     );
