@@ -1,41 +1,30 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   complianceExemptionRequestPermission,
   complianceScorecardReadPermission,
 } from '@internal/plugin-compliance-common';
+import { ForgeGuard, normalizeEntityRef } from '@internal/plugin-forge-node';
 import { ComplianceService } from './service/ComplianceService';
 import { DashboardService } from './service/DashboardService';
-import { ExemptionService } from './service/ExemptionService';
-import { principalOf } from './service/requestContext';
+import {
+  describeExemption,
+  exemptionEntityRef,
+  ExemptionService,
+} from './service/ExemptionService';
 
 /**
  * What an assistant can do with compliance through the Backstage actions registry (and so MCP): read an
- * entity's scorecard, list a team's failing checks, request an exemption. Same permissions as the REST API.
+ * entity's scorecard, list a team's failing checks, request an exemption. The same guard (permission, audit, actor)
+ * as the REST API, and the same ExemptionService rules.
  */
 export function registerComplianceActions(deps: {
   actionsRegistry: ActionsRegistryService;
-  permissions: PermissionsService;
+  guard: ForgeGuard;
   compliance: ComplianceService;
   dashboard: DashboardService;
   exemptions: ExemptionService;
 }) {
-  const { actionsRegistry, permissions } = deps;
-  const allowed = async (
-    credentials: Parameters<PermissionsService['authorize']>[1]['credentials'],
-    permission: any,
-    resourceRef?: string,
-  ) => {
-    const [decision] = await permissions.authorize(
-      [resourceRef ? { permission, resourceRef } : { permission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError(`Not allowed: ${permission.name}`);
-  };
+  const { actionsRegistry, guard } = deps;
 
   actionsRegistry.register({
     name: 'get-entity-scorecard',
@@ -67,13 +56,13 @@ export function registerComplianceActions(deps: {
         }),
     },
     action: async ({ input, credentials }) => {
-      await allowed(credentials, complianceScorecardReadPermission);
-      const ref = stringifyEntityRef(
-        parseEntityRef(input.entityRef, {
-          defaultKind: 'component',
-          defaultNamespace: 'default',
-        }),
+      await guard.authorize(
+        { credentials, action: 'get-entity-scorecard' },
+        complianceScorecardReadPermission,
       );
+      const ref = normalizeEntityRef(input.entityRef, {
+        defaultKind: 'component',
+      });
       const card = await deps.compliance.scorecard(ref);
       return {
         output: {
@@ -121,13 +110,14 @@ export function registerComplianceActions(deps: {
         }),
     },
     action: async ({ input, credentials }) => {
-      await allowed(credentials, complianceScorecardReadPermission);
-      const ref = stringifyEntityRef(
-        parseEntityRef(input.groupRef, {
-          defaultKind: 'group',
-          defaultNamespace: 'default',
-        }),
+      await guard.authorize(
+        { credentials, action: 'list-failing-checks-for-group' },
+        complianceScorecardReadPermission,
       );
+      const ref = normalizeEntityRef(input.groupRef, {
+        defaultKind: 'group',
+        field: 'groupRef',
+      });
       const items = await deps.dashboard.failingChecks(ref);
       return {
         output: {
@@ -154,30 +144,42 @@ export function registerComplianceActions(deps: {
         z.object({
           entityRef: z.string(),
           checkId: z.string(),
-          justification: z.string().min(20),
-          compensatingControl: z.string().min(10),
+          justification: z
+            .string()
+            .describe(
+              'Why the risk is acceptable until then: 20 to 4,000 characters',
+            ),
+          compensatingControl: z
+            .string()
+            .describe(
+              'What reduces the risk meanwhile: 10 to 4,000 characters',
+            ),
           expiresAt: z
             .string()
-            .describe('ISO 8601 date, at most the configured maximum ahead'),
+            .describe(
+              'RFC 3339 timestamp with a time zone (2026-12-31T23:59:59Z), at most the configured maximum ahead',
+            ),
         }),
       output: z =>
         z.object({ id: z.string(), status: z.string(), expiresAt: z.string() }),
     },
     action: async ({ input, credentials }) => {
-      const entityRef = stringifyEntityRef(
-        parseEntityRef(input.entityRef, {
-          defaultKind: 'component',
-          defaultNamespace: 'default',
-        }),
-      );
-      await allowed(
-        credentials,
-        complianceExemptionRequestPermission,
-        entityRef,
-      );
-      const exemption = await deps.exemptions.request(
-        { ...input, entityRef, kind: 'exemption' },
-        principalOf(credentials),
+      const entry = { credentials, action: 'request-compliance-exemption' };
+      const entityRef = exemptionEntityRef(input.entityRef);
+      const exemption = await guard.audited(
+        entry,
+        {
+          eventId: 'exemption-request',
+          permission: complianceExemptionRequestPermission,
+          resourceRef: entityRef,
+          meta: { entityRef },
+          describe: describeExemption,
+        },
+        caller =>
+          deps.exemptions.request(
+            { ...input, entityRef, kind: 'exemption' },
+            caller.actor,
+          ),
       );
       return {
         output: {

@@ -8,6 +8,7 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { compliancePermissions } from '@internal/plugin-compliance-common';
+import { ForgeGuard } from '@internal/plugin-forge-node';
 import { DatabaseComplianceStore } from './database/DatabaseComplianceStore';
 import { registerComplianceActions } from './actions';
 import { createRouter } from './router';
@@ -19,9 +20,6 @@ import { ExemptionService } from './service/ExemptionService';
 import { BackstageComplianceNotifier } from './service/Notifier';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
 import { seedDemoFacts } from './service/demoFacts';
-import { CheckpointPublisher } from './service/checkpoints';
-import { HistoryKeys } from './service/historyKeys';
-import { HistoryService } from './service/HistoryService';
 
 /**
  * The compliance backend: evaluates every catalog entity against the policy packs on a schedule, when entities
@@ -36,7 +34,6 @@ export const compliancePlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
-        lifecycle: coreServices.lifecycle,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         httpRouter: coreServices.httpRouter,
@@ -50,37 +47,23 @@ export const compliancePlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
-        const { config, logger, scheduler, lifecycle } = deps;
+        const { config, logger, scheduler } = deps;
         const settings = config.getOptionalConfig('forge.compliance');
         const directory = path.resolve(
           settings?.getOptionalString('policyDirectory') ?? '../../policies',
         );
 
         deps.permissionsRegistry.addPermissions(compliancePermissions);
-        // The history's keys live outside the database; checkpoints go where its writer cannot rewrite them.
-        const dataDir = path.resolve(
-          config.getOptionalString('forge.dataDir') ?? '../../.data',
-        );
-        const keys = HistoryKeys.load({ config, dataDir, logger });
+        // One guard for the routes and the actions: permission (services only what forge.permissions.services
+        // grants them), audit, actor naming.
+        const guard = ForgeGuard.fromConfig(config, {
+          httpAuth: deps.httpAuth,
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+        });
         const store = await DatabaseComplianceStore.create({
           database: deps.database,
-          keys,
         });
-        const checkpoints = new CheckpointPublisher({
-          store,
-          keys,
-          logger,
-          file: path.resolve(
-            settings?.getOptionalString('history.checkpoints.file') ??
-              path.join(dataDir, 'compliance', 'checkpoints.jsonl'),
-          ),
-          webhookUrl: settings?.getOptionalString(
-            'history.checkpoints.webhookUrl',
-          ),
-        });
-        store.onAppended(() => checkpoints.afterWrite());
-        const history = new HistoryService({ store, keys, checkpoints });
-        lifecycle.addShutdownHook(() => checkpoints.stop());
         const demoFacts = settings?.getOptionalString('demoFacts');
         if (demoFacts) {
           const seeded = await seedDemoFacts(
@@ -91,12 +74,8 @@ export const compliancePlugin = createBackendPlugin({
           if (seeded)
             logger.info(`Loaded ${seeded} demo facts from ${demoFacts}`);
         }
-        const loader = new PolicyPackLoader(directory, logger, {
-          onLoaded: packs =>
-            store.recordPolicyPacks(packs, new Date().toISOString()),
-        });
+        const loader = new PolicyPackLoader(directory, logger);
         await loader.reload();
-        await checkpoints.checkpoint();
         const catalog = new BackstageCatalogReader(deps.catalog, deps.auth);
         const notifier = new BackstageComplianceNotifier(
           deps.notifications,
@@ -127,7 +106,6 @@ export const compliancePlugin = createBackendPlugin({
           store,
           loader,
           catalog,
-          history,
           organization:
             config.getOptionalString('organization.name') ?? 'Forge',
         });
@@ -169,34 +147,22 @@ export const compliancePlugin = createBackendPlugin({
           },
         });
 
-        await scheduler.scheduleTask({
-          id: 'forge-compliance-history-checkpoint',
-          scope: 'global',
-          ...schedule('history.checkpoints.schedule', { minutes: 10 }),
-          fn: async () => {
-            await checkpoints.checkpoint();
-          },
-        });
-
         registerComplianceActions({
           actionsRegistry: deps.actionsRegistry,
-          permissions: deps.permissions,
+          guard,
           compliance,
           dashboard,
           exemptions,
         });
         deps.httpRouter.use(
           await createRouter({
-            httpAuth: deps.httpAuth,
-            permissions: deps.permissions,
-            auditor: deps.auditor,
+            guard,
             store,
             loader,
             compliance,
             exemptions,
             evidence,
             dashboard,
-            history,
           }),
         );
       },

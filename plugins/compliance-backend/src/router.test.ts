@@ -7,10 +7,26 @@ import {
   mockServices,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  DEFAULT_SERVICE_PERMISSIONS,
+  ForgeGuard,
+  ServicePermissions,
+} from '@internal/plugin-forge-node';
 import { createRouter } from './router';
 import { createHarness, testDatabases } from './__testUtils__/setup';
 
 jest.setTimeout(60_000);
+
+/** A service's plugin token for the compliance backend, as Backstage issues it (subject `ci`, `plugin:scaffolder`). */
+const serviceHeader = (subject: string) =>
+  mockCredentials.service.header({
+    onBehalfOf: mockCredentials.service(subject),
+    targetPluginId: 'compliance',
+  });
+const CI = serviceHeader('ci');
+const SCAFFOLDER = serviceHeader('plugin:scaffolder');
+/** A scanner granted what only the scaffolder should have: the rules in the service must still hold. */
+const SCANNER = serviceHeader('scanner');
 
 /** Which permission each route checks; the matrix below proves every route denies without it. */
 const ROUTES: Array<{
@@ -114,6 +130,22 @@ const ROUTES: Array<{
     ok: 404,
   },
   {
+    method: 'post',
+    path: '/gate-evaluations',
+    body: {
+      entityRef: 'component:default/churn-model',
+      decision: 'passed',
+      evaluation: {
+        entityRef: 'component:default/churn-model',
+        score: 100,
+        level: 'gold',
+        results: [],
+      },
+    },
+    permission: 'forge.compliance.gate.record',
+    ok: 201,
+  },
+  {
     method: 'get',
     path: '/dashboard',
     permission: 'forge.compliance.scorecard.read',
@@ -160,17 +192,24 @@ describe.each(testDatabases.eachSupportedId())(
               : AuthorizeResult.ALLOW,
           })),
       } as any);
-      const router = await createRouter({
-        httpAuth: mockServices.httpAuth(),
+      const guard = new ForgeGuard({
+        httpAuth: mockServices.httpAuth({ pluginId: 'compliance' }),
         permissions,
         auditor,
+        services: ServicePermissions.fromMap({
+          ...DEFAULT_SERVICE_PERMISSIONS,
+          ci: ['forge.compliance.facts.push'],
+          scanner: ['forge.compliance.exemption.request'],
+        }),
+      });
+      const router = await createRouter({
+        guard,
         store: h.store,
         loader: h.loader,
         compliance: h.compliance,
         exemptions: h.exemptions,
         evidence: h.evidence,
         dashboard: h.dashboard,
-        history: h.history,
       });
       app = express().use(router).use(mockErrorHandler());
     });
@@ -210,7 +249,7 @@ describe.each(testDatabases.eachSupportedId())(
     it('names the invalid field of a pushed fact and stores nothing', async () => {
       const res = await request(app)
         .post('/facts/component/default/churn-model')
-        .set('Authorization', mockCredentials.service.header())
+        .set('Authorization', CI)
         .send({ name: 'Dependency Scan', collectedAt: 'yesterday', data: {} });
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(
@@ -218,7 +257,7 @@ describe.each(testDatabases.eachSupportedId())(
       );
       const unknown = await request(app)
         .post('/facts/component/default/no-such-thing')
-        .set('Authorization', mockCredentials.service.header())
+        .set('Authorization', CI)
         .send({
           name: 'ci',
           collectedAt: '2026-11-25T00:00:00Z',
@@ -227,13 +266,65 @@ describe.each(testDatabases.eachSupportedId())(
       expect(unknown.status).toBe(404);
     });
 
+    it.each([
+      ['9999-12-31T23:59:59Z', 'must not be in the future'],
+      ['+275760-09-13T00:00:00.000Z', 'must be an RFC 3339 timestamp'],
+      ['1', 'must be an RFC 3339 timestamp'],
+      [
+        new Date(Date.now() + 3600_000).toISOString(),
+        'must not be in the future',
+      ],
+    ])(
+      'refuses a fact collected at %s, which would stay fresh for ever',
+      async (collectedAt, message) => {
+        const res = await request(app)
+          .post('/facts/component/default/churn-model')
+          .set('Authorization', CI)
+          .send({ name: 'ci', collectedAt, data: { status: 'passing' } });
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toContain(
+          `Invalid collectedAt: ${message}`,
+        );
+      },
+    );
+
+    it.each([
+      ['/dry-run', 20_000],
+      ['/dry-run', 100_000],
+      ['/facts/component/default/churn-model', 20_000],
+      ['/facts/component/default/churn-model', 100_000],
+    ])(
+      'answers 400 to a body of %s nested %i levels deep',
+      async (path, depth) => {
+        const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+        const res = await request(app)
+          .post(path)
+          .set(
+            'Authorization',
+            path === '/dry-run' ? mockCredentials.user.header() : CI,
+          )
+          .set('content-type', 'application/json')
+          .send(
+            path === '/dry-run'
+              ? `{"entity":{"apiVersion":"v1","kind":"Component","metadata":{"name":"x"},"spec":{"a":${nested}}}}`
+              : `{"name":"ci","collectedAt":"2026-01-01T00:00:00Z","data":{"a":${nested}}}`,
+          );
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toBe(
+          'The request body nests JSON deeper than 32 levels; flatten it',
+        );
+      },
+    );
+
     it('rejects bad dates, scopes and documents with the accepted format', async () => {
       const user = mockCredentials.user.header('user:default/daniel.moreau');
       const asOf = await request(app)
         .get('/scorecards/component/default/churn-model?asOf=last-week')
         .set('Authorization', user);
       expect(asOf.status).toBe(400);
-      expect(asOf.body.error.message).toMatch(/asOf: must be an ISO 8601 date/);
+      expect(asOf.body.error.message).toMatch(
+        /asOf: must be a day \(2026-11-25\) or an RFC 3339 timestamp/,
+      );
       const scope = await request(app)
         .get('/evidence?scope=everything')
         .set('Authorization', user);
@@ -248,7 +339,7 @@ describe.each(testDatabases.eachSupportedId())(
       expect(doc.body.error.message).toMatch(/entity\.apiVersion/);
     });
 
-    it('lets only the scaffolder (a service) file gate approvals and record gate evidence', async () => {
+    it('lets only the scaffolder file gate approvals and record gate evidence, not CI nor another service', async () => {
       const body = {
         kind: 'approval',
         entityRef: 'group:default/fraud-science',
@@ -263,25 +354,57 @@ describe.each(testDatabases.eachSupportedId())(
         .set('Authorization', mockCredentials.user.header())
         .send(body);
       expect(asUser.status).toBe(403);
-      const asService = await request(app)
+      expect(asUser.body.error.message).toBe(
+        "Approvals only the Forge blueprints may file (the scaffolder's own service), not user:default/mock",
+      );
+      const asCi = await request(app)
         .post('/exemptions')
-        .set('Authorization', mockCredentials.service.header())
+        .set('Authorization', CI)
         .send(body);
-      expect(asService.status).toBe(201);
-      const evidence = await request(app)
-        .post('/gate-evaluations')
-        .set('Authorization', mockCredentials.user.header())
-        .send({
+      expect(asCi.status).toBe(403);
+      const asScanner = await request(app)
+        .post('/exemptions')
+        .set('Authorization', SCANNER)
+        .send(body);
+      expect(asScanner.status).toBe(403);
+      const asScaffolder = await request(app)
+        .post('/exemptions')
+        .set('Authorization', SCAFFOLDER)
+        .send(body);
+      expect(asScaffolder.status).toBe(201);
+
+      const forged = {
+        entityRef: 'component:default/x',
+        decision: 'passed',
+        evaluation: {
           entityRef: 'component:default/x',
-          decision: 'passed',
-          evaluation: {
-            entityRef: 'component:default/x',
-            score: 100,
-            level: 'gold',
-            results: [],
-          },
-        });
-      expect(evidence.status).toBe(403);
+          score: 100,
+          level: 'gold',
+          results: [],
+        },
+      };
+      for (const auth of [CI, SCANNER]) {
+        const evidence = await request(app)
+          .post('/gate-evaluations')
+          .set('Authorization', auth)
+          .send(forged);
+        expect(evidence.status).toBe(403);
+      }
+      const recorded = await request(app)
+        .post('/gate-evaluations')
+        .set('Authorization', SCAFFOLDER)
+        .send(forged);
+      expect(recorded.status).toBe(201);
+    });
+
+    it('gives the CI token facts and nothing else, although Backstage allows services everything', async () => {
+      for (const route of ROUTES) {
+        const res = await call(route, CI);
+        expect([route.path, res.status]).toEqual([
+          route.path,
+          route.permission === 'forge.compliance.facts.push' ? route.ok : 403,
+        ]);
+      }
     });
 
     it('records the person a gate approval is filed for, who then may not decide it', async () => {
@@ -294,7 +417,7 @@ describe.each(testDatabases.eachSupportedId())(
         compensatingControl: 'Read-only extract; access reviewed monthly.',
         expiresAt: new Date(Date.now() + 7 * 86400_000).toISOString(),
       };
-      // Only a service may say whom it files for, and only as a full user reference.
+      // Only the scaffolder may say whom it files for, and only as a full user reference.
       const fromUser = await request(app)
         .post('/exemptions')
         .set(
@@ -309,9 +432,23 @@ describe.each(testDatabases.eachSupportedId())(
           onBehalfOf: 'user:default/daniel.moreau',
         });
       expect(fromUser.status).toBe(403);
+      const fromScanner = await request(app)
+        .post('/exemptions')
+        .set('Authorization', SCANNER)
+        .send({
+          ...body,
+          kind: 'exemption',
+          entityRef: 'component:default/churn-model',
+          checkId: 'docs.techdocs',
+          onBehalfOf: 'user:default/liam.chen',
+        });
+      expect(fromScanner.status).toBe(403);
+      expect(fromScanner.body.error.message).toMatch(
+        /^Requests on behalf of someone else only the Forge blueprints may file/,
+      );
       const malformed = await request(app)
         .post('/exemptions')
-        .set('Authorization', mockCredentials.service.header())
+        .set('Authorization', SCAFFOLDER)
         .send({ ...body, onBehalfOf: 'daniel' });
       expect(malformed.status).toBe(400);
       expect(malformed.body.error.message).toMatch(
@@ -320,11 +457,11 @@ describe.each(testDatabases.eachSupportedId())(
 
       const filed = await request(app)
         .post('/exemptions')
-        .set('Authorization', mockCredentials.service.header())
-        .send({ ...body, onBehalfOf: 'user:default/daniel.moreau' });
+        .set('Authorization', SCAFFOLDER)
+        .send({ ...body, onBehalfOf: 'user:Default/Daniel.Moreau' });
       expect(filed.status).toBe(201);
       expect(filed.body.requestedBy).toBe('user:default/daniel.moreau');
-      // Daniel holds the approve permission, but not for his own request.
+      // Daniel holds the approve permission, but not for his own request, however his name is spelled.
       const own = await request(app)
         .post(`/exemptions/${filed.body.id}/decision`)
         .set(
@@ -334,6 +471,44 @@ describe.each(testDatabases.eachSupportedId())(
         .send({ status: 'approved' });
       expect(own.status).toBe(403);
       expect(own.body.error.message).toMatch(/You requested this exemption/);
+      // Nor may any service decide, whatever it was granted.
+      const bySCAFFOLDER = await request(app)
+        .post(`/exemptions/${filed.body.id}/decision`)
+        .set('Authorization', SCAFFOLDER)
+        .send({ status: 'approved' });
+      expect(bySCAFFOLDER.status).toBe(403);
+      const other = await request(app)
+        .post(`/exemptions/${filed.body.id}/decision`)
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/grace.obrien'),
+        )
+        .send({ status: 'approved', note: 'ok' });
+      expect(other.status).toBe(200);
+    });
+
+    it('refuses a justification longer than 4,000 characters and stores nothing', async () => {
+      const route = ROUTES.find(
+        r => r.path === '/exemptions' && r.method === 'post',
+      )!;
+      const res = await request(app)
+        .post('/exemptions')
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/liam.chen'),
+        )
+        .send({
+          ...(route.body as object),
+          justification: 'x'.repeat(20_000),
+        });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        'Invalid justification: must be at most 4,000 characters',
+      );
+      const stored = await request(app)
+        .get('/exemptions')
+        .set('Authorization', mockCredentials.user.header());
+      expect(stored.body.items).toEqual([]);
     });
 
     it('audits changes that matter', async () => {
@@ -346,6 +521,26 @@ describe.each(testDatabases.eachSupportedId())(
         expect.objectContaining({
           eventId: 'exemption-request',
           severityLevel: 'medium',
+          meta: expect.objectContaining({
+            actor: 'user:default/mateo.garcia',
+          }),
+        }),
+      );
+      auditor.createEvent.mockClear();
+      denied.add('forge.compliance.evidence.export');
+      await request(app)
+        .get('/history/verify')
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/guest'),
+        );
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({
+          eventId: 'permission-denied',
+          meta: {
+            permission: 'forge.compliance.evidence.export',
+            actor: 'user:default/guest',
+          },
         }),
       );
     });

@@ -3,18 +3,9 @@ import Router from 'express-promise-router';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  AuditorService,
-  HttpAuthService,
-  PermissionsService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { Entity } from '@backstage/catalog-model';
 import { parse as parseYaml } from 'yaml';
 import {
   APPROVAL_CHECK_IDS,
@@ -23,30 +14,39 @@ import {
   complianceExemptionApprovePermission,
   complianceExemptionRequestPermission,
   complianceFactsPushPermission,
+  complianceGateRecordPermission,
   compliancePolicyReloadPermission,
   complianceScorecardReadPermission,
   FRAMEWORKS,
 } from '@internal/plugin-compliance-common';
+import {
+  ForgeGuard,
+  jsonBody,
+  normalizeEntityRef,
+  rfc3339DateOrTimestamp,
+  rfc3339Timestamp,
+} from '@internal/plugin-forge-node';
 import { ComplianceStore } from './database/ComplianceStore';
 import { ComplianceService } from './service/ComplianceService';
 import { DashboardService } from './service/DashboardService';
 import { EvidenceScope, EvidenceService } from './service/EvidenceService';
-import { ExemptionService } from './service/ExemptionService';
+import {
+  describeExemption,
+  exemptionEntityRef,
+  ExemptionService,
+} from './service/ExemptionService';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
-import { HistoryService } from './service/HistoryService';
-import { createRequestContext, principalOf } from './service/requestContext';
+import { verifyChain } from './service/chain';
 
 export interface RouterOptions {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  auditor: AuditorService;
+  /** Permission, audit and actor naming of every route (shared by every Forge plugin). */
+  guard: ForgeGuard;
   store: ComplianceStore;
   loader: PolicyPackLoader;
   compliance: ComplianceService;
   exemptions: ExemptionService;
   evidence: EvidenceService;
   dashboard: DashboardService;
-  history: HistoryService;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -59,12 +59,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
-const isoDate = z
-  .string()
-  .refine(
-    v => !Number.isNaN(Date.parse(v)),
-    'must be an ISO 8601 date or time',
-  );
+/** An "as of" date: a day or an RFC 3339 timestamp. */
+const isoDate = rfc3339DateOrTimestamp();
 
 const entityDocument = z
   .object({
@@ -85,7 +81,8 @@ const factBody = z
         /^[a-z0-9][a-z0-9-]{0,62}$/,
         'must be lower-case letters, digits and dashes, e.g. dependency-scan',
       ),
-    collectedAt: isoDate,
+    // RFC 3339 and not in the future: a fact dated ahead would keep freshness checks passing for ever.
+    collectedAt: rfc3339Timestamp({ notInFuture: true }),
     source: z.string().max(200).optional(),
     data: z
       .record(z.string(), z.unknown())
@@ -96,44 +93,8 @@ const factBody = z
   })
   .strict();
 
-const exemptionBody = z
-  .object({
-    kind: z.enum(['exemption', 'approval']).optional(),
-    entityRef: z.string().min(1),
-    checkId: z.string().min(1),
-    justification: z
-      .string()
-      .trim()
-      .min(
-        20,
-        'must explain in at least 20 characters why the risk is acceptable',
-      )
-      .max(4000),
-    compensatingControl: z
-      .string()
-      .trim()
-      .min(10, 'must name the control that reduces the risk meanwhile')
-      .max(4000),
-    expiresAt: isoDate,
-    onBehalfOf: z
-      .string()
-      .regex(
-        /^user:[^/:]+\/[^/:]+$/,
-        'must be a full user reference such as user:default/jane.doe',
-      )
-      .optional(),
-  })
-  .strict();
-
-const decisionBody = z
-  .object({
-    status: z.enum(['approved', 'rejected']),
-    note: z.string().max(4000).optional(),
-  })
-  .strict();
-
 function refFromParams(params: Record<string, string>): string {
-  return stringifyEntityRef({
+  return normalizeEntityRef({
     kind: params.kind,
     namespace: params.namespace,
     name: params.name,
@@ -141,32 +102,17 @@ function refFromParams(params: Record<string, string>): string {
 }
 
 function normaliseRef(value: string, defaultKind = 'component'): string {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
-    );
-  } catch {
-    throw new InputError(
-      `'${value}' is not an entity reference (kind:namespace/name)`,
-    );
-  }
+  return normalizeEntityRef(value, { defaultKind });
 }
 
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const {
-    loader,
-    compliance,
-    exemptions,
-    evidence,
-    dashboard,
-    store,
-    history,
-  } = options;
-  const { authorize, audit } = createRequestContext(options);
+  const { guard, loader, compliance, exemptions, evidence, dashboard, store } =
+    options;
   const router = Router();
-  router.use(express.json({ limit: '1mb' }));
+  // Bounded in size and depth: a body nested 100,000 levels deep is a 400, not a crashed validation.
+  router.use(jsonBody({ limit: '1mb' }));
 
   const openapi = parseYaml(
     fs.readFileSync(
@@ -183,25 +129,26 @@ export async function createRouter(
 
   // --- Policy packs ---------------------------------------------------------------------------------------
   router.get('/policy-packs', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     res.json({ items: loader.policy.packs, status: loader.loadStatus });
   });
 
   router.post('/policy-packs/reload', async (req, res) => {
-    await authorize(req, compliancePolicyReloadPermission);
-    const status = await audit(
+    const status = await guard.audited(
       req,
-      'policy-packs-reload',
-      {},
+      {
+        eventId: 'policy-packs-reload',
+        permission: compliancePolicyReloadPermission,
+        severityLevel: 'high',
+      },
       () => loader.reload(),
-      'high',
     );
     res.json(status);
   });
 
   // --- Scorecards -----------------------------------------------------------------------------------------
   router.get('/scorecards/:kind/:namespace/:name', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     const asOf =
       req.query.asOf === undefined
         ? undefined
@@ -210,7 +157,7 @@ export async function createRouter(
   });
 
   router.get('/scorecards/:kind/:namespace/:name/history', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     const limit = parse(
       z.coerce.number().int().min(1).max(1000).default(200),
       req.query.limit,
@@ -224,7 +171,7 @@ export async function createRouter(
   router.get(
     '/scorecards/:kind/:namespace/:name/gate-evaluations',
     async (req, res) => {
-      await authorize(req, complianceScorecardReadPermission);
+      await guard.authorize(req, complianceScorecardReadPermission);
       res.json({
         items: await store.listGateEvaluations(refFromParams(req.params)),
       });
@@ -234,14 +181,16 @@ export async function createRouter(
   router.post(
     '/scorecards/:kind/:namespace/:name/evaluate',
     async (req, res) => {
-      await authorize(req, complianceEvaluatePermission);
       const entityRef = refFromParams(req.params);
-      const [evaluation] = await audit(
+      const [evaluation] = await guard.audited(
         req,
-        'evaluate-entity',
-        { entityRef },
+        {
+          eventId: 'evaluate-entity',
+          permission: complianceEvaluatePermission,
+          severityLevel: 'low',
+          meta: { entityRef },
+        },
         () => compliance.evaluateEntities([entityRef]),
-        'low',
       );
       if (!evaluation)
         throw new NotFoundError(`No entity ${entityRef} in the catalog`);
@@ -250,7 +199,7 @@ export async function createRouter(
   );
 
   router.post('/dry-run', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     const body = parse(
       z
         .object({
@@ -266,14 +215,14 @@ export async function createRouter(
 
   // --- Facts pushed by tools ------------------------------------------------------------------------------
   router.post('/facts/:kind/:namespace/:name', async (req, res) => {
-    const credentials = await authorize(req, complianceFactsPushPermission);
     const entityRef = refFromParams(req.params);
+    const caller = await guard.authorize(req, complianceFactsPushPermission);
     const fact = parse(factBody, req.body, 'body');
-    const evaluation = await audit(
+    const evaluation = await guard.record(
       req,
-      'fact-push',
-      { entityRef, fact: fact.name },
-      () => compliance.pushFact(entityRef, fact, principalOf(credentials)),
+      caller,
+      { eventId: 'fact-push', meta: { entityRef, fact: fact.name } },
+      () => compliance.pushFact(entityRef, fact, caller.actor),
     );
     res.status(201).json({
       entityRef,
@@ -285,7 +234,7 @@ export async function createRouter(
 
   // --- Exemptions and approvals ---------------------------------------------------------------------------
   router.get('/exemptions', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     const filter = parse(
       z
         .object({
@@ -308,87 +257,71 @@ export async function createRouter(
     });
   });
 
+  // Who may file what (approvals and team-wide exemptions only from the blueprints, onBehalfOf only from the
+  // scaffolder's own service, lengths and dates) is the ExemptionService's to decide, for every entry point alike.
   router.post('/exemptions', async (req, res) => {
-    const body = parse(exemptionBody, req.body, 'body');
-    const entityRef = normaliseRef(body.entityRef);
-    const credentials = await httpCredentials(req);
-    const { onBehalfOf, ...request } = body;
-    if (credentials.principal.type === 'user') {
-      if (onBehalfOf !== undefined) {
-        throw new NotAllowedError(
-          'onBehalfOf is for services filing a request for a person; leave it out',
-        );
-      }
-      if (body.kind === 'approval' || entityRef.startsWith('group:')) {
-        throw new NotAllowedError(
-          'Approvals and team-wide exemptions are filed by the Forge blueprints, not by hand',
-        );
-      }
-      await authorize(req, complianceExemptionRequestPermission, entityRef);
-    }
-    const exemption = await audit(
+    const entityRef = exemptionEntityRef(
+      parse(z.object({ entityRef: z.string().min(1) }), req.body, 'body')
+        .entityRef,
+    );
+    const caller = await guard.authorize(
       req,
-      'exemption-request',
+      complianceExemptionRequestPermission,
+      { resourceRef: entityRef },
+    );
+    const exemption = await guard.record(
+      req,
+      caller,
       {
-        entityRef,
-        checkId: body.checkId,
-        kind: body.kind ?? 'exemption',
-        ...(onBehalfOf ? { onBehalfOf } : {}),
+        eventId: 'exemption-request',
+        meta: { entityRef },
+        describe: describeExemption,
       },
-      () =>
-        exemptions.request(
-          { ...request, entityRef },
-          onBehalfOf ?? principalOf(credentials),
-        ),
+      () => exemptions.request(req.body, caller.actor),
     );
     res.status(201).json(exemption);
   });
 
   router.post('/exemptions/:id/decision', async (req, res) => {
-    const credentials = await authorize(
+    const decided = await guard.audited(
       req,
-      complianceExemptionApprovePermission,
-    );
-    const body = parse(decisionBody, req.body, 'body');
-    const decided = await audit(
-      req,
-      'exemption-decision',
-      { exemptionId: req.params.id, status: body.status },
-      () => exemptions.decide(req.params.id, body, principalOf(credentials)),
-      'high',
+      {
+        eventId: 'exemption-decision',
+        permission: complianceExemptionApprovePermission,
+        severityLevel: 'high',
+        meta: { exemptionId: req.params.id },
+        describe: describeExemption,
+      },
+      caller => exemptions.decide(req.params.id, req.body, caller.actor),
     );
     res.json(decided);
   });
 
   router.post('/exemptions/:id/revoke', async (req, res) => {
-    const credentials = await authorize(
-      req,
-      complianceExemptionApprovePermission,
-    );
     const body = parse(
       z.object({ note: z.string().max(4000).optional() }).strict(),
       req.body ?? {},
       'body',
     );
-    const revoked = await audit(
+    const revoked = await guard.audited(
       req,
-      'exemption-revoke',
-      { exemptionId: req.params.id },
-      () =>
-        exemptions.revoke(req.params.id, principalOf(credentials), body.note),
-      'high',
+      {
+        eventId: 'exemption-revoke',
+        permission: complianceExemptionApprovePermission,
+        severityLevel: 'high',
+        meta: { exemptionId: req.params.id },
+        describe: describeExemption,
+      },
+      caller => exemptions.revoke(req.params.id, caller.actor, body.note),
     );
     res.json(revoked);
   });
 
   // --- Scaffolder gate evidence ---------------------------------------------------------------------------
+  // Evidence of the blueprint gate: only the scaffolder's own service holds this permission (a person or CI could
+  // otherwise store a forged "passed").
   router.post('/gate-evaluations', async (req, res) => {
-    const credentials = await httpCredentials(req);
-    if (credentials.principal.type !== 'service') {
-      throw new NotAllowedError(
-        'Gate evaluations are recorded by the Forge scaffolder actions only',
-      );
-    }
+    const caller = await guard.authorize(req, complianceGateRecordPermission);
     const body = parse(
       z
         .object({
@@ -410,28 +343,28 @@ export async function createRouter(
       req.body,
       'body',
     );
-    const id = await audit(
+    const entityRef = normaliseRef(body.entityRef);
+    const id = await guard.record(
       req,
-      'gate-evaluation',
-      { entityRef: body.entityRef, decision: body.decision },
+      caller,
+      {
+        eventId: 'gate-evaluation',
+        severityLevel: 'low',
+        meta: { entityRef, decision: body.decision },
+      },
       () =>
         store.recordGateEvaluation(
-          {
-            ...body,
-            entityRef: normaliseRef(body.entityRef),
-            evaluation: body.evaluation as any,
-          },
-          principalOf(credentials),
+          { ...body, entityRef, evaluation: body.evaluation as any },
+          caller.actor,
           new Date().toISOString(),
         ),
-      'low',
     );
     res.status(201).json({ id });
   });
 
   // --- Roll-ups -------------------------------------------------------------------------------------------
   router.get('/dashboard', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     const query = parse(
       z
         .object({
@@ -451,8 +384,8 @@ export async function createRouter(
   });
 
   router.get('/groups/:namespace/:name/failing-checks', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
-    const groupRef = stringifyEntityRef({
+    await guard.authorize(req, complianceScorecardReadPermission);
+    const groupRef = normalizeEntityRef({
       kind: 'group',
       namespace: req.params.namespace,
       name: req.params.name,
@@ -462,7 +395,10 @@ export async function createRouter(
 
   // --- Evidence and the history chain ---------------------------------------------------------------------
   router.get('/evidence', async (req, res) => {
-    await authorize(req, complianceEvidenceExportPermission);
+    const caller = await guard.authorize(
+      req,
+      complianceEvidenceExportPermission,
+    );
     const query = parse(
       z
         .object({
@@ -496,49 +432,48 @@ export async function createRouter(
       controlId: query.control,
       asOf: query.asOf ? new Date(query.asOf) : new Date(),
     };
-    const exported = await audit(
+    const rows = await guard.record(
       req,
-      'evidence-export',
+      caller,
       {
-        scope: query.scope,
-        framework: query.framework,
-        control: query.control,
-        asOf: query.asOf,
-        format: query.format,
+        eventId: 'evidence-export',
+        severityLevel: 'low',
+        meta: {
+          scope: query.scope,
+          framework: query.framework,
+          control: query.control,
+          asOf: query.asOf,
+          format: query.format,
+        },
       },
-      () => evidence.export(evidenceQuery, query.format),
-      'low',
+      () => evidence.collect(evidenceQuery),
     );
-    // Sent as the exact text that was signed: scripts/verify-evidence.mjs checks it offline.
-    res.setHeader('content-type', exported.contentType);
-    res.setHeader(
-      'content-disposition',
-      `attachment; filename="${exported.filename}"`,
-    );
-    res.send(exported.body);
+    const stamp = evidenceQuery.asOf.toISOString().slice(0, 10);
+    if (query.format === 'csv') {
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="forge-evidence-${stamp}.csv"`,
+      );
+      res.send(evidence.toCsv(rows));
+    } else {
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="forge-evidence-${stamp}.oscal.json"`,
+      );
+      res.json(evidence.toOscal(rows, evidenceQuery));
+    }
   });
 
   router.get('/history/verify', async (req, res) => {
-    await authorize(req, complianceEvidenceExportPermission);
-    res.json(await history.verify());
-  });
-
-  // The key auditors check checkpoints and evidence exports with (not secret; the id names it in every export).
-  router.get('/history/public-key', async (req, res) => {
-    await authorize(req, complianceEvidenceExportPermission);
-    res.setHeader('content-type', 'application/x-pem-file');
-    res.setHeader('x-forge-key-id', history.keyId);
-    res.send(history.publicKeyPem());
+    await guard.authorize(req, complianceEvidenceExportPermission);
+    res.json(await verifyChain(store));
   });
 
   router.get('/approval-check-ids', async (req, res) => {
-    await authorize(req, complianceScorecardReadPermission);
+    await guard.authorize(req, complianceScorecardReadPermission);
     res.json(APPROVAL_CHECK_IDS);
   });
-
-  async function httpCredentials(req: express.Request) {
-    return options.httpAuth.credentials(req, { allow: ['user', 'service'] });
-  }
 
   return router;
 }

@@ -31,7 +31,7 @@ export const complianceEvidenceExportPermission = createPermission({
   attributes: { action: 'read' },
 });
 
-/** Push facts such as scan results (service principals). @public */
+/** Push facts such as scan results (the services listed for it in forge.permissions.services, e.g. CI). @public */
 export const complianceFactsPushPermission = createPermission({
   name: 'forge.compliance.facts.push',
   attributes: { action: 'create' },
@@ -43,6 +43,15 @@ export const compliancePolicyReloadPermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Record a blueprint gate evaluation as evidence: only the Forge blueprints (the scaffolder's own service principal),
+ * never a person or another service, so a forged "passed" cannot be stored. @public
+ */
+export const complianceGateRecordPermission = createPermission({
+  name: 'forge.compliance.gate.record',
+  attributes: { action: 'create' },
+});
+
 /** @public */
 export const compliancePermissions = [
   compliancePolicyReloadPermission,
@@ -52,4 +61,5 @@ export const compliancePermissions = [
   complianceExemptionApprovePermission,
   complianceEvidenceExportPermission,
   complianceFactsPushPermission,
+  complianceGateRecordPermission,
 ];

@@ -125,8 +125,13 @@ describe.each(testDatabases.eachSupportedId())(
     it.each([
       [{ checkId: 'no.such.check' }, /not a check of any loaded policy pack/],
       [{ expiresAt: '2020-01-01T00:00:00Z' }, /in the future/],
-      [{ expiresAt: 'in 200 days' }, /in the future/],
-      [{ kind: 'approval' as const }, /approval\.restricted-data/],
+      [{ expiresAt: 'in 200 days' }, /expiresAt: must be an RFC 3339/],
+      [{ expiresAt: '+275760-09-13T00:00:00.000Z' }, /RFC 3339/],
+      [{ expiresAt: '1' }, /RFC 3339/],
+      [{ justification: 'x'.repeat(20_000) }, /at most 4,000 characters/],
+      [{ compensatingControl: 'y'.repeat(4001) }, /at most 4,000 characters/],
+      [{ justification: 'too short' }, /at least 20 characters/],
+      [{ unexpected: true }, /Unrecognized key/],
     ])('refuses %j', async (change, message) => {
       await expect(
         h.exemptions.request(
@@ -184,19 +189,121 @@ describe.each(testDatabases.eachSupportedId())(
       ).toBe('fail');
     });
 
-    it('files gate approvals for projects that do not exist yet, by team', async () => {
-      const approval = await h.exemptions.request(
+    it('files gate approvals for projects that do not exist yet, by team, from the blueprints only', async () => {
+      const approval = {
+        ...request,
+        kind: 'approval' as const,
+        checkId: 'approval.restricted-data',
+        entityRef: 'group:default/fraud-science',
+        expiresAt: days(7),
+      };
+      for (const actor of [
+        'user:default/mateo.garcia',
+        'service:ci',
+        'service:scaffolder',
+      ]) {
+        await expect(h.exemptions.request(approval, actor)).rejects.toThrow(
+          `Approvals only the Forge blueprints may file (the scaffolder's own service), not ${actor}`,
+        );
+      }
+      await expect(
+        h.exemptions.request(
+          { ...approval, kind: 'exemption', checkId: request.checkId },
+          'user:default/mateo.garcia',
+        ),
+      ).rejects.toThrow(/^Team-wide exemptions only the Forge blueprints/);
+      expect(await h.store.listExemptions({})).toEqual([]);
+
+      const filed = await h.exemptions.request(
+        { ...approval, onBehalfOf: 'user:default/mateo.garcia' },
+        'service:plugin:scaffolder',
+      );
+      expect(filed).toEqual(
+        expect.objectContaining({
+          kind: 'approval',
+          status: 'pending',
+          requestedBy: 'user:default/mateo.garcia',
+        }),
+      );
+    });
+
+    it('takes onBehalfOf from the scaffolder only, and only naming a person', async () => {
+      await expect(
+        h.exemptions.request(
+          {
+            ...request,
+            expiresAt: days(30),
+            onBehalfOf: 'user:default/hannah.weber',
+          },
+          'user:default/mateo.garcia',
+        ),
+      ).rejects.toThrow(
+        /^Requests on behalf of someone else only the Forge blueprints may file/,
+      );
+      await expect(
+        h.exemptions.request(
+          { ...request, expiresAt: days(30), onBehalfOf: 'group:default/x' },
+          'service:plugin:scaffolder',
+        ),
+      ).rejects.toThrow(/onBehalfOf: must be a full user reference/);
+    });
+
+    it('keeps an exemption under the catalog spelling of the entity', async () => {
+      const filed = await h.exemptions.request(
+        {
+          ...request,
+          entityRef: 'Component:Default/Claims-Fraud-Features',
+          expiresAt: days(30),
+        },
+        'user:default/mateo.garcia',
+      );
+      expect(filed.entityRef).toBe(request.entityRef);
+    });
+
+    it('never lets the requester decide, however the ref is spelled, nor a service', async () => {
+      const filed = await h.exemptions.request(
         {
           ...request,
           kind: 'approval',
           checkId: 'approval.restricted-data',
-          entityRef: 'group:default/fraud-science',
+          entityRef: 'component:default/new-fraud-model',
           expiresAt: days(7),
+          onBehalfOf: 'user:default/Daniel.Moreau',
         },
-        'service:scaffolder',
+        'service:plugin:scaffolder',
       );
-      expect(approval).toEqual(
-        expect.objectContaining({ kind: 'approval', status: 'pending' }),
+      for (const decider of [
+        'user:default/daniel.moreau',
+        'User:Default/DANIEL.MOREAU',
+      ]) {
+        await expect(
+          h.exemptions.decide(filed.id, { status: 'approved' }, decider),
+        ).rejects.toThrow(/You requested this exemption/);
+      }
+      await expect(
+        h.exemptions.decide(
+          filed.id,
+          { status: 'approved' },
+          'service:plugin:scaffolder',
+        ),
+      ).rejects.toThrow(
+        'Exemptions and approvals are decided by people, not by service:plugin:scaffolder',
+      );
+      await expect(
+        h.exemptions.decide(
+          filed.id,
+          { status: 'approved', note: 'n'.repeat(4001) },
+          'user:default/grace.obrien',
+        ),
+      ).rejects.toThrow('Invalid note: must be at most 4,000 characters');
+      const decided = await h.exemptions.decide(
+        filed.id,
+        { status: 'approved' },
+        'user:default/grace.obrien',
+      );
+      expect(decided.status).toBe('approved');
+      await expect(h.exemptions.revoke(filed.id, 'service:ci')).rejects.toThrow(
+        'Exemptions are revoked by people, not by service:ci',
       );
     });
   },

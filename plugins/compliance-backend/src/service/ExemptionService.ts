@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
@@ -10,6 +12,12 @@ import {
   Exemption,
   ExemptionRequest,
 } from '@internal/plugin-compliance-common';
+import {
+  normalizeEntityRef,
+  rfc3339Timestamp,
+  sameEntityRef,
+  SCAFFOLDER_SERVICE_ACTOR,
+} from '@internal/plugin-forge-node';
 import { ComplianceStore } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
 import { ComplianceNotifier } from './Notifier';
@@ -17,6 +25,116 @@ import { PolicyPackLoader } from './PolicyPackLoader';
 
 const APPROVAL_IDS = new Set<string>(Object.values(APPROVAL_CHECK_IDS));
 const DAY = 24 * 3600 * 1000;
+
+/**
+ * What a request for an exemption or approval must look like, wherever it comes from (REST, the MCP action, the
+ * scaffolder gate): the rules live here, in the service, so no entry point can store more or less.
+ */
+export const exemptionRequestSchema = z
+  .object({
+    kind: z.enum(['exemption', 'approval']).optional(),
+    entityRef: z.string().min(1).max(300),
+    checkId: z.string().min(1).max(200),
+    justification: z
+      .string()
+      .trim()
+      .min(
+        20,
+        'must explain in at least 20 characters why the risk is acceptable',
+      )
+      .max(4000, 'must be at most 4,000 characters'),
+    compensatingControl: z
+      .string()
+      .trim()
+      .min(10, 'must name the control that reduces the risk meanwhile')
+      .max(4000, 'must be at most 4,000 characters'),
+    expiresAt: rfc3339Timestamp(),
+    onBehalfOf: z
+      .string()
+      .max(300)
+      .regex(
+        /^user:[^/:]+\/[^/:]+$/i,
+        'must be a full user reference such as user:default/jane.doe',
+      )
+      .optional(),
+  })
+  .strict();
+
+/** A decision on a pending exemption or approval. */
+export const exemptionDecisionSchema = z
+  .object({
+    status: z.enum(['approved', 'rejected']),
+    note: z
+      .string()
+      .trim()
+      .max(4000, 'must be at most 4,000 characters')
+      .optional(),
+  })
+  .strict();
+
+const revokeNoteSchema = z
+  .string()
+  .trim()
+  .max(4000, 'must be at most 4,000 characters')
+  .optional();
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InputError(
+      `Invalid ${issue.path.length ? issue.path.join('.') : 'request'}: ${
+        issue.message
+      }`,
+    );
+  }
+  return result.data;
+}
+
+/** An actor as Forge records it (see Caller in @internal/plugin-forge-node): people by their normalised ref. */
+function normalizeActor(actor: string): string {
+  return actor.startsWith('service:')
+    ? actor
+    : normalizeEntityRef(actor, { defaultKind: 'user', field: 'actor' });
+}
+
+/** Requests that only the Forge blueprints may file, with the scaffolder's own service principal. */
+function assertFiledByBlueprints(actor: string, what: string) {
+  if (actor !== SCAFFOLDER_SERVICE_ACTOR) {
+    throw new NotAllowedError(
+      `${what} only the Forge blueprints may file (the scaffolder's own service), not ${actor}`,
+    );
+  }
+}
+
+/**
+ * The entity ref a request is about, normalised once: an approval or a team-wide exemption names a group or a
+ * project that does not exist yet; an exemption of an entity names a component unless it says otherwise.
+ */
+export function exemptionEntityRef(entityRef: string): string {
+  return normalizeEntityRef(entityRef, {
+    defaultKind: 'component',
+    field: 'entityRef',
+  });
+}
+
+/** What an audit event says about an exemption after a change (never its free text). */
+export function describeExemption(e: Exemption) {
+  return {
+    exemptionId: e.id,
+    kind: e.kind,
+    entityRef: e.entityRef,
+    checkId: e.checkId,
+    status: e.status,
+    requestedBy: e.requestedBy,
+  };
+}
+
+function assertPerson(actor: string, what: string) {
+  if (!actor.startsWith('user:')) {
+    throw new NotAllowedError(`${what} by people, not by ${actor}`);
+  }
+}
 
 /**
  * Exemptions and gate approvals: requested with a justification and a compensating control, decided by someone
@@ -41,29 +159,53 @@ export class ExemptionService {
     return this.deps.now?.() ?? new Date();
   }
 
-  async request(
-    input: ExemptionRequest,
-    requestedBy: string,
-  ): Promise<Exemption> {
-    const kind = input.kind ?? 'exemption';
+  /**
+   * Files a request. `actor` is who calls (a person, or a service such as the scaffolder); the requester recorded is
+   * the actor, or the person the scaffolder names in `onBehalfOf`. The caller's permission to request for the
+   * entity is the entry point's to check (ForgeGuard); what any request may say is checked here.
+   */
+  async request(input: ExemptionRequest, actor: string): Promise<Exemption> {
+    const valid = parse(exemptionRequestSchema, input);
+    const filer = normalizeActor(actor);
+    const kind = valid.kind ?? 'exemption';
+    let entityRef = exemptionEntityRef(valid.entityRef);
+    if (valid.onBehalfOf !== undefined) {
+      assertFiledByBlueprints(filer, 'Requests on behalf of someone else');
+    }
+    if (kind === 'approval') {
+      assertFiledByBlueprints(filer, 'Approvals');
+    } else if (entityRef.startsWith('group:')) {
+      assertFiledByBlueprints(filer, 'Team-wide exemptions');
+    }
+    const requestedBy =
+      valid.onBehalfOf === undefined
+        ? filer
+        : normalizeEntityRef(valid.onBehalfOf, {
+            defaultKind: 'user',
+            field: 'onBehalfOf',
+          });
+    if (!requestedBy.startsWith('user:') && valid.onBehalfOf !== undefined) {
+      throw new InputError(
+        `onBehalfOf must name a person such as user:default/jane.doe, not ${requestedBy}`,
+      );
+    }
+    const { checkId } = valid;
     const now = this.now();
     const known = new Set(
       this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => c.id)),
     );
     if (
-      kind === 'approval'
-        ? !APPROVAL_IDS.has(input.checkId)
-        : !known.has(input.checkId)
+      kind === 'approval' ? !APPROVAL_IDS.has(checkId) : !known.has(checkId)
     ) {
       throw new InputError(
         kind === 'approval'
           ? `checkId must be one of ${[...APPROVAL_IDS].join(
               ', ',
             )} for an approval`
-          : `checkId '${input.checkId}' is not a check of any loaded policy pack`,
+          : `checkId '${checkId}' is not a check of any loaded policy pack`,
       );
     }
-    const expires = Date.parse(input.expiresAt);
+    const expires = Date.parse(valid.expiresAt);
     if (!(expires > now.getTime())) {
       throw new InputError('expiresAt must be a date in the future');
     }
@@ -72,29 +214,31 @@ export class ExemptionService {
         `expiresAt may be at most ${this.deps.maxDays} days from now`,
       );
     }
-    // Exemptions of entities need the entity; approvals are asked for before the project exists.
-    if (kind === 'exemption' && !input.entityRef.startsWith('group:')) {
-      const [entity] = await this.deps.catalog.getEntities([input.entityRef]);
+    // Exemptions of entities need the entity, and are kept under the catalog's own spelling of its ref; approvals
+    // are asked for before the project exists.
+    if (kind === 'exemption' && !entityRef.startsWith('group:')) {
+      const [entity] = await this.deps.catalog.getEntities([entityRef]);
       if (!entity)
-        throw new NotFoundError(`No entity ${input.entityRef} in the catalog`);
+        throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+      entityRef = stringifyEntityRef(entity);
     }
     const open = await this.deps.store.listExemptions({
-      entityRef: input.entityRef,
-      checkId: input.checkId,
+      entityRef: entityRef,
+      checkId: checkId,
       status: 'pending',
     });
     if (open.length > 0) {
       throw new ConflictError(
-        `Exemption ${open[0].id} for ${input.checkId} on ${input.entityRef} is already waiting for a decision`,
+        `Exemption ${open[0].id} for ${checkId} on ${entityRef} is already waiting for a decision`,
       );
     }
     const exemption: Exemption = {
       id: randomUUID(),
       kind,
-      entityRef: input.entityRef,
-      checkId: input.checkId,
-      justification: input.justification,
-      compensatingControl: input.compensatingControl,
+      entityRef: entityRef,
+      checkId: checkId,
+      justification: valid.justification,
+      compensatingControl: valid.compensatingControl,
       requestedBy,
       requestedAt: now.toISOString(),
       expiresAt: new Date(expires).toISOString(),
@@ -105,14 +249,21 @@ export class ExemptionService {
     return exemption;
   }
 
+  /**
+   * Decides a pending request: four eyes, so a person other than the requester (compared as the catalog compares
+   * refs, without regard to case), and never a service.
+   */
   async decide(
     id: string,
-    decision: { status: 'approved' | 'rejected'; note?: string },
-    decidedBy: string,
+    input: { status: 'approved' | 'rejected'; note?: string },
+    actor: string,
   ): Promise<Exemption> {
+    const decision = parse(exemptionDecisionSchema, input);
+    const decidedBy = normalizeActor(actor);
+    assertPerson(decidedBy, 'Exemptions and approvals are decided');
     const existing = await this.deps.store.getExemption(id);
     if (!existing) throw new NotFoundError(`No exemption ${id}`);
-    if (existing.requestedBy === decidedBy) {
+    if (sameEntityRef(existing.requestedBy, decidedBy)) {
       throw new NotAllowedError(
         'You requested this exemption; someone else with the approve permission must decide it',
       );
@@ -148,18 +299,18 @@ export class ExemptionService {
     return decided;
   }
 
-  async revoke(
-    id: string,
-    revokedBy: string,
-    note?: string,
-  ): Promise<Exemption> {
+  /** Revokes an approved exemption (a person with the approve permission; never a service). */
+  async revoke(id: string, actor: string, note?: string): Promise<Exemption> {
+    const revokedBy = normalizeActor(actor);
+    assertPerson(revokedBy, 'Exemptions are revoked');
+    const decisionNote = parse(revokeNoteSchema, note);
     const existing = await this.deps.store.getExemption(id);
     if (!existing) throw new NotFoundError(`No exemption ${id}`);
     const revoked = await this.deps.store.transitionExemption(id, 'approved', {
       status: 'revoked',
       decidedBy: revokedBy,
       decidedAt: this.now().toISOString(),
-      decisionNote: note,
+      decisionNote,
     });
     if (!revoked)
       throw new ConflictError(

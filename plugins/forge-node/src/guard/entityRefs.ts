@@ -6,8 +6,8 @@ import {
 import { InputError } from '@backstage/errors';
 
 /**
- * An entity ref in the one form Forge stores and compares: `kind:namespace/name`, kind and namespace lower-cased by
- * the catalog's own helpers, the default kind and namespace filled in. Call it once, where a ref enters Forge (a
+ * An entity ref in the one form Forge stores and compares: `kind:namespace/name`, lower-cased by the catalog's own
+ * helpers (as the catalog compares refs), the default kind and namespace filled in. Call it once, where a ref enters Forge (a
  * route, an action, a token); a value that is not a ref is an InputError naming the field.
  *
  * @public
@@ -43,7 +43,7 @@ export function normalizeEntityRef(
 /**
  * The key two refs are compared by. The catalog matches names without regard to case (`user:default/Daniel.Moreau`
  * and `user:default/daniel.moreau` are the same person), so every comparison of identities in Forge goes through
- * here and nowhere else.
+ * here, also for refs stored before they were normalised at the boundary.
  *
  * @public
  */
