@@ -20,6 +20,9 @@ import { ExemptionService } from './service/ExemptionService';
 import { BackstageComplianceNotifier } from './service/Notifier';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
 import { seedDemoFacts } from './service/demoFacts';
+import { CheckpointPublisher } from './service/checkpoints';
+import { HistoryKeys } from './service/historyKeys';
+import { HistoryService } from './service/HistoryService';
 
 /**
  * The compliance backend: evaluates every catalog entity against the policy packs on a schedule, when entities
@@ -34,6 +37,7 @@ export const compliancePlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         httpRouter: coreServices.httpRouter,
@@ -47,7 +51,7 @@ export const compliancePlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
-        const { config, logger, scheduler } = deps;
+        const { config, logger, scheduler, lifecycle } = deps;
         const settings = config.getOptionalConfig('forge.compliance');
         const directory = path.resolve(
           settings?.getOptionalString('policyDirectory') ?? '../../policies',
@@ -61,9 +65,30 @@ export const compliancePlugin = createBackendPlugin({
           permissions: deps.permissions,
           auditor: deps.auditor,
         });
+        // The history's keys live outside the database; checkpoints go where its writer cannot rewrite them.
+        const dataDir = path.resolve(
+          config.getOptionalString('forge.dataDir') ?? '../../.data',
+        );
+        const keys = HistoryKeys.load({ config, dataDir, logger });
         const store = await DatabaseComplianceStore.create({
           database: deps.database,
+          keys,
         });
+        const checkpoints = new CheckpointPublisher({
+          store,
+          keys,
+          logger,
+          file: path.resolve(
+            settings?.getOptionalString('history.checkpoints.file') ??
+              path.join(dataDir, 'compliance', 'checkpoints.jsonl'),
+          ),
+          webhookUrl: settings?.getOptionalString(
+            'history.checkpoints.webhookUrl',
+          ),
+        });
+        store.onAppended(() => checkpoints.afterWrite());
+        const history = new HistoryService({ store, keys, checkpoints });
+        lifecycle.addShutdownHook(() => checkpoints.stop());
         const demoFacts = settings?.getOptionalString('demoFacts');
         if (demoFacts) {
           const seeded = await seedDemoFacts(
@@ -74,8 +99,12 @@ export const compliancePlugin = createBackendPlugin({
           if (seeded)
             logger.info(`Loaded ${seeded} demo facts from ${demoFacts}`);
         }
-        const loader = new PolicyPackLoader(directory, logger);
+        const loader = new PolicyPackLoader(directory, logger, {
+          onLoaded: packs =>
+            store.recordPolicyPacks(packs, new Date().toISOString()),
+        });
         await loader.reload();
+        await checkpoints.checkpoint();
         const catalog = new BackstageCatalogReader(deps.catalog, deps.auth);
         const notifier = new BackstageComplianceNotifier(
           deps.notifications,
@@ -106,6 +135,7 @@ export const compliancePlugin = createBackendPlugin({
           store,
           loader,
           catalog,
+          history,
           organization:
             config.getOptionalString('organization.name') ?? 'Forge',
         });
@@ -147,6 +177,15 @@ export const compliancePlugin = createBackendPlugin({
           },
         });
 
+        await scheduler.scheduleTask({
+          id: 'forge-compliance-history-checkpoint',
+          scope: 'global',
+          ...schedule('history.checkpoints.schedule', { minutes: 10 }),
+          fn: async () => {
+            await checkpoints.checkpoint();
+          },
+        });
+
         registerComplianceActions({
           actionsRegistry: deps.actionsRegistry,
           guard,
@@ -163,6 +202,7 @@ export const compliancePlugin = createBackendPlugin({
             exemptions,
             evidence,
             dashboard,
+            history,
           }),
         );
       },

@@ -210,6 +210,7 @@ describe.each(testDatabases.eachSupportedId())(
         exemptions: h.exemptions,
         evidence: h.evidence,
         dashboard: h.dashboard,
+        history: h.history,
       });
       app = express().use(router).use(mockErrorHandler());
     });

@@ -36,7 +36,7 @@ import {
   ExemptionService,
 } from './service/ExemptionService';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
-import { verifyChain } from './service/chain';
+import { HistoryService } from './service/HistoryService';
 
 export interface RouterOptions {
   /** Permission, audit and actor naming of every route (shared by every Forge plugin). */
@@ -47,6 +47,7 @@ export interface RouterOptions {
   exemptions: ExemptionService;
   evidence: EvidenceService;
   dashboard: DashboardService;
+  history: HistoryService;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -108,8 +109,16 @@ function normaliseRef(value: string, defaultKind = 'component'): string {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { guard, loader, compliance, exemptions, evidence, dashboard, store } =
-    options;
+  const {
+    guard,
+    loader,
+    compliance,
+    exemptions,
+    evidence,
+    dashboard,
+    store,
+    history,
+  } = options;
   const router = Router();
   // Bounded in size and depth: a body nested 100,000 levels deep is a 400, not a crashed validation.
   router.use(jsonBody({ limit: '1mb' }));
@@ -432,7 +441,7 @@ export async function createRouter(
       controlId: query.control,
       asOf: query.asOf ? new Date(query.asOf) : new Date(),
     };
-    const rows = await guard.record(
+    const exported = await guard.record(
       req,
       caller,
       {
@@ -446,28 +455,28 @@ export async function createRouter(
           format: query.format,
         },
       },
-      () => evidence.collect(evidenceQuery),
+      () => evidence.export(evidenceQuery, query.format),
     );
-    const stamp = evidenceQuery.asOf.toISOString().slice(0, 10);
-    if (query.format === 'csv') {
-      res.setHeader('content-type', 'text/csv; charset=utf-8');
-      res.setHeader(
-        'content-disposition',
-        `attachment; filename="forge-evidence-${stamp}.csv"`,
-      );
-      res.send(evidence.toCsv(rows));
-    } else {
-      res.setHeader(
-        'content-disposition',
-        `attachment; filename="forge-evidence-${stamp}.oscal.json"`,
-      );
-      res.json(evidence.toOscal(rows, evidenceQuery));
-    }
+    // Sent as the exact text that was signed: scripts/verify-evidence.mjs checks it offline.
+    res.setHeader('content-type', exported.contentType);
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="${exported.filename}"`,
+    );
+    res.send(exported.body);
   });
 
   router.get('/history/verify', async (req, res) => {
     await guard.authorize(req, complianceEvidenceExportPermission);
-    res.json(await verifyChain(store));
+    res.json(await history.verify());
+  });
+
+  // The key auditors check checkpoints and evidence exports with (not secret; the id names it in every export).
+  router.get('/history/public-key', async (req, res) => {
+    await guard.authorize(req, complianceEvidenceExportPermission);
+    res.setHeader('content-type', 'application/x-pem-file');
+    res.setHeader('x-forge-key-id', history.keyId);
+    res.send(history.publicKeyPem());
   });
 
   router.get('/approval-check-ids', async (req, res) => {
