@@ -57,7 +57,12 @@ describe('ForgePermissionPolicy', () => {
     }
   });
 
-  it('lets members delete only entities they own', async () => {
+  it('lets admins delete any entity, and members only entities they own', async () => {
+    const admin = await policyFor(['admin']).handle(
+      { permission: catalogEntityDeletePermission },
+      aUser,
+    );
+    expect(admin.result).toBe(AuthorizeResult.ALLOW);
     const decision = await policyFor(
       [],
       ['user:default/liam.chen', 'group:default/retention-analytics'],
@@ -110,6 +115,15 @@ describe('ForgePermissionPolicy', () => {
     ['forge.compliance.exemption.approve', [], 'DENY'],
     ['forge.compliance.exemption.approve', ['security'], 'DENY'],
     ['forge.compliance.exemption.approve', ['compliance'], 'ALLOW'],
+    // Segregation of duties: running the platform does not make an admin a compliance decider.
+    ['forge.compliance.exemption.approve', ['admin'], 'DENY'],
+    ['forge.compliance.evidence.export', ['admin'], 'DENY'],
+    ['forge.compliance.facts.push', ['admin'], 'DENY'],
+    ['forge.compliance.gate.record', ['admin'], 'DENY'],
+    ['forge.compliance.gate.record', ['compliance', 'security'], 'DENY'],
+    ['forge.compliance.policy.reload', [], 'DENY'],
+    ['forge.compliance.policy.reload', ['compliance'], 'DENY'],
+    ['forge.compliance.policy.reload', ['admin'], 'ALLOW'],
     ['forge.compliance.evidence.export', [], 'DENY'],
     ['forge.compliance.evidence.export', ['security'], 'ALLOW'],
     ['forge.compliance.evidence.export', ['compliance'], 'ALLOW'],
@@ -119,6 +133,7 @@ describe('ForgePermissionPolicy', () => {
     ['forge.cost.budget.manage', ['compliance'], 'DENY'],
     ['forge.cost.budget.manage', ['admin'], 'ALLOW'],
     ['forge.cost.upload', [], 'DENY'],
+    ['forge.cost.upload', ['admin'], 'ALLOW'],
   ] as Array<[string, ForgeRole[], string]>)(
     'decides %s for roles %j: %s',
     async (name, roles, expected) => {

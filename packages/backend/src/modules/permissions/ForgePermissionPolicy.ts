@@ -35,7 +35,7 @@ const deny: PolicyDecision = { result: AuthorizeResult.DENY };
 
 const everyone: Rule = () => allow;
 const nobody: Rule = () => deny;
-/** Allowed to anyone holding one of the roles (admins always are). */
+/** Allowed to anyone holding one of the roles, and to nobody else (admins included, unless listed). */
 export const onlyRoles =
   (...roles: ForgeRole[]): Rule =>
   (_permission, person) =>
@@ -49,39 +49,51 @@ const ownersOfEntity: Rule = (permission, person) =>
       )
     : deny;
 
+/** Admins may; anyone else only on catalog entities they own. */
+const adminsOrOwnersOfEntity: Rule = (permission, person) =>
+  person.roles.has('admin') ? allow : ownersOfEntity(permission, person);
+
 /**
  * Rules by permission name. A permission not listed follows the default: reading is allowed to every signed-in
  * person, anything else is reserved to platform admins. Each Forge feature adds its permissions here.
+ *
+ * Segregation of duties: platform admins run the platform, they do not hold every permission. Deciding exemptions
+ * and gate approvals is the compliance role's alone, evidence is exported by compliance and security, and facts and
+ * gate evidence come only from the services granted them (forge.permissions.services), never from a person: an
+ * admin who could also approve, or write the scan results an approval rests on, would be judge of their own case.
  */
-const RULES: Record<string, Rule> = {
+const RULES: Readonly<Record<string, Rule>> = {
   // Anyone may register and refresh catalog entities and run blueprints; removing what is registered is limited
-  // to an entity's owners, and removing whole locations to admins.
+  // to an entity's owners and admins, and removing whole locations to admins.
   'catalog.entity.create': everyone,
   'catalog.entity.refresh': everyone,
   'catalog.entity.validate': everyone,
   'catalog.location.create': everyone,
   'catalog.location.analyze': everyone,
-  [catalogEntityDeletePermission.name]: ownersOfEntity,
-  [catalogLocationDeletePermission.name]: nobody,
+  [catalogEntityDeletePermission.name]: adminsOrOwnersOfEntity,
+  [catalogLocationDeletePermission.name]: onlyRoles('admin'),
   'scaffolder.task.create': everyone,
   'scaffolder.task.cancel': everyone,
   'scaffolder.action.execute': everyone,
   'scaffolder.template.parameter.read': everyone,
   'scaffolder.template.step.read': everyone,
 
-  // Compliance (plugins/compliance-common/src/permissions.ts). Pushing facts is for service principals (CI,
-  // scanners), which the permission framework lets through without consulting the policy.
+  // Compliance (plugins/compliance-common/src/permissions.ts). Pushing facts and recording gate evidence are for
+  // the services forge.permissions.services grants them (CI, the scaffolder); services never reach this policy,
+  // ForgeGuard decides them.
   'forge.compliance.scorecard.read': everyone,
   'forge.compliance.evaluate': everyone,
   'forge.compliance.exemption.request': ownersOfEntity,
   'forge.compliance.exemption.approve': onlyRoles('compliance'),
   'forge.compliance.evidence.export': onlyRoles('compliance', 'security'),
   'forge.compliance.facts.push': nobody,
+  'forge.compliance.gate.record': nobody,
+  'forge.compliance.policy.reload': onlyRoles('admin'),
 
   // Cost (plugins/cost-insights-common/src/permissions.ts).
   'forge.cost.read': everyone,
-  'forge.cost.budget.manage': nobody,
-  'forge.cost.upload': nobody,
+  'forge.cost.budget.manage': onlyRoles('admin'),
+  'forge.cost.upload': onlyRoles('admin'),
 };
 
 function isRead(permission: Permission): boolean {
@@ -92,7 +104,8 @@ function isRead(permission: Permission): boolean {
 
 /**
  * The Forge permission policy: roles come from catalog group membership (see `roles.ts`), decisions from the
- * rules table above. Not allow-all: a permission nobody thought about is readable but not writable.
+ * rules table above. Not allow-all: a permission nobody thought about is readable by everyone and writable by
+ * admins only; no role, admins included, is let through the table.
  */
 export class ForgePermissionPolicy implements PermissionPolicy {
   constructor(private readonly people: PersonResolver) {}
@@ -105,13 +118,11 @@ export class ForgePermissionPolicy implements PermissionPolicy {
       return deny;
     }
     const person = await this.people.resolve(user);
-    if (person.roles.has('admin')) {
-      return allow;
-    }
     const rule = RULES[request.permission.name];
     if (rule) {
       return rule(request.permission, person);
     }
-    return isRead(request.permission) ? allow : deny;
+    if (isRead(request.permission)) return allow;
+    return person.roles.has('admin') ? allow : deny;
   }
 }
