@@ -139,7 +139,9 @@ describe('forge:cost:estimate', () => {
 
     // grc-office has no forge.io/cost-center.
     await expect(action.handler(context({ owner: 'group:default/grc-office' }))).rejects.toThrow(
-      'group:default/grc-office has no cost center (forge.io/cost-center on the group); give costCenter',
+      'group:default/grc-office has no cost center to charge (the forge.io/cost-center annotation of the group in the ' +
+        'catalog). Enter the cost center for this project under Advanced (Cost center, CC-nnnn), or ask a platform ' +
+        "admin to add the team's cost center to the group.",
     );
   });
 

@@ -206,7 +206,10 @@ export function createForgeCostEstimateAction(options: {
           const costCenter = input.costCenter ?? budget.costCenter;
           if (!costCenter || !/^CC-\d{4}$/.test(costCenter)) {
             throw new InputError(
-              `${ACTION_ID}: ${input.owner} has no cost center (forge.io/cost-center on the group); give costCenter (CC-nnnn)`,
+              // What is missing, and who can fix it: the person (a cost center for this project) or an admin (the team's).
+              `${ACTION_ID}: ${input.owner} has no cost center to charge (the forge.io/cost-center annotation of the ` +
+                'group in the catalog). Enter the cost center for this project under Advanced (Cost center, CC-nnnn), ' +
+                "or ask a platform admin to add the team's cost center to the group.",
             );
           }
           const limits = limitsForGroup(pricing, input.owner);

@@ -8,6 +8,9 @@ import { actionContext, outputOf, RecordingAuditor, testSettings } from '../__te
 import { createForgePublishAction, Publishers } from './forgePublish';
 import { createForgePublishPlanAction } from './forgePublishPlan';
 
+// Real git: several processes per test, slow on a busy CI machine.
+jest.setTimeout(30_000);
+
 describe('forge:publish on the embedded default (real git)', () => {
   let root: string;
   let workspace: string;

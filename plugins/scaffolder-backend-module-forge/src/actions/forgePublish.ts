@@ -18,6 +18,7 @@ import {
   PublishedProject,
 } from '../publish/LocalGitPublisher';
 import { ScmPublisher } from '../publish/ScmPublisher';
+import { BlueprintOwners } from '../owners';
 import { BlueprintSettings } from '../settings';
 import { examples } from './forgePublish.examples';
 
@@ -42,13 +43,15 @@ export interface Publishers {
  * `forge:publish`: publishes the project repository, or its environment request to the GitOps repository, where
  * configuration says: real git repositories under the data folder on the embedded default, Backstage's own
  * publish actions for GitHub, GitLab, Bitbucket Server and Azure DevOps in production. Blueprints do not change.
+ * Nothing is published for an owner the person running the blueprint may not choose (BlueprintOwners).
  */
 export function createForgePublishAction(options: {
   settings: BlueprintSettings;
   publishers: Publishers;
   auditor: AuditorService;
+  owners?: BlueprintOwners;
 }) {
-  const { settings, publishers, auditor } = options;
+  const { settings, publishers, auditor, owners } = options;
   return createTemplateAction({
     id: ACTION_ID,
     description:
@@ -68,6 +71,10 @@ export function createForgePublishAction(options: {
     },
     async handler(ctx) {
       const input = parseActionInput(ACTION_ID, publishInput, ctx.input);
+      await owners?.assertMayOwn(input.owner, await ctx.getInitiatorCredentials(), ctx.user?.ref, {
+        action: ACTION_ID,
+        taskId: ctx.task?.id,
+      });
       const isProject = input.target === 'project';
       const sourcePath = input.sourcePath ?? (isProject ? '.' : 'environment');
       const sourceDir = await resolveInsideWorkspace(ctx.workspacePath, sourcePath, 'sourcePath');

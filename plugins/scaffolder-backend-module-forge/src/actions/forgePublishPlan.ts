@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import { groupRefSchema, parseActionInput, projectNameSchema } from '../lib/inputs';
 import { environmentRequestDestination, projectDestination } from '../publish/destinations';
+import { BlueprintOwners } from '../owners';
 import { BlueprintSettings } from '../settings';
 import { examples } from './forgePublishPlan.examples';
 
@@ -16,10 +17,11 @@ export const publishPlanInput = z.object({
 /**
  * `forge:publish:plan`: where forge:publish will put the project and its environment request, decided by
  * configuration. Runs before the skeleton is rendered, so catalog-info.yaml can carry its source location and
- * environment request from the start (the compliance gate checks both).
+ * environment request from the start (the compliance gate checks both). As the first step, it also refuses an owner
+ * the person running the blueprint may not choose (BlueprintOwners), before anything is estimated or rendered.
  */
-export function createForgePublishPlanAction(options: { settings: BlueprintSettings }) {
-  const { settings } = options;
+export function createForgePublishPlanAction(options: { settings: BlueprintSettings; owners?: BlueprintOwners }) {
+  const { settings, owners } = options;
   return createTemplateAction({
     id: ACTION_ID,
     description:
@@ -39,6 +41,10 @@ export function createForgePublishPlanAction(options: { settings: BlueprintSetti
     },
     async handler(ctx) {
       const input = parseActionInput(ACTION_ID, publishPlanInput, ctx.input);
+      await owners?.assertMayOwn(input.owner, await ctx.getInitiatorCredentials(), ctx.user?.ref, {
+        action: ACTION_ID,
+        taskId: ctx.task?.id,
+      });
       const project = projectDestination(settings.publish, settings.dataDir, input.owner, input.name);
       const request = environmentRequestDestination(
         settings.publish,

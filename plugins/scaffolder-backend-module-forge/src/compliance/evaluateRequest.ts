@@ -236,15 +236,37 @@ export function evaluateRequest(request: GateRequest): GateDecision {
 }
 
 /** The explanation a developer reads on the task page when the gate stops a request. */
+/**
+ * Findings of one check, said once: a rule the project and its storage resource both break is one thing to fix,
+ * so the count and the list are per check (with every entity it failed on), as the review page shows them.
+ */
+function perCheck(findings: GateFinding[]): Array<GateFinding & { entityRefs: string[] }> {
+  const checks = new Map<string, GateFinding & { entityRefs: string[] }>();
+  for (const f of findings) {
+    const seen = checks.get(f.checkId);
+    if (!seen) {
+      checks.set(f.checkId, { ...f, entityRefs: [f.entityRef] });
+    } else {
+      if (!seen.entityRefs.includes(f.entityRef)) seen.entityRefs.push(f.entityRef);
+      if (f.message && !seen.message.includes(f.message)) seen.message = `${seen.message} ${f.message}`;
+    }
+  }
+  return [...checks.values()];
+}
+
+const listOf = (refs: string[]) =>
+  refs.length < 2 ? refs.join('') : `${refs.slice(0, -1).join(', ')} and ${refs[refs.length - 1]}`;
+
 export function explainDecision(decision: GateDecision): string {
   const lines: string[] = [];
   if (decision.decision === 'blocked') {
+    const blocking = perCheck(decision.blocking);
     lines.push(
-      `Blocked by the compliance gate: ${decision.blocking.length} check${decision.blocking.length === 1 ? '' : 's'} failed.`,
+      `Blocked by the compliance gate: ${blocking.length} check${blocking.length === 1 ? '' : 's'} failed.`,
     );
-    for (const f of decision.blocking) {
+    for (const f of blocking) {
       lines.push(
-        `- ${f.checkId} "${f.title}" (${f.pack}, ${f.severity}; controls ${f.controls.join(', ')}) on ${f.entityRef}: ${f.message}`,
+        `- ${f.checkId} "${f.title}" (${f.pack}, ${f.severity}; controls ${f.controls.join(', ')}) on ${listOf(f.entityRefs)}: ${f.message}`,
       );
     }
   } else if (decision.decision === 'approval-required') {
@@ -264,9 +286,10 @@ export function explainDecision(decision: GateDecision): string {
   }
   // Blank lines keep the parts apart where the explanation is shown as Markdown (the task page).
   if (decision.decision !== 'passed') lines.push('', 'Nothing has been published.');
-  if (decision.warnings.length) {
-    lines.push('', `${decision.warnings.length} warning${decision.warnings.length === 1 ? '' : 's'} to address after creation:`);
-    for (const w of decision.warnings) {
+  const warnings = perCheck(decision.warnings);
+  if (warnings.length) {
+    lines.push('', `${warnings.length} warning${warnings.length === 1 ? '' : 's'} to address after creation:`);
+    for (const w of warnings) {
       lines.push(`- ${w.checkId} "${w.title}" (controls ${w.controls.join(', ')}): ${w.message}`);
     }
   }

@@ -1,0 +1,161 @@
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import { BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { createForgePublishAction } from '../actions/forgePublish';
+import { createForgePublishPlanAction } from '../actions/forgePublishPlan';
+import { LocalGitPublisher } from '../publish/LocalGitPublisher';
+import { actionContext, demoCatalog, outputOf, RecordingAuditor, testSettings } from '../__testUtils__';
+import { BlueprintOwners, blueprintOwnerAnyPermission } from './BlueprintOwners';
+import { createOwnersRouter } from './createOwnersRouter';
+
+/**
+ * The permission decision of the Forge policy for forge.blueprint.owner.any: not in its rules table, so reserved to
+ * admins (packages/backend/src/modules/permissions); here Noah Kim is the admin of the demo organisation.
+ */
+const policy: PermissionsService = {
+  async authorize(requests, { credentials }) {
+    const user = (credentials.principal as { userEntityRef?: string }).userEntityRef;
+    return requests.map(r => ({
+      result:
+        r.permission.name === blueprintOwnerAnyPermission.name && user === 'user:default/noah.kim'
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+    }));
+  },
+  async authorizeConditional() {
+    throw new Error('not used');
+  },
+};
+
+const as = (user: string) => mockCredentials.user(`user:default/${user}`) as BackstageCredentials;
+
+describe('BlueprintOwners', () => {
+  let auditor: RecordingAuditor;
+  let owners: BlueprintOwners;
+  beforeEach(() => {
+    auditor = new RecordingAuditor();
+    owners = new BlueprintOwners({
+      catalog: demoCatalog(),
+      permissions: policy,
+      auditor,
+      adminGroups: ['group:default/platform-admins'],
+    });
+  });
+
+  const refs = async (user: string) =>
+    (await owners.choices(as(user), `user:default/${user}`)).groups.map(g => g.ref.replace('group:default/', ''));
+
+  it('offers a member their own team only, not the department above it', async () => {
+    expect(await refs('guest')).toEqual(['retention-analytics']);
+    expect(await refs('mateo.garcia')).toEqual(['fraud-science']);
+  });
+
+  it('offers a team lead their team and every team below it', async () => {
+    expect(await refs('amara.okafor')).toEqual(['customer-analytics', 'retention-analytics']);
+    expect(await refs('priya.raman')).toEqual(['data-science', 'fraud-science', 'pricing-science']);
+  });
+
+  it('offers admins every team, with cost centers and who can add a missing one', async () => {
+    const choices = await owners.choices(as('noah.kim'), 'user:default/noah.kim');
+    expect(choices.anyGroup).toBe(true);
+    expect(choices.groups).toHaveLength(15);
+    expect(choices.groups.find(g => g.ref === 'group:default/grc-office')).toEqual({
+      ref: 'group:default/grc-office',
+      title: 'GRC Office',
+      parent: 'group:default/compliance-risk',
+      costCenter: undefined,
+    });
+    expect(choices.costCenterContact).toEqual({
+      ref: 'group:default/platform-admins',
+      title: 'Platform Admins',
+      email: 'platform-admins@meridian-mutual.example',
+    });
+  });
+
+  it('refuses another team with the teams the person may choose, and audits the refusal', async () => {
+    await expect(
+      owners.assertMayOwn('group:default/data-analytics', as('guest'), 'user:default/guest', { action: 'forge:publish' }),
+    ).rejects.toThrow(
+      'user:default/guest may not create a project owned by group:default/data-analytics: projects are owned by, and ' +
+        'billed to, your own teams or the teams below them. Choose one of Retention Analytics ' +
+        '(group:default/retention-analytics), or ask a platform admin to create it for group:default/data-analytics.',
+    );
+    expect(auditor.events).toEqual([
+      expect.objectContaining({ eventId: 'blueprint-owner-refused', outcome: 'fail' }),
+    ]);
+    await expect(
+      owners.assertMayOwn('retention-analytics', as('amara.okafor'), 'user:default/amara.okafor', { action: 'x' }),
+    ).resolves.toBeUndefined();
+  });
+
+  describe('in the blueprint steps', () => {
+    let root: string;
+    beforeEach(() => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-owners-'));
+      fs.mkdirSync(path.join(root, 'workspace/docs'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'workspace/catalog-info.yaml'), 'kind: Component\n');
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    function contextOf(user: string, input: Record<string, unknown>) {
+      const ctx = actionContext({ input, workspacePath: path.join(root, 'workspace'), user: { ref: `user:default/${user}` } });
+      return Object.assign(ctx, { getInitiatorCredentials: async () => as(user) });
+    }
+
+    it('forge:publish:plan stops a member choosing a team that is not theirs, as the first step', async () => {
+      const action = createForgePublishPlanAction({ settings: testSettings({ dataDir: root }), owners });
+      const ctx = contextOf('guest', { name: 'fraud-features', owner: 'group:default/fraud-science' });
+      await expect(action.handler(ctx)).rejects.toThrow('may not create a project owned by group:default/fraud-science');
+      expect(outputOf(ctx, 'repository')).toBeUndefined();
+
+      const allowed = contextOf('priya.raman', { name: 'fraud-features', owner: 'group:default/fraud-science' });
+      await action.handler(allowed);
+      expect(outputOf(allowed, 'repository')).toBe('fraud-science/fraud-features');
+    });
+
+    it('forge:publish publishes nothing for such an owner, whatever the template says', async () => {
+      const dataDir = path.join(root, 'data');
+      const settings = testSettings({ dataDir });
+      const action = createForgePublishAction({
+        settings,
+        publishers: { local: new LocalGitPublisher({ settings: settings.publish, dataDir, author: settings.gitAuthor }) },
+        auditor,
+        owners,
+      });
+      const input = { target: 'project', name: 'grc-dashboards', owner: 'grc-office', description: 'Dashboards.' };
+      await expect(action.handler(contextOf('guest', input))).rejects.toThrow(
+        'may not create a project owned by group:default/grc-office',
+      );
+      expect(fs.existsSync(path.join(dataDir, 'git'))).toBe(false);
+      // An admin may.
+      await action.handler(contextOf('noah.kim', input));
+      expect(fs.existsSync(path.join(dataDir, 'git/grc-office/grc-dashboards.git/HEAD'))).toBe(true);
+    });
+  });
+
+  it('GET /forge/owners answers the signed-in person', async () => {
+    const app = express()
+      .use(
+        createOwnersRouter({
+          owners,
+          httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.user('user:default/amara.okafor') }),
+        }),
+      )
+      .use(mockErrorHandler());
+    const res = await request(app).get('/forge/owners');
+    expect(res.status).toBe(200);
+    expect(res.body.anyGroup).toBe(false);
+    expect(res.body.groups.map((g: { title: string }) => g.title)).toEqual(['Customer Analytics', 'Retention Analytics']);
+    const anonymous = await request(app).get('/forge/owners').set('Authorization', mockCredentials.none.header());
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,158 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  RELATION_MEMBER_OF,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { NotAllowedError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult, createPermission } from '@backstage/plugin-permission-common';
+import { FORGE_ANNOTATIONS } from '@internal/plugin-compliance-common';
+
+/**
+ * Create blueprint projects owned by (and billed to) any team. Not in the Forge policy's rules table, so the
+ * policy's default applies: reserved to platform admins.
+ */
+export const blueprintOwnerAnyPermission = createPermission({
+  name: 'forge.blueprint.owner.any',
+  attributes: {},
+});
+
+/** A team a person may choose as the owner of a new project. */
+export interface OwnerChoice {
+  ref: string;
+  title: string;
+  /** The team's cost center (`forge.io/cost-center`), when the catalog has one. */
+  costCenter?: string;
+  /** The team above it. */
+  parent?: string;
+}
+
+/** Which teams a person may own new projects for: all of them (admins), or theirs and the teams below them. */
+export interface OwnerChoices {
+  anyGroup: boolean;
+  groups: OwnerChoice[];
+  /** Who can give a team a cost center: the platform admins' team, as the catalog describes it. */
+  costCenterContact?: { ref: string; title: string; email?: string };
+}
+
+const groupRef = (value: string, namespace = 'default') =>
+  stringifyEntityRef(parseEntityRef(value, { defaultKind: 'group', defaultNamespace: namespace }));
+
+function choiceOf(group: Entity): OwnerChoice {
+  const spec = (group.spec ?? {}) as { parent?: string; profile?: { displayName?: string } };
+  return {
+    ref: stringifyEntityRef(group),
+    title: group.metadata.title ?? spec.profile?.displayName ?? group.metadata.name,
+    costCenter: group.metadata.annotations?.[FORGE_ANNOTATIONS.costCenter],
+    parent: spec.parent ? groupRef(spec.parent, group.metadata.namespace) : undefined,
+  };
+}
+
+/**
+ * The owner rule of the blueprints, enforced by forge:publish:plan and forge:publish before anything is published,
+ * and offered by the form's owner picker (GET /api/scaffolder/forge/owners):
+ *
+ * - a person may own a project for each team they are a member of, and for every team below those (a department
+ *   lead may start a project for one of the department's teams);
+ * - not for the teams above their own: a sub-team member does not bill the whole department;
+ * - whoever holds `forge.blueprint.owner.any` (platform admins) may choose any team;
+ * - service principals (CI creating projects) are decided by Backstage's permission service, as for any permission.
+ */
+export class BlueprintOwners {
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      permissions: PermissionsService;
+      auditor?: AuditorService;
+      /** The admin teams (`forge.permissions.roles.admin`), named to people who need a cost center added. */
+      adminGroups?: string[];
+    },
+  ) {}
+
+  /** The teams the person behind `credentials` (the user `userRef`) may choose. */
+  async choices(credentials: BackstageCredentials, userRef: string | undefined): Promise<OwnerChoices> {
+    const { catalog, permissions } = this.options;
+    const [decision] = await permissions.authorize([{ permission: blueprintOwnerAnyPermission }], { credentials });
+    const { items } = await catalog.getEntities({ filter: { kind: 'Group' } }, { credentials });
+    const groups = items.map(choiceOf).sort((a, b) => a.title.localeCompare(b.title));
+    const contact = this.contact(items);
+    if (decision.result === AuthorizeResult.ALLOW) {
+      return { anyGroup: true, groups, costCenterContact: contact };
+    }
+    const own = userRef ? await this.membership(userRef, items, credentials) : new Set<string>();
+    // Every team below one of the person's own: walk down through each team's parent.
+    const allowed = new Set(own);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const g of groups) {
+        if (!allowed.has(g.ref) && g.parent && allowed.has(g.parent)) {
+          allowed.add(g.ref);
+          grew = true;
+        }
+      }
+    }
+    return { anyGroup: false, groups: groups.filter(g => allowed.has(g.ref)), costCenterContact: contact };
+  }
+
+  /**
+   * NotAllowedError, after an audit event, when the person may not own a project for `owner`; says which teams
+   * they may choose instead.
+   */
+  async assertMayOwn(
+    owner: string,
+    credentials: BackstageCredentials,
+    userRef: string | undefined,
+    context: { action: string; taskId?: string },
+  ): Promise<void> {
+    const choices = await this.choices(credentials, userRef);
+    const wanted = groupRef(owner);
+    if (choices.anyGroup || choices.groups.some(g => g.ref === wanted)) return;
+    const mine = choices.groups.map(g => `${g.title} (${g.ref})`);
+    const error = new NotAllowedError(
+      `${userRef ?? 'You'} may not create a project owned by ${wanted}: projects are owned by, and billed to, your own ` +
+        `teams or the teams below them. ${
+          mine.length ? `Choose one of ${mine.join(', ')}` : 'You belong to no team in the catalog; ask a platform admin to add you to one'
+        }, or ask a platform admin to create it for ${wanted}.`,
+    );
+    const event = await this.options.auditor?.createEvent({
+      eventId: 'blueprint-owner-refused',
+      severityLevel: 'medium',
+      meta: { actor: userRef ?? null, owner: wanted, action: context.action, taskId: context.taskId ?? null },
+    });
+    await event?.fail({ error });
+    throw error;
+  }
+
+  private async membership(userRef: string, groups: Entity[], credentials: BackstageCredentials) {
+    const user = await this.options.catalog.getEntityByRef(userRef, { credentials });
+    const refs = new Set<string>();
+    if (!user) return refs;
+    const namespace = user.metadata.namespace ?? 'default';
+    for (const m of ((user.spec as { memberOf?: string[] })?.memberOf ?? [])) refs.add(groupRef(m, namespace));
+    for (const r of user.relations ?? []) if (r.type === RELATION_MEMBER_OF) refs.add(groupRef(r.targetRef));
+    const self = stringifyEntityRef(user);
+    for (const g of groups) {
+      const members = ((g.spec as { members?: string[] })?.members ?? []).map(m =>
+        stringifyEntityRef(parseEntityRef(m, { defaultKind: 'user', defaultNamespace: g.metadata.namespace ?? 'default' })),
+      );
+      if (members.includes(self)) refs.add(stringifyEntityRef(g));
+    }
+    return refs;
+  }
+
+  private contact(groups: Entity[]): OwnerChoices['costCenterContact'] {
+    const adminRef = this.options.adminGroups?.[0];
+    if (!adminRef) return undefined;
+    const admin = groups.find(g => stringifyEntityRef(g) === groupRef(adminRef));
+    if (!admin) return { ref: groupRef(adminRef), title: parseEntityRef(adminRef).name };
+    const profile = (admin.spec as { profile?: { email?: string } })?.profile;
+    return { ref: stringifyEntityRef(admin), title: choiceOf(admin).title, email: profile?.email };
+  }
+}

@@ -1,0 +1,3 @@
+export { BlueprintOwners, blueprintOwnerAnyPermission } from './BlueprintOwners';
+export type { OwnerChoice, OwnerChoices } from './BlueprintOwners';
+export { createOwnersRouter } from './createOwnersRouter';
