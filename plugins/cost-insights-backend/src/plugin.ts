@@ -143,9 +143,11 @@ export const costInsightsPlugin = createBackendPlugin({
           },
         });
 
+        // One guard (forge-node) for the routes and the actions: permission, audit, actor naming.
+        const guard = new CostRouteGuard(deps);
         registerCostActions({
           actionsRegistry: deps.actionsRegistry,
-          permissions: deps.permissions,
+          guard: guard.guard,
           query,
           views,
           budgets,
@@ -153,7 +155,7 @@ export const costInsightsPlugin = createBackendPlugin({
 
         deps.httpRouter.use(
           await createRouter({
-            guard: new CostRouteGuard(deps),
+            guard,
             store,
             ingester,
             query,

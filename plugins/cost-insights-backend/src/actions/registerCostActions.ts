@@ -1,11 +1,6 @@
-import {
-  BackstageCredentials,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { costReadPermission } from '@internal/plugin-cost-insights-common';
+import { ForgeGuard } from '@internal/plugin-forge-node';
 import { BudgetService } from '../service/BudgetService';
 import { CostQueryService } from '../service/CostQueryService';
 import { resolveGroupScope } from '../service/CostScope';
@@ -13,35 +8,19 @@ import { CostViewService } from '../service/CostViewService';
 
 type Dependencies = {
   actionsRegistry: ActionsRegistryService;
-  permissions: PermissionsService;
+  /** The shared guard of every Forge entry point (the cost router's, through CostRouteGuard). */
+  guard: ForgeGuard;
   query: CostQueryService;
   views: CostViewService;
   budgets: BudgetService;
 };
-
-async function ensureCanRead(
-  permissions: PermissionsService,
-  credentials: BackstageCredentials,
-) {
-  const [decision] = await permissions.authorize(
-    [{ permission: costReadPermission }],
-    {
-      credentials,
-    },
-  );
-  if (decision.result !== AuthorizeResult.ALLOW) {
-    throw new NotAllowedError(
-      'You are not allowed to read cost data (forge.cost.read)',
-    );
-  }
-}
 
 /**
  * Cost questions an assistant can ask through the Backstage actions registry (and so over MCP): a group's
  * month to date and forecast, and the top cost drivers of an entity.
  */
 export function registerCostActions(deps: Dependencies) {
-  const { actionsRegistry, permissions, query, views, budgets } = deps;
+  const { actionsRegistry, guard, query, views, budgets } = deps;
 
   actionsRegistry.register({
     name: 'get-group-cost-forecast',
@@ -96,7 +75,10 @@ export function registerCostActions(deps: Dependencies) {
       },
     ],
     action: async ({ input, credentials }) => {
-      await ensureCanRead(permissions, credentials);
+      await guard.authorize(
+        { credentials, action: 'get-group-cost-forecast' },
+        costReadPermission,
+      );
       const scope = resolveGroupScope(await query.snapshot(), input.group);
       const forecast = await query.forecast(scope);
       const budget = await budgets.status(scope, forecast);
@@ -171,7 +153,10 @@ export function registerCostActions(deps: Dependencies) {
       },
     ],
     action: async ({ input, credentials }) => {
-      await ensureCanRead(permissions, credentials);
+      await guard.authorize(
+        { credentials, action: 'get-entity-top-cost-drivers' },
+        costReadPermission,
+      );
       const scope = await query.scopeOf(input.entityRef);
       const drivers = await views.topDrivers(scope.ref!, input.days);
       return {

@@ -20,6 +20,7 @@ import { CostInsightsCompatService } from '../service/CostInsightsCompatService'
 import { CostQueryService } from '../service/CostQueryService';
 import { CostViewService } from '../service/CostViewService';
 import { RecommendationService } from '../service/RecommendationService';
+import { jsonBody } from '@internal/plugin-forge-node';
 import { actorOf, CostRouteGuard } from './CostRouteGuard';
 import { daysQuery, parseQuery, rangeOf, rangeQuery } from './queries';
 
@@ -312,7 +313,7 @@ export async function createRouter(
 
   router.put(
     '/budgets/:entityRef',
-    express.json({ limit: '10kb' }),
+    jsonBody({ limit: '10kb' }),
     async (req, res) => {
       const ref = param(req, 'entityRef');
       const budget = await guard.audited(
