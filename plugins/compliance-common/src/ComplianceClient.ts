@@ -12,6 +12,7 @@ import {
   ExemptionKind,
   ExemptionRequest,
   ExemptionStatus,
+  Fact,
   Framework,
   GateEvaluationRecord,
   PolicyPack,
@@ -128,6 +129,22 @@ export class ComplianceClient {
       `/scorecards/${encodeEntityRef(entityRef)}/evaluate`,
       { method: 'POST' },
     );
+  }
+
+  /** Pushes a fact about an entity (a scan result, an SBOM) and returns its new score and level. */
+  async pushFact(
+    entityRef: string,
+    fact: Fact,
+  ): Promise<{
+    entityRef: string;
+    fact: string;
+    score?: number;
+    level?: string;
+  }> {
+    return this.request(`/facts/${encodeEntityRef(entityRef)}`, {
+      method: 'POST',
+      body: fact,
+    });
   }
 
   /** Changes of the entity's check results, newest first. */

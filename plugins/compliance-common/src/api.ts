@@ -42,6 +42,9 @@ export interface Scorecard {
   asOf?: string;
   score: number;
   level: Level | 'none';
+  /** Checks awaiting evidence only CI produces, and when the first of them fails without it. */
+  pending?: number;
+  nextDueAt?: string;
   results: ScorecardCheck[];
   controls: ScorecardControl[];
 }
@@ -123,6 +126,18 @@ export interface ComplianceDashboard {
     score: number;
     level: Level | 'none';
     failing: number;
+  }>;
+  /**
+   * New projects whose only open checks await their first CI evidence: not among the worst, listed with when their
+   * grace period ends.
+   */
+  awaitingEvidence?: Array<{
+    entityRef: string;
+    ownerRef: string;
+    score: number;
+    level: Level | 'none';
+    pending: number;
+    nextDueAt?: string;
   }>;
 }
 

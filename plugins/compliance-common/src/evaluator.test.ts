@@ -246,6 +246,117 @@ describe('PolicyEvaluator with the baseline pack', () => {
   });
 });
 
+describe('checks awaiting CI evidence', () => {
+  const created = new Date('2026-11-20T12:00:00Z');
+  const secretScan = freshFacts(now).filter(f => f.name === 'secret-scan');
+  const newProject = compliantProject({}, { lifecycle: 'experimental' });
+  const awaiting = [
+    'security.dependency-scan-fresh',
+    'security.no-critical-vulnerabilities',
+    'ci.tests-passing',
+  ];
+
+  it('are pending for a new blueprint project, left out of the score, with their due date', () => {
+    const result = evaluate(newProject, {
+      facts: secretScan,
+      firstSeenAt: created,
+    });
+    for (const checkId of awaiting) {
+      const r = result.results.find(x => x.checkId === checkId)!;
+      expect(r).toMatchObject({
+        status: 'pending',
+        dueAt: '2026-11-27T12:00:00.000Z',
+      });
+      expect(r.message).toMatch(
+        /^Waiting for (dependency-scan|ci) evidence from the project's CI until 2026-11-27/,
+      );
+    }
+    expect(
+      result.results.filter(r => r.status === 'fail' || r.status === 'error'),
+    ).toEqual([]);
+    expect(result.score).toBe(100);
+    expect(result.pending).toBe(3);
+    expect(result.nextDueAt).toBe('2026-11-27T12:00:00.000Z');
+    // Pending is not passing: the silver checks awaiting evidence keep the project at bronze.
+    expect(result.level).toBe('bronze');
+    expect(result.controls['SA-11']).toBe('pending');
+    expect(result.controls['RA-5']).toBe('pending');
+  });
+
+  it('fail once the grace period is over, saying no evidence arrived in time', () => {
+    const result = evaluate(newProject, {
+      facts: secretScan,
+      firstSeenAt: new Date('2026-11-19T11:59:59Z'),
+    });
+    const ci = result.results.find(r => r.checkId === 'ci.tests-passing')!;
+    expect(ci.status).toBe('fail');
+    expect(ci.message).toMatch(
+      /^No ci evidence arrived within the grace period that ended 2026-11-26T11:59:59.000Z\. Fix/,
+    );
+    expect(result.pending).toBe(0);
+    expect(result.score).toBeLessThan(100);
+  });
+
+  it('fail at once when the evidence arrived and says so', () => {
+    const result = evaluate(newProject, {
+      facts: [
+        ...secretScan,
+        {
+          name: 'ci',
+          collectedAt: now.toISOString(),
+          data: { status: 'failing' },
+        },
+      ],
+      firstSeenAt: created,
+    });
+    expect(statusOf(result, 'ci.tests-passing')).toBe('fail');
+    expect(statusOf(result, 'security.no-critical-vulnerabilities')).toBe(
+      'pending',
+    );
+  });
+
+  it('give no grace without a first-seen time or to entities not created from a blueprint', () => {
+    expect(
+      statusOf(evaluate(newProject, { facts: secretScan }), 'ci.tests-passing'),
+    ).toBe('fail');
+    const handMade = compliantProject(
+      {
+        annotations: {
+          ...newProject.metadata.annotations,
+          'forge.io/blueprint': '',
+        },
+      },
+      { lifecycle: 'experimental' },
+    );
+    expect(
+      statusOf(
+        evaluate(handMade, { facts: secretScan, firstSeenAt: created }),
+        'ci.tests-passing',
+      ),
+    ).toBe('fail');
+  });
+
+  it('never count a pending check towards a level or the score', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 14 * 24 }), hoursAgo => {
+        const result = evaluate(newProject, {
+          facts: secretScan,
+          firstSeenAt: new Date(now.getTime() - hoursAgo * 3600_000),
+        });
+        const pending = result.results.filter(r => r.status === 'pending');
+        expect(result.pending).toBe(pending.length);
+        expect(pending.length).toBe(hoursAgo < 168 ? 3 : 0);
+        // Pending or failed, the silver checks keep it at bronze; only while pending is the score whole.
+        expect([result.level, result.score === 100]).toEqual([
+          'bronze',
+          pending.length > 0,
+        ]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('PolicyEvaluator properties', () => {
   const annotationKeys = Object.keys(compliantProject().metadata.annotations!);
   // Annotations that decide whether a check applies at all: removing them may remove a failing check.

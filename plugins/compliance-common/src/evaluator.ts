@@ -1,4 +1,6 @@
 import { CompiledRule, compileRule } from './cel';
+import { FORGE_ANNOTATIONS } from './annotations';
+import { parseDuration } from './duration';
 import {
   Entity,
   parseEntityRef,
@@ -41,6 +43,12 @@ export interface EvaluationInput {
   facts?: Fact[];
   exemptions?: ActiveExemption[];
   now?: Date;
+  /**
+   * When compliance first saw the entity (stored by compliance, not read from the entity, so that nobody extends a
+   * grace period by editing an annotation). Grace periods of checks that await CI evidence start then; without it
+   * (and outside request mode) no check is pending.
+   */
+  firstSeenAt?: Date;
 }
 
 /**
@@ -63,6 +71,25 @@ interface CompiledCheck {
   check: Check;
   run: CompiledRule;
   kinds?: Set<string>;
+}
+
+/**
+ * The end of a check's grace period for an entity first seen at `firstSeenAt`, or undefined when the check awaits no
+ * evidence. Only projects created from a blueprint (annotation forge.io/blueprint) get one: a blueprint ships the CI
+ * that produces the evidence, so such a project is waiting for its first run, not ignoring a control.
+ *
+ * @public
+ */
+export function evidenceDueAt(
+  check: Pick<Check, 'awaitsEvidence'>,
+  entity: Entity,
+  firstSeenAt: Date | undefined,
+): Date | undefined {
+  if (!check.awaitsEvidence || !firstSeenAt) return undefined;
+  if (!entity.metadata.annotations?.[FORGE_ANNOTATIONS.blueprint])
+    return undefined;
+  const ms = parseDuration(check.awaitsEvidence.gracePeriod);
+  return ms === undefined ? undefined : new Date(firstSeenAt.getTime() + ms);
 }
 
 /**
@@ -267,6 +294,10 @@ export class PolicyEvaluator {
         .map(e => [e.checkId, e]),
     );
 
+    // A project being requested is new: its grace periods would start now.
+    const firstSeenAt =
+      input.firstSeenAt ?? (mode === 'request' ? now : undefined);
+
     const results: CheckResult[] = [];
     for (const compiled of this.compiled) {
       const { pack, check } = compiled;
@@ -299,6 +330,9 @@ export class PolicyEvaluator {
               ? `rule could not be evaluated: ${outcome.message.split('\n')[0]}`
               : `rule returned ${String(outcome)} instead of true or false`;
         }
+        if (result.status === 'fail' || result.status === 'error') {
+          awaitEvidence(result, check, entity, facts, firstSeenAt, now);
+        }
         const exemption = exemptions.get(check.id);
         if (
           exemption &&
@@ -318,6 +352,36 @@ export class PolicyEvaluator {
 }
 
 /**
+ * A failing check that awaits CI evidence none of which has arrived is pending until its grace period ends, and then
+ * fails saying so. Evidence that arrived and says "fail" is a failure at once.
+ */
+function awaitEvidence(
+  result: CheckResult,
+  check: Check,
+  entity: Entity,
+  facts: Record<string, unknown>,
+  firstSeenAt: Date | undefined,
+  now: Date,
+) {
+  const missing = (check.awaitsEvidence?.facts ?? []).filter(
+    name => !(name in facts),
+  );
+  if (missing.length === 0) return;
+  const due = evidenceDueAt(check, entity, firstSeenAt);
+  if (!due) return;
+  const what = `${missing.join(' and ')} evidence`;
+  if (now.getTime() < due.getTime()) {
+    result.status = 'pending';
+    result.message = `Waiting for ${what} from the project's CI until ${due.toISOString()}.`;
+  } else {
+    result.message = `No ${what} arrived within the grace period that ended ${due.toISOString()}. ${
+      check.remediation
+    }`;
+  }
+  result.dueAt = due.toISOString();
+}
+
+/**
  * Score, level and control status from check results.
  *
  * @public
@@ -330,11 +394,14 @@ export function summarise(
 ): EntityEvaluation {
   const applicable = results.filter(r => r.status !== 'not_applicable');
   const ok = (r: CheckResult) => r.status === 'pass' || r.status === 'exempt';
-  const total = applicable.reduce(
+  // The score is over what is decided; a pending check counts neither way (but keeps its level out of reach).
+  const pending = applicable.filter(r => r.status === 'pending');
+  const decided = applicable.filter(r => r.status !== 'pending');
+  const total = decided.reduce(
     (sum, r) => sum + SEVERITY_WEIGHT[r.severity],
     0,
   );
-  const earned = applicable
+  const earned = decided
     .filter(ok)
     .reduce((sum, r) => sum + SEVERITY_WEIGHT[r.severity], 0);
 
@@ -351,25 +418,34 @@ export function summarise(
     for (const control of pack.controls)
       controls[control.id] ??= 'not_applicable';
   }
+  // A control takes the most telling status of its checks: fail, then pending, then exempt, then pass.
+  const rank: Record<ControlStatus, number> = {
+    not_applicable: 0,
+    pass: 1,
+    exempt: 2,
+    pending: 3,
+    fail: 4,
+  };
   for (const r of applicable) {
+    const status: ControlStatus =
+      r.status === 'error' ? 'fail' : (r.status as ControlStatus);
     for (const id of r.controls) {
-      const current = controls[id];
-      if (r.status === 'fail' || r.status === 'error') controls[id] = 'fail';
-      else if (r.status === 'exempt' && current !== 'fail')
-        controls[id] = 'exempt';
-      else if (
-        r.status === 'pass' &&
-        (current === 'not_applicable' || current === undefined)
-      )
-        controls[id] = 'pass';
+      const current = controls[id] ?? 'not_applicable';
+      if (rank[status] > rank[current]) controls[id] = status;
     }
   }
+  const dues = pending
+    .map(r => r.dueAt)
+    .filter((d): d is string => !!d)
+    .sort();
 
   return {
     entityRef,
     evaluatedAt: evaluatedAt.toISOString(),
     score: total === 0 ? 100 : Math.round((100 * earned) / total),
     level,
+    pending: pending.length,
+    ...(dues.length ? { nextDueAt: dues[0] } : {}),
     results,
     controls,
   };

@@ -8,6 +8,7 @@ export * from './annotations';
 export * from './types';
 export * from './packSchema';
 export * from './evaluator';
+export * from './duration';
 export * from './permissions';
 export * from './api';
 export * from './ComplianceClient';

@@ -1,3 +1,4 @@
+import { parseDuration } from './duration';
 import { parsePolicyPack, PolicyPackError } from './packSchema';
 import { loadBaselinePack } from './testData';
 
@@ -51,6 +52,22 @@ describe('parsePolicyPack', () => {
     expect(pack.checks[0].gate).toBe('block');
   });
 
+  it('reads the grace period of checks that await CI evidence', () => {
+    const pack = parsePolicyPack(
+      minimal(
+        `${goodCheck}\n      awaitsEvidence: { facts: [ci], gracePeriod: 72h30m }`,
+      ),
+      'mini.yaml',
+    );
+    expect(pack.checks[0].awaitsEvidence).toEqual({
+      facts: ['ci'],
+      gracePeriod: '72h30m',
+    });
+    expect(parseDuration('72h30m')).toBe((72 * 60 + 30) * 60_000);
+    expect(parseDuration('7d')).toBeUndefined();
+    expect(parseDuration('')).toBeUndefined();
+  });
+
   it.each([
     ['not YAML', 'spec: [unclosed', /mini\.yaml: not valid YAML/],
     [
@@ -77,6 +94,20 @@ describe('parsePolicyPack', () => {
       'a duplicate check id',
       minimal(goodCheck + goodCheck),
       /check 'owner': the id is used by another check/,
+    ],
+    [
+      'a grace period that is not a duration',
+      minimal(
+        `${goodCheck}\n      awaitsEvidence: { facts: [ci], gracePeriod: 7d }`,
+      ),
+      /check 'owner': awaitsEvidence\.gracePeriod: must be a duration such as 168h/,
+    ],
+    [
+      'awaited evidence without facts',
+      minimal(
+        `${goodCheck}\n      awaitsEvidence: { facts: [], gracePeriod: 72h }`,
+      ),
+      /check 'owner': awaitsEvidence\.facts: must name the facts only CI produces/,
     ],
     [
       'a bad version',

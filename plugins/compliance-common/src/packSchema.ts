@@ -1,4 +1,5 @@
 import { compileRule } from './cel';
+import { parseDuration } from './duration';
 import { InputError } from '@backstage/errors';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -50,6 +51,20 @@ const checkSchema = z
     rule: z.string().min(1),
     remediation: z.string().min(1),
     gate: z.enum(['block', 'warn', 'skip']).optional(),
+    awaitsEvidence: z
+      .object({
+        facts: z
+          .array(id)
+          .min(1, 'must name the facts only CI produces, e.g. [ci]'),
+        gracePeriod: z
+          .string()
+          .refine(
+            text => (parseDuration(text) ?? 0) > 0,
+            'must be a duration such as 168h or 72h30m',
+          ),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -47,6 +47,19 @@ export interface CheckApplicability {
  */
 export type GateMode = 'block' | 'warn' | 'skip';
 
+/**
+ * A check whose evidence only CI can produce (a dependency scan, a test run): while one of `facts` has never been
+ * pushed for a project created from a blueprint, the check is `pending` instead of failing, for `gracePeriod`
+ * (a duration such as `168h`) after compliance first saw the project. It fails once the grace period ends without
+ * the evidence.
+ *
+ * @public
+ */
+export interface AwaitedEvidence {
+  facts: string[];
+  gracePeriod: string;
+}
+
 /** @public */
 export interface Check {
   id: string;
@@ -62,6 +75,8 @@ export interface Check {
   /** What a developer does to pass. */
   remediation: string;
   gate: GateMode;
+  /** Evidence only CI produces; the check is pending until it arrives or the grace period ends. */
+  awaitsEvidence?: AwaitedEvidence;
 }
 
 /** @public */
@@ -88,16 +103,27 @@ export interface Fact {
   data: Record<string, unknown>;
 }
 
-/** @public */
+/**
+ * `pending`: the check awaits evidence only CI produces (see {@link AwaitedEvidence}); it is neither passing nor
+ * failing, is left out of the score and keeps the level below its own.
+ *
+ * @public
+ */
 export type CheckStatus =
   | 'pass'
   | 'fail'
   | 'error'
   | 'exempt'
+  | 'pending'
   | 'not_applicable';
 
-/** @public */
-export type ControlStatus = 'pass' | 'fail' | 'exempt' | 'not_applicable';
+/** `pending`: no check of the control fails and at least one awaits evidence. @public */
+export type ControlStatus =
+  | 'pass'
+  | 'fail'
+  | 'exempt'
+  | 'pending'
+  | 'not_applicable';
 
 /** @public */
 export interface CheckResult {
@@ -108,18 +134,29 @@ export interface CheckResult {
   level: Level;
   controls: string[];
   status: CheckStatus;
-  /** Why it failed or errored, or which exemption applies. */
+  /** Why it failed or errored, which exemption applies, or what evidence it awaits. */
   message?: string;
+  /** When a pending check fails if its evidence has not arrived (the end of its grace period). */
+  dueAt?: string;
 }
 
 /** @public */
 export interface EntityEvaluation {
   entityRef: string;
   evaluatedAt: string;
-  /** 0 to 100, weighted by severity; exempt checks count as passing, not-applicable ones are left out. */
+  /**
+   * 0 to 100 over the decided checks, weighted by severity; exempt checks count as passing, pending and
+   * not-applicable ones are left out.
+   */
   score: number;
-  /** The highest level whose checks, and those of every level below, all pass (or are exempt). */
+  /**
+   * The highest level whose checks, and those of every level below, all pass (or are exempt): a pending check
+   * keeps its level out of reach until its evidence arrives.
+   */
   level: Level | 'none';
+  /** How many checks await evidence, and the earliest of their due dates. */
+  pending?: number;
+  nextDueAt?: string;
   results: CheckResult[];
   controls: Record<string, ControlStatus>;
 }
