@@ -127,6 +127,13 @@ export interface ComplianceStore {
   getSummary(entityRef: string): Promise<EntitySummary | undefined>;
   getCurrent(entityRef: string): Promise<StoredResult[]>;
   listCurrentFailing(entityRefs?: string[]): Promise<StoredResult[]>;
+  /** Results awaiting CI evidence (status `pending`), of every entity. */
+  listCurrentPending(): Promise<StoredResult[]>;
+  /**
+   * When compliance first evaluated each of the given entities (its first recorded score), by entity ref; absent
+   * for entities never evaluated. Grace periods start then: the time is compliance's own, not the entity's.
+   */
+  firstEvaluatedAt(entityRefs: string[]): Promise<Map<string, string>>;
 
   /** The newest history record of each check of the given entities (all when omitted) at or before `asOf`. */
   stateAsOf(asOf: string, entityRefs?: string[]): Promise<HistoryEntry[]>;

@@ -800,6 +800,27 @@ export class DatabaseComplianceStore implements ComplianceStore {
     return out;
   }
 
+  async listCurrentPending(): Promise<StoredResult[]> {
+    return (await this.db('compliance_current').where('status', 'pending')).map(
+      toStored,
+    );
+  }
+
+  async firstEvaluatedAt(entityRefs: string[]): Promise<Map<string, string>> {
+    const first = new Map<string, string>();
+    for (const part of chunks(entityRefs, WHERE_IN_CHUNK)) {
+      const rows: Array<{ entity_ref: string; first: string }> = await this.db(
+        'compliance_summary_history',
+      )
+        .whereIn('entity_ref', part)
+        .groupBy('entity_ref')
+        .select('entity_ref')
+        .min({ first: 'recorded_at' });
+      for (const row of rows) first.set(row.entity_ref, row.first);
+    }
+    return first;
+  }
+
   async stateAsOf(
     asOf: string,
     entityRefs?: string[],

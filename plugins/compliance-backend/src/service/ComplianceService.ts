@@ -4,13 +4,15 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { SCAFFOLDER_SERVICE_ACTOR } from '@internal/plugin-forge-node';
 import {
   ActiveExemption,
   CheckResult,
   EntityEvaluation,
   FORGE_ANNOTATIONS,
   Fact,
+  parseDuration,
   Scorecard,
   ScorecardCheck,
   summarise,
@@ -58,6 +60,9 @@ function dependsOnRefs(entity: Entity): string[] {
 }
 
 const SEVERE = new Set(['high', 'critical']);
+
+/** How long after compliance first saw a project the blueprints may still leave evidence for it. */
+const NEW_PROJECT_EVIDENCE_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * The hash of what the facts say (name and data), not of when they were sent: CI re-pushing the same scan
@@ -130,6 +135,8 @@ export class ComplianceService {
       facts: Map<string, Array<Fact & { hash: string }>>;
       exemptions: ActiveExemption[];
       now: Date;
+      /** When compliance first evaluated each entity; entities not in it are seen for the first time now. */
+      firstSeen: Map<string, string>;
     },
   ): EvaluationWrite[] {
     const { evaluator, ruleHashes } = this.deps.loader.policy;
@@ -151,6 +158,9 @@ export class ComplianceService {
           facts,
           exemptions: context.exemptions,
           now: context.now,
+          firstSeenAt: new Date(
+            context.firstSeen.get(entityRef) ?? context.now,
+          ),
         },
         environment,
       );
@@ -165,6 +175,18 @@ export class ComplianceService {
     });
   }
 
+  /**
+   * When compliance first evaluated the entities that can have a grace period (those created from a blueprint), from
+   * its own score history: deleting and registering an entity again, or editing it, starts no new grace period.
+   */
+  private firstSeen(entities: Entity[]): Promise<Map<string, string>> {
+    return this.deps.store.firstEvaluatedAt(
+      entities
+        .filter(e => e.metadata.annotations?.[FORGE_ANNOTATIONS.blueprint])
+        .map(e => stringifyEntityRef(e)),
+    );
+  }
+
   private async persist(writes: EvaluationWrite[], at: Date) {
     const { changes } = await this.deps.store.applyEvaluations(
       writes,
@@ -174,8 +196,9 @@ export class ComplianceService {
       this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
     );
     for (const change of changes) {
+      // A pending check that fails has run out of its grace period: as much a regression as a passing one failing.
       if (
-        change.from === 'pass' &&
+        (change.from === 'pass' || change.from === 'pending') &&
         (change.to === 'fail' || change.to === 'error') &&
         SEVERE.has(change.severity) &&
         change.ownerRef
@@ -213,6 +236,7 @@ export class ComplianceService {
       facts: await this.deps.store.listFacts(),
       exemptions: await this.activeExemptions(),
       now,
+      firstSeen: await this.firstSeen(entities),
     });
     const changes = await this.persist(writes, now);
     const gone = (await this.deps.store.listSummaries())
@@ -226,18 +250,49 @@ export class ComplianceService {
     };
   }
 
-  /** Evaluates only the entities whose catalog etag changed (or that are new) since their last evaluation. */
+  /**
+   * Evaluates the entities whose catalog etag changed (or that are new) since their last evaluation, and those with a
+   * pending check whose grace period has ended: nothing about them changed, but the answer has (pending becomes fail).
+   */
   async evaluateChanged(): Promise<{ evaluated: number }> {
     const [etags, summaries] = await Promise.all([
       this.deps.catalog.listEtags(),
       this.deps.store.listSummaries(),
     ]);
     const known = new Map(summaries.map(s => [s.entityRef, s.etag]));
-    const changed = etags
-      .filter(e => known.get(e.entityRef) !== e.etag)
-      .map(e => e.entityRef);
-    if (changed.length > 0) await this.evaluateEntities(changed);
-    return { evaluated: changed.length };
+    const changed = new Set(
+      etags
+        .filter(e => known.get(e.entityRef) !== e.etag)
+        .map(e => e.entityRef),
+    );
+    for (const ref of await this.pendingDue()) changed.add(ref);
+    if (changed.size > 0) await this.evaluateEntities([...changed]);
+    return { evaluated: changed.size };
+  }
+
+  /** Entities with a pending result that is due: its grace period ended, or its check no longer awaits evidence. */
+  private async pendingDue(): Promise<string[]> {
+    const pending = await this.deps.store.listCurrentPending();
+    if (pending.length === 0) return [];
+    const now = this.now().getTime();
+    const checks = new Map(
+      this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
+    );
+    const first = await this.deps.store.firstEvaluatedAt([
+      ...new Set(pending.map(p => p.entityRef)),
+    ]);
+    return [
+      ...new Set(
+        pending
+          .filter(p => {
+            const grace = checks.get(p.checkId)?.awaitsEvidence?.gracePeriod;
+            const ms = grace === undefined ? undefined : parseDuration(grace);
+            const start = first.get(p.entityRef);
+            return ms === undefined || !start || Date.parse(start) + ms <= now;
+          })
+          .map(p => p.entityRef),
+      ),
+    ];
   }
 
   /** Evaluates the given entities now and stores the results. */
@@ -257,6 +312,7 @@ export class ComplianceService {
       ),
       exemptions: await this.activeExemptions(),
       now,
+      firstSeen: await this.firstSeen(entities),
     });
     await this.persist(writes, now);
     return writes.map(w => w.evaluation);
@@ -352,6 +408,18 @@ export class ComplianceService {
       since = new Map(current.map(r => [r.checkId, r.since]));
       evaluatedAt = summary.evaluatedAt;
     }
+    // A pending result is due when its grace period ends: from compliance's first evaluation of the entity.
+    if (results.some(r => r.status === 'pending')) {
+      const first = (await this.deps.store.firstEvaluatedAt([entityRef])).get(
+        entityRef,
+      );
+      for (const r of results.filter(x => x.status === 'pending')) {
+        const grace = checks.get(r.checkId)?.check.awaitsEvidence?.gracePeriod;
+        const ms = grace === undefined ? undefined : parseDuration(grace);
+        if (first && ms !== undefined)
+          r.dueAt = new Date(Date.parse(first) + ms).toISOString();
+      }
+    }
     const summary = summarise(
       entityRef,
       new Date(evaluatedAt || Date.now()),
@@ -362,8 +430,9 @@ export class ComplianceService {
     const statusOrder: Record<string, number> = {
       fail: 0,
       error: 0,
-      exempt: 1,
-      pass: 2,
+      pending: 1,
+      exempt: 2,
+      pass: 3,
     };
     const scorecardChecks: ScorecardCheck[] = results
       .map(r => {
@@ -395,6 +464,8 @@ export class ComplianceService {
       asOf: asOf?.toISOString(),
       score: summary.score,
       level: summary.level,
+      pending: summary.pending,
+      nextDueAt: summary.nextDueAt,
       results: scorecardChecks,
       controls: Object.entries(summary.controls)
         .filter(([id]) => controlMeta.has(id))
@@ -411,6 +482,21 @@ export class ComplianceService {
     const [entity] = await this.deps.catalog.getEntities([entityRef]);
     if (!entity)
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    if (pushedBy === SCAFFOLDER_SERVICE_ACTOR) {
+      // The blueprints leave the first evidence of the project they just created, and nothing about any other.
+      const first = (await this.deps.store.firstEvaluatedAt([entityRef])).get(
+        entityRef,
+      );
+      if (
+        first &&
+        this.now().getTime() - Date.parse(first) >
+          NEW_PROJECT_EVIDENCE_WINDOW_MS
+      ) {
+        throw new NotAllowedError(
+          `The blueprints may leave evidence only for a project they just created; ${entityRef} was first seen ${first}`,
+        );
+      }
+    }
     await this.deps.store.upsertFact(
       entityRef,
       fact,

@@ -3,6 +3,7 @@ import { NotFoundError } from '@backstage/errors';
 import {
   ComplianceDashboard,
   FailingCheck,
+  parseDuration,
   TeamRollup,
 } from '@internal/plugin-compliance-common';
 import { ComplianceStore } from '../database/ComplianceStore';
@@ -76,7 +77,9 @@ export class DashboardService {
       for (const s of owned) {
         for (const [controlId, status] of Object.entries(s.controls)) {
           const family = familyOf.get(controlId);
-          if (!family || status === 'not_applicable') continue;
+          // Pending controls await CI evidence: neither passing nor failing, as in the score.
+          if (!family || status === 'not_applicable' || status === 'pending')
+            continue;
           familyCounts[family][status as 'pass' | 'fail' | 'exempt'] += 1;
         }
       }
@@ -124,8 +127,35 @@ export class DashboardService {
         (failingByEntity.get(r.entityRef) ?? 0) + 1,
       );
     }
+    // A new project whose only open checks await its first CI evidence is not among the worst: it is listed apart,
+    // with when its grace period ends.
+    const pending = await this.pendingByEntity();
+    const awaitingEvidence = summaries
+      .filter(
+        s =>
+          s.ownerRef &&
+          rootTeam.has(s.ownerRef) &&
+          pending.has(s.entityRef) &&
+          !failingByEntity.has(s.entityRef),
+      )
+      .map(s => ({
+        entityRef: s.entityRef,
+        ownerRef: s.ownerRef!,
+        score: s.score,
+        level: s.level,
+        pending: pending.get(s.entityRef)!.count,
+        nextDueAt: pending.get(s.entityRef)!.nextDueAt,
+      }))
+      .sort(
+        (a, b) =>
+          (a.nextDueAt ?? '').localeCompare(b.nextDueAt ?? '') ||
+          a.entityRef.localeCompare(b.entityRef),
+      );
     const worstEntities = summaries
       .filter(s => s.ownerRef && rootTeam.has(s.ownerRef))
+      .filter(
+        s => failingByEntity.has(s.entityRef) || !pending.has(s.entityRef),
+      )
       .sort(
         (a, b) => a.score - b.score || a.entityRef.localeCompare(b.entityRef),
       )
@@ -139,7 +169,39 @@ export class DashboardService {
       }));
 
     teams.sort((a, b) => a.depth - b.depth || a.title.localeCompare(b.title));
-    return { rootGroupRef: root, families, teams, trend, worstEntities };
+    return {
+      rootGroupRef: root,
+      families,
+      teams,
+      trend,
+      worstEntities,
+      awaitingEvidence,
+    };
+  }
+
+  /** Entities with checks awaiting CI evidence: how many, and when the first grace period ends. */
+  private async pendingByEntity() {
+    const rows = await this.deps.store.listCurrentPending();
+    const checks = new Map(
+      this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
+    );
+    const first = await this.deps.store.firstEvaluatedAt([
+      ...new Set(rows.map(r => r.entityRef)),
+    ]);
+    const byEntity = new Map<string, { count: number; nextDueAt?: string }>();
+    for (const row of rows) {
+      const entry = byEntity.get(row.entityRef) ?? { count: 0 };
+      entry.count += 1;
+      const grace = checks.get(row.checkId)?.awaitsEvidence?.gracePeriod;
+      const ms = grace === undefined ? undefined : parseDuration(grace);
+      const start = first.get(row.entityRef);
+      if (ms !== undefined && start) {
+        const due = new Date(Date.parse(start) + ms).toISOString();
+        if (!entry.nextDueAt || due < entry.nextDueAt) entry.nextDueAt = due;
+      }
+      byEntity.set(row.entityRef, entry);
+    }
+    return byEntity;
   }
 
   /** Failing checks of every entity owned by a group or any of its sub-teams. */

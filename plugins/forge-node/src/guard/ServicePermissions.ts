@@ -3,7 +3,8 @@ import { z } from 'zod';
 
 /**
  * What the scaffolder (the Forge blueprints, calling with its own plugin token) needs from Forge: read policy packs
- * and exemptions, score a newly registered project, file gate approvals for the person who ran the blueprint and
+ * and exemptions, score a newly registered project, leave its first evidence (secret scan, SBOM; compliance accepts
+ * it only for a project first seen within the hour), file gate approvals for the person who ran the blueprint and
  * leave the gate's evidence. Nothing else; `forge.permissions.services` may replace it.
  *
  * @public
@@ -14,6 +15,7 @@ export const DEFAULT_SERVICE_PERMISSIONS: Readonly<
   'plugin:scaffolder': [
     'forge.compliance.scorecard.read',
     'forge.compliance.evaluate',
+    'forge.compliance.facts.push',
     'forge.compliance.exemption.request',
     'forge.compliance.gate.record',
   ],

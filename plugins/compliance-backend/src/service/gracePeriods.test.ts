@@ -1,0 +1,258 @@
+// Projects created from a blueprint wait for their first CI evidence: the checks only CI can decide are pending for
+// the grace period the policy pack gives them, counted from when compliance first saw the project, and fail when it
+// ends, on the next scheduled run, even if nothing else changed.
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { SCAFFOLDER_SERVICE_ACTOR } from '@internal/plugin-forge-node';
+import { Knex } from 'knex';
+import path from 'node:path';
+import { REPO_ROOT } from '../__testUtils__/catalog';
+import { seedDemoFacts } from './demoFacts';
+import {
+  createHarness,
+  testClock,
+  testDatabases,
+} from '../__testUtils__/setup';
+
+jest.setTimeout(60_000);
+
+const NEW_PROJECT = 'component:default/lapse-predictor';
+
+function newProject(): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'lapse-predictor',
+      namespace: 'default',
+      etag: 'v1',
+      description:
+        'Predicts which motor policies lapse at renewal so retention can call them first.',
+      annotations: {
+        'backstage.io/techdocs-ref': 'dir:.',
+        'backstage.io/source-location':
+          'url:https://git.example/lapse-predictor',
+        'forge.io/blueprint': 'ml-training-pipeline@1.0.0',
+        'forge.io/data-classification': 'confidential',
+        'forge.io/contains-pii': 'false',
+        'forge.io/region': 'eu-west-1',
+        'forge.io/cost-center': 'CC-4111',
+        'forge.io/cost-tags': 'forge-project=lapse-predictor',
+        'forge.io/model-card': 'docs/model-card.md',
+        'forge.io/model-stage': 'None',
+        'forge.io/environment-request':
+          'url:https://git.example/gitops/lapse-predictor',
+      },
+    },
+    spec: {
+      type: 'ml-pipeline',
+      lifecycle: 'experimental',
+      owner: 'group:default/retention-analytics',
+      system: 'customer-retention',
+      dependsOn: ['resource:default/policy-events-stream'],
+    },
+  };
+}
+
+const secretScan = (at: Date) => ({
+  name: 'secret-scan',
+  collectedAt: at.toISOString(),
+  source: 'forge:evidence:collect (secretlint 13.1.0)',
+  data: { leaks: 0 },
+});
+
+describe.each(testDatabases.eachSupportedId())(
+  'grace periods of checks awaiting CI evidence (%s)',
+  databaseId => {
+    let knex: Knex;
+    let clock: ReturnType<typeof testClock>;
+    let h: Awaited<ReturnType<typeof createHarness>>;
+
+    beforeEach(async () => {
+      knex = await testDatabases.init(databaseId);
+      clock = testClock('2026-11-20T09:00:00.000Z');
+      h = await createHarness(knex, { now: clock.now });
+      // The blueprint the new project was created from, at its current version.
+      h.catalog.entities.push({
+        apiVersion: 'scaffolder.backstage.io/v1beta3',
+        kind: 'Template',
+        metadata: {
+          name: 'ml-training-pipeline',
+          namespace: 'default',
+          etag: 'v1',
+          annotations: { 'forge.io/blueprint-version': '1.0.0' },
+        },
+        spec: { type: 'ml', steps: [] },
+      });
+      // The demo projects' CI has reported: only the new project waits for evidence.
+      await seedDemoFacts(
+        h.store,
+        path.join(REPO_ROOT, 'catalog/demo/facts.yaml'),
+        clock.now(),
+      );
+      await h.compliance.evaluateAll();
+    });
+    afterEach(() => knex.destroy());
+
+    const statusOf = async (checkId: string) =>
+      (await h.compliance.scorecard(NEW_PROJECT)).results.find(
+        r => r.checkId === checkId,
+      );
+
+    it('keeps a new project pending, not failing, and fails it when the grace period ends though nothing changed', async () => {
+      h.catalog.entities.push(newProject());
+      expect(await h.compliance.evaluateChanged()).toEqual({ evaluated: 1 });
+      await h.compliance.pushFact(
+        NEW_PROJECT,
+        secretScan(clock.now()),
+        SCAFFOLDER_SERVICE_ACTOR,
+      );
+
+      const card = await h.compliance.scorecard(NEW_PROJECT);
+      expect(card.score).toBe(100);
+      expect(card.level).toBe('bronze');
+      expect(card.pending).toBe(3);
+      expect(card.nextDueAt).toBe('2026-11-27T09:00:00.000Z');
+      expect(
+        card.results
+          .filter(r => r.status === 'pending')
+          .map(r => [r.checkId, r.dueAt]),
+      ).toEqual([
+        ['security.no-critical-vulnerabilities', '2026-11-27T09:00:00.000Z'],
+        ['security.dependency-scan-fresh', '2026-11-27T09:00:00.000Z'],
+        ['ci.tests-passing', '2026-11-27T09:00:00.000Z'],
+      ]);
+      expect(card.controls.find(c => c.id === 'SA-11')?.status).toBe('pending');
+
+      // On the dashboard it waits for evidence; it is not among the worst.
+      const dashboard = await h.dashboard.dashboard({});
+      expect(dashboard.worstEntities.map(e => e.entityRef)).not.toContain(
+        NEW_PROJECT,
+      );
+      expect(dashboard.awaitingEvidence).toContainEqual({
+        entityRef: NEW_PROJECT,
+        ownerRef: 'group:default/retention-analytics',
+        score: 100,
+        level: 'bronze',
+        pending: 3,
+        nextDueAt: '2026-11-27T09:00:00.000Z',
+      });
+
+      // Not yet due: the minutely run leaves it alone.
+      clock.advance(167);
+      expect(await h.compliance.evaluateChanged()).toEqual({ evaluated: 0 });
+      expect((await statusOf('ci.tests-passing'))?.status).toBe('pending');
+
+      // Due: the minutely run evaluates it again, and the owners hear of the critical check now failing.
+      clock.advance(1);
+      expect(await h.compliance.evaluateChanged()).toEqual({ evaluated: 1 });
+      const ci = await statusOf('ci.tests-passing');
+      expect(ci?.status).toBe('fail');
+      expect(ci?.message).toMatch(
+        /^No ci evidence arrived within the grace period that ended 2026-11-27T09:00:00.000Z\./,
+      );
+      expect((await h.compliance.scorecard(NEW_PROJECT)).pending).toBe(0);
+      expect(
+        h.notifier.sent
+          .filter(n => n.type === 'regression')
+          .map(n => (n.input as { checkId: string }).checkId),
+      ).toEqual([
+        'security.dependency-scan-fresh',
+        'security.no-critical-vulnerabilities',
+      ]);
+      expect(await h.compliance.evaluateChanged()).toEqual({ evaluated: 0 });
+    });
+
+    it('decides a pending check as soon as its evidence arrives', async () => {
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      await h.compliance.pushFact(
+        NEW_PROJECT,
+        {
+          name: 'ci',
+          collectedAt: clock.now().toISOString(),
+          data: { status: 'passing' },
+        },
+        'service:ci',
+      );
+      expect((await statusOf('ci.tests-passing'))?.status).toBe('pass');
+      expect(
+        (await statusOf('security.no-critical-vulnerabilities'))?.status,
+      ).toBe('pending');
+    });
+
+    it('starts no new grace period when the project is edited, or deleted and registered again', async () => {
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      clock.advance(100);
+      h.catalog.update(NEW_PROJECT, e => {
+        e.metadata.annotations!['forge.io/created-at'] = clock
+          .now()
+          .toISOString();
+      });
+      await h.compliance.evaluateChanged();
+      expect((await statusOf('ci.tests-passing'))?.dueAt).toBe(
+        '2026-11-27T09:00:00.000Z',
+      );
+
+      h.catalog.entities = h.catalog.entities.filter(
+        e => stringifyEntityRef(e) !== NEW_PROJECT,
+      );
+      await h.compliance.evaluateAll();
+      clock.advance(10);
+      h.catalog.entities.push({
+        ...newProject(),
+        metadata: { ...newProject().metadata, etag: 'v9' },
+      });
+      await h.compliance.evaluateChanged();
+      expect((await statusOf('ci.tests-passing'))?.dueAt).toBe(
+        '2026-11-27T09:00:00.000Z',
+      );
+    });
+
+    it('gives no grace to projects not created from a blueprint', async () => {
+      const handMade = newProject();
+      delete handMade.metadata.annotations!['forge.io/blueprint'];
+      h.catalog.entities.push(handMade);
+      await h.compliance.evaluateChanged();
+      expect((await statusOf('ci.tests-passing'))?.status).toBe('fail');
+    });
+
+    it('lets the blueprints leave evidence for the project they just created, and for no other', async () => {
+      clock.advance(2);
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      await h.compliance.pushFact(
+        NEW_PROJECT,
+        secretScan(clock.now()),
+        SCAFFOLDER_SERVICE_ACTOR,
+      );
+      await expect(
+        h.compliance.pushFact(
+          'component:default/churn-model',
+          secretScan(clock.now()),
+          SCAFFOLDER_SERVICE_ACTOR,
+        ),
+      ).rejects.toThrow(
+        'The blueprints may leave evidence only for a project they just created; component:default/churn-model was first seen 2026-11-20T09:00:00.000Z',
+      );
+      clock.advance(2);
+      await expect(
+        h.compliance.pushFact(
+          NEW_PROJECT,
+          secretScan(clock.now()),
+          SCAFFOLDER_SERVICE_ACTOR,
+        ),
+      ).rejects.toThrow(
+        /may leave evidence only for a project they just created/,
+      );
+      // CI may report at any time.
+      await expect(
+        h.compliance.pushFact(
+          NEW_PROJECT,
+          secretScan(clock.now()),
+          'service:ci',
+        ),
+      ).resolves.toBeDefined();
+    });
+  },
+);
