@@ -6,6 +6,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   createForgeCatalogRegisterAction,
+  createForgeEvidenceCollectAction,
   createForgeComplianceEvaluateAction,
   createForgeCostEstimateAction,
   createForgeEnvironmentPlanAction,
@@ -88,6 +89,7 @@ export const scaffolderModuleForge = createBackendModule({
           createForgePublishPlanAction({ settings }),
           createForgePublishAction({ settings, publishers, auditor }),
           createForgeCatalogRegisterAction({ settings, catalog, auditor, compliance }),
+          createForgeEvidenceCollectAction(),
         );
         // The review page's estimate and compliance result: /api/scaffolder/forge/preview.
         httpRouter.use(

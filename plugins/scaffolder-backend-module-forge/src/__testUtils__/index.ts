@@ -16,6 +16,7 @@ import {
   Exemption,
   ExemptionRequest,
   ExemptionStatus,
+  Fact,
   GateEvaluationRecord,
   parsePolicyPack,
   PolicyPack,
@@ -193,6 +194,13 @@ export class InMemoryComplianceGateway implements ComplianceGateway {
 
   async evaluateNow(entityRef: string) {
     this.evaluated.push(entityRef);
+    return {};
+  }
+
+  readonly facts: Array<{ entityRef: string; fact: Fact }> = [];
+
+  async pushFact(entityRef: string, fact: Fact) {
+    this.facts.push({ entityRef, fact });
     return {};
   }
 

@@ -65,6 +65,44 @@ describe('forge:catalog:register', () => {
     expect(compliance.evaluated).toEqual(['component:default/churn-model']);
   });
 
+  it('leaves the first evidence with compliance once the entity exists, then scores it', async () => {
+    const fact = {
+      name: 'secret-scan',
+      collectedAt: '2026-12-05T10:00:00.000Z',
+      source: 'forge:evidence:collect (secretlint 13.1.0)',
+      data: { leaks: 0 },
+    };
+    const gateway = new InMemoryComplianceGateway();
+    const order: string[] = [];
+    gateway.pushFact = async (entityRef, pushed) => {
+      order.push(`fact ${pushed.name} for ${entityRef}`);
+      return {};
+    };
+    gateway.evaluateNow = async entityRef => {
+      order.push(`evaluate ${entityRef}`);
+      return {};
+    };
+    await createForgeCatalogRegisterAction({
+      settings: testSettings({ dataDir }),
+      catalog,
+      auditor: new RecordingAuditor(),
+      compliance: gateway,
+    }).handler(
+      actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml`, facts: [fact] } }),
+    );
+    expect(order).toEqual([
+      'fact secret-scan for component:default/churn-model',
+      'evaluate component:default/churn-model',
+    ]);
+    await expect(
+      action().handler(
+        actionContext({
+          input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml`, facts: [{ ...fact, name: 'Bad Name' }] },
+        }),
+      ),
+    ).rejects.toThrow('forge:catalog:register: facts.0.name: a fact name is lower-case letters, digits and dashes');
+  });
+
   it('registers SCM URLs as url locations', async () => {
     const url = 'https://github.example.com/meridian-data/churn-model/blob/main/catalog-info.yaml';
     await action().handler(actionContext({ input: { catalogInfoUrl: url, waitSeconds: 0 } }));

@@ -27,6 +27,18 @@ export const catalogRegisterInput = z.object({
     .max(120)
     .default(30)
     .describe('How long to wait for the entity to appear in the catalog before finishing (0: do not wait).'),
+  facts: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a fact name is lower-case letters, digits and dashes'),
+        collectedAt: z.string().datetime({ offset: true }),
+        source: z.string().max(200).optional(),
+        data: z.record(z.unknown()),
+      }),
+    )
+    .max(10)
+    .default([])
+    .describe('Evidence to leave with compliance once the entity exists: the facts output of forge:evidence:collect.'),
 });
 
 /**
@@ -69,7 +81,7 @@ export function createForgeCatalogRegisterAction(options: {
   settings: BlueprintSettings;
   catalog: CatalogService;
   auditor: AuditorService;
-  compliance?: Pick<ComplianceGateway, 'evaluateNow'>;
+  compliance?: Pick<ComplianceGateway, 'evaluateNow' | 'pushFact'>;
 }) {
   const { settings, catalog, auditor, compliance } = options;
   return createTemplateAction({
@@ -129,6 +141,16 @@ export function createForgeCatalogRegisterAction(options: {
         );
       }
       if (visible && compliance) {
+        // The first evidence, now that there is an entity to hold it (forge:evidence:collect); each push re-scores.
+        for (const fact of input.facts) {
+          await compliance.pushFact(entityRef, fact).then(
+            () => ctx.logger.info(`Left the ${fact.name} evidence (${fact.source ?? 'blueprint'}) with compliance`),
+            error =>
+              ctx.logger.warn(
+                `${entityRef}: the ${fact.name} evidence could not be left with compliance (${error.message}); its CI will produce it`,
+              ),
+          );
+        }
         // The scorecard is there when the owner first opens the entity; the schedule would get to it later anyway.
         await compliance.evaluateNow(entityRef).then(
           () => ctx.logger.info(`${entityRef} has its compliance scorecard`),

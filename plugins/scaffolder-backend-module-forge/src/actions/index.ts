@@ -4,3 +4,4 @@ export { createForgeComplianceEvaluateAction } from './forgeComplianceEvaluate';
 export { createForgePublishPlanAction } from './forgePublishPlan';
 export { createForgePublishAction } from './forgePublish';
 export { createForgeCatalogRegisterAction } from './forgeCatalogRegister';
+export { createForgeEvidenceCollectAction } from './forgeEvidenceCollect';

@@ -1,7 +1,11 @@
 // Every blueprint rendered through the real scaffolder backend (its dry-run API), with the forge:* actions and the
 // real compliance backend: the generated YAML parses, Python compiles, Kubernetes manifests validate, catalog-info
 // validates with @backstage/catalog-model and its entities pass the policy pack in request mode.
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import fs from 'node:fs';
@@ -11,14 +15,20 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import compliancePlugin from '@internal/plugin-compliance-backend';
 import request from 'supertest';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
+import { DATA_CLASSIFICATIONS } from '@internal/plugin-compliance-common';
 import { validateCatalogEntity } from '../lib/validateEntity';
 import { scaffolderModuleForge } from '../module';
 import { parse } from 'yaml';
-import { loadBaselinePack, loadDemoEntities, REPO_ROOT } from '../__testUtils__';
+import {
+  loadBaselinePack,
+  loadDemoEntities,
+  REPO_ROOT,
+} from '../__testUtils__';
 import {
   blueprintNames,
   checkRenderedProject,
   loadTemplate,
+  scoreAtCreation,
   templatePath,
   TEMPLATES_DIR,
   templateDirectoryContents,
@@ -31,7 +41,10 @@ jest.setTimeout(120_000);
 
 describe('blueprints rendered through the scaffolder backend', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-blueprints-'));
-  const templates = blueprintNames().map(name => ({ ...loadTemplate(name), metadata: { ...loadTemplate(name).metadata, namespace: 'default' } }));
+  const templates = blueprintNames().map(name => ({
+    ...loadTemplate(name),
+    metadata: { ...loadTemplate(name).metadata, namespace: 'default' },
+  }));
   const demo = loadDemoEntities();
   let server: any;
 
@@ -46,11 +59,18 @@ describe('blueprints rendered through the scaffolder backend', () => {
           data: {
             forge: {
               // The blueprint settings Forge ships (app-config.yaml): prices, regions, environment, publishing.
-              blueprints: parse(fs.readFileSync(path.join(REPO_ROOT, 'app-config.yaml'), 'utf8')).forge.blueprints,
+              blueprints: parse(
+                fs.readFileSync(
+                  path.join(REPO_ROOT, 'app-config.yaml'),
+                  'utf8',
+                ),
+              ).forge.blueprints,
               dataDir,
               compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
             },
-            scaffolder: { defaultAuthor: { name: 'Forge', email: 'forge@test' } },
+            scaffolder: {
+              defaultAuthor: { name: 'Forge', email: 'forge@test' },
+            },
           },
         }),
       ],
@@ -73,11 +93,17 @@ describe('blueprints rendered through the scaffolder backend', () => {
     expect(templates.length).toBeGreaterThan(0);
     for (const template of templates) {
       // As the catalog validates it: the envelope and field formats, then the Template kind's schema.
-      expect(await validateCatalogEntity(template, [templateEntityV1beta3Validator])).toEqual({
+      expect(
+        await validateCatalogEntity(template, [templateEntityV1beta3Validator]),
+      ).toEqual({
         entity: expect.anything(),
       });
-      expect(template.metadata.annotations?.['forge.io/blueprint-version']).toMatch(/^\d+\.\d+\.\d+$/);
-      expect(template.metadata.tags?.some(t => t === 'analytics' || t === 'ml')).toBe(true);
+      expect(
+        template.metadata.annotations?.['forge.io/blueprint-version'],
+      ).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(
+        template.metadata.tags?.some(t => t === 'analytics' || t === 'ml'),
+      ).toBe(true);
       expect(SAMPLE_ANSWERS[template.metadata.name]).toBeDefined();
     }
   });
@@ -85,90 +111,296 @@ describe('blueprints rendered through the scaffolder backend', () => {
   it('reads only its own skeleton and the shared one, and has its own docs beside them', () => {
     for (const name of blueprintNames()) {
       const template = loadTemplate(name);
-      expect(templateSources(template).sort()).toEqual(['./_shared/skeleton', `./${name}/skeleton/project`].sort().map(p => p.slice(2)));
+      expect(templateSources(template).sort()).toEqual(
+        ['./_shared/skeleton', `./${name}/skeleton/project`]
+          .sort()
+          .map(p => p.slice(2)),
+      );
       const docs = template.metadata.annotations?.['backstage.io/techdocs-ref'];
       expect(docs).toBe(`dir:./${name}`);
-      expect(fs.existsSync(path.join(TEMPLATES_DIR, name, 'mkdocs.yml'))).toBe(true);
-      expect(fs.existsSync(path.join(TEMPLATES_DIR, name, 'docs/index.md'))).toBe(true);
+      expect(fs.existsSync(path.join(TEMPLATES_DIR, name, 'mkdocs.yml'))).toBe(
+        true,
+      );
+      expect(
+        fs.existsSync(path.join(TEMPLATES_DIR, name, 'docs/index.md')),
+      ).toBe(true);
     }
     expect(() =>
       templateSources({
         ...loadTemplate(blueprintNames()[0]),
-        spec: { steps: [{ action: 'fetch:template', input: { url: './../../etc' } }] },
+        spec: {
+          steps: [{ action: 'fetch:template', input: { url: './../../etc' } }],
+        },
       }),
     ).toThrow(/must name a folder below the template/);
   });
 
-  it.each(blueprintNames())('%s renders a working, compliant project', async name => {
-    const response = await request(server)
-      .post('/api/scaffolder/v2/dry-run')
-      .set('Authorization', mockCredentials.user.header('user:default/guest'))
-      .send({
-        template: loadTemplate(name),
-        values: SAMPLE_ANSWERS[name],
-        secrets: {},
-        directoryContents: templateDirectoryContents(name),
+  it.each(blueprintNames())(
+    '%s renders a working, compliant project',
+    async name => {
+      const response = await request(server)
+        .post('/api/scaffolder/v2/dry-run')
+        .set('Authorization', mockCredentials.user.header('user:default/guest'))
+        .send({
+          template: loadTemplate(name),
+          values: SAMPLE_ANSWERS[name],
+          secrets: {},
+          directoryContents: templateDirectoryContents(name),
+        });
+      expect({ status: response.status, error: response.body?.error }).toEqual({
+        status: 200,
+        error: undefined,
       });
-    expect({ status: response.status, error: response.body?.error }).toEqual({ status: 200, error: undefined });
 
-    const files = (response.body.directoryContents as Array<{ path: string; base64Content: string }>).map(f => ({
-      path: f.path,
-      content: Buffer.from(f.base64Content, 'base64').toString('utf8'),
-    }));
-    // FORGE_RENDER_OUT=<dir> keeps what each blueprint rendered, to read it.
-    if (process.env.FORGE_RENDER_OUT) {
-      for (const file of files) {
-        const target = path.join(process.env.FORGE_RENDER_OUT, name, file.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, file.content);
+      const files = (
+        response.body.directoryContents as Array<{
+          path: string;
+          base64Content: string;
+        }>
+      ).map(f => ({
+        path: f.path,
+        content: Buffer.from(f.base64Content, 'base64').toString('utf8'),
+      }));
+      // FORGE_RENDER_OUT=<dir> keeps what each blueprint rendered, to read it.
+      if (process.env.FORGE_RENDER_OUT) {
+        for (const file of files) {
+          const target = path.join(
+            process.env.FORGE_RENDER_OUT,
+            name,
+            file.path,
+          );
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, file.content);
+        }
       }
-    }
-    const paths = files.map(f => f.path);
-    for (const expected of [
-      'catalog-info.yaml',
-      'README.md',
-      'mkdocs.yml',
-      'docs/index.md',
-      'docs/cost-estimate.md',
-      'docs/environment.md',
-      '.github/workflows/ci.yaml',
-      '.gitlab-ci.yml',
-      'ci/forge_facts.py',
-      'environment/request.yaml',
-      'environment/kubernetes/network-policies.yaml',
-      'environment/terraform/main.tf.json',
-    ]) {
-      expect(paths).toContain(expected);
-    }
+      const paths = files.map(f => f.path);
+      for (const expected of [
+        'catalog-info.yaml',
+        'README.md',
+        'mkdocs.yml',
+        'docs/index.md',
+        'docs/cost-estimate.md',
+        'docs/environment.md',
+        '.github/workflows/ci.yaml',
+        '.gitlab-ci.yml',
+        'ci/forge_facts.py',
+        'environment/request.yaml',
+        'environment/kubernetes/network-policies.yaml',
+        'environment/terraform/main.tf.json',
+      ]) {
+        expect(paths).toContain(expected);
+      }
 
-    const related = demo.filter(e => e.kind === 'Resource');
-    const { problems, stats } = await checkRenderedProject(
-      files,
-      [loadBaselinePack()],
-      {
-        groups: demo.filter(e => e.kind === 'Group').map(g => `group:default/${g.metadata.name}`),
-        blueprints: Object.fromEntries(
-          templates.map(t => [t.metadata.name, t.metadata.annotations!['forge.io/blueprint-version']]),
-        ),
-      },
-      related as Entity[],
-    );
-    expect(problems).toEqual([]);
-    expect(stats.entities).toBeGreaterThanOrEqual(2);
-    expect(stats.manifests).toBeGreaterThanOrEqual(10);
+      const related = demo.filter(e => e.kind === 'Resource');
+      const { problems, stats } = await checkRenderedProject(
+        files,
+        [loadBaselinePack()],
+        {
+          groups: demo
+            .filter(e => e.kind === 'Group')
+            .map(g => `group:default/${g.metadata.name}`),
+          blueprints: Object.fromEntries(
+            templates.map(t => [
+              t.metadata.name,
+              t.metadata.annotations!['forge.io/blueprint-version'],
+            ]),
+          ),
+        },
+        related as Entity[],
+      );
+      expect(problems).toEqual([]);
+      expect(stats.entities).toBeGreaterThanOrEqual(2);
+      expect(stats.manifests).toBeGreaterThanOrEqual(10);
 
-    // The project's own tests pass, those whose libraries are installed on this machine.
-    const tests = await runGeneratedTests(files);
-    expect({ passed: tests.passed, output: tests.passed ? '' : tests.output }).toEqual({ passed: true, output: '' });
-    testRuns[name] = tests;
+      // The project's own tests pass, those whose libraries are installed on this machine.
+      const tests = await runGeneratedTests(files);
+      expect({
+        passed: tests.passed,
+        output: tests.passed ? '' : tests.output,
+      }).toEqual({ passed: true, output: '' });
+      testRuns[name] = tests;
 
-    // The gate ran on what was rendered, with the real compliance backend's packs, and passed.
-    const gateLog = (response.body.log as Array<{ body: { stepId?: string; message: string } }>)
-      .filter(l => l.body.stepId === 'gate')
-      .map(l => l.body.message)
-      .join('\n');
-    expect(gateLog).toContain('The compliance gate passed.');
+      // The gate ran on what was rendered, with the real compliance backend's packs, and passed.
+      const gateLog = (
+        response.body.log as Array<{
+          body: { stepId?: string; message: string };
+        }>
+      )
+        .filter(l => l.body.stepId === 'gate')
+        .map(l => l.body.message)
+        .join('\n');
+      expect(gateLog).toContain('The compliance gate passed.');
+    },
+  );
+});
+
+describe('a project on the day it is created from a blueprint', () => {
+  const dataDir = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'forge-born-compliant-'),
+  );
+  const templates = blueprintNames().map(name => ({
+    ...loadTemplate(name),
+    metadata: { ...loadTemplate(name).metadata, namespace: 'default' },
+  }));
+  const demo = loadDemoEntities();
+  const pack = loadBaselinePack();
+  const environment = {
+    groups: demo
+      .filter(e => e.kind === 'Group')
+      .map(g => `group:default/${g.metadata.name}`),
+    blueprints: Object.fromEntries(
+      templates.map(t => [
+        t.metadata.name,
+        t.metadata.annotations!['forge.io/blueprint-version'],
+      ]),
+    ),
+  };
+  // The checks only CI can decide, by the pack: everything else is decided when the project is created.
+  const awaitingCi = new Set(
+    pack.checks.filter(c => c.awaitsEvidence).map(c => c.id),
+  );
+  let server: any;
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModuleForge,
+        compliancePlugin,
+        catalogServiceMock.factory({ entities: [...demo, ...templates] }),
+        mockServices.rootConfig.factory({
+          data: {
+            forge: {
+              blueprints: parse(
+                fs.readFileSync(
+                  path.join(REPO_ROOT, 'app-config.yaml'),
+                  'utf8',
+                ),
+              ).forge.blueprints,
+              dataDir,
+              compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
+            },
+            scaffolder: {
+              defaultAuthor: { name: 'Forge', email: 'forge@test' },
+            },
+          },
+        }),
+      ],
+    }));
   });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  // Every classification a member can pick, with and without personal data: the environment step raises it to the
+  // sources' classification, so each blueprint is tried at every classification its data allows.
+  const choices = DATA_CLASSIFICATIONS.flatMap(classification =>
+    [false, true].map(containsPii => ({ classification, containsPii })),
+  );
+
+  it.each(blueprintNames())(
+    '%s scores 100 on every check decided at creation, with the CI checks pending, for each classification the gate lets through',
+    async name => {
+      const now = new Date();
+      const outcomes: string[] = [];
+      for (const choice of choices) {
+        const response = await request(server)
+          .post('/api/scaffolder/v2/dry-run')
+          .set(
+            'Authorization',
+            mockCredentials.user.header('user:default/guest'),
+          )
+          .send({
+            template: loadTemplate(name),
+            values: { ...SAMPLE_ANSWERS[name], ...choice },
+            secrets: {},
+            directoryContents: templateDirectoryContents(name),
+          });
+        expect({
+          status: response.status,
+          error: response.body?.error,
+        }).toEqual({ status: 200, error: undefined });
+        const log = (
+          response.body.log as Array<{
+            body: { stepId?: string; message: string };
+          }>
+        )
+          .filter(l => l.body.stepId === 'gate')
+          .map(l => l.body.message)
+          .join('\n');
+        // Passed, or passed once Compliance approves (restricted data): the project created is the same.
+        const approval = log.includes(
+          'Approval required before this project can be created',
+        );
+        const decision =
+          log.includes('The compliance gate passed.') || approval
+            ? 'through'
+            : 'blocked';
+        expect({
+          choice,
+          decision,
+          log:
+            decision === 'blocked'
+              ? log.includes('Blocked by the compliance gate')
+              : true,
+        }).toEqual({ choice, decision, log: true });
+        if (decision === 'blocked') {
+          outcomes.push(
+            `${choice.classification}/${choice.containsPii}: blocked`,
+          );
+          continue;
+        }
+        const files = (
+          response.body.directoryContents as Array<{
+            path: string;
+            base64Content: string;
+          }>
+        ).map(f => ({
+          path: f.path,
+          content: Buffer.from(f.base64Content, 'base64').toString('utf8'),
+        }));
+        const [component] = await scoreAtCreation(
+          files,
+          [pack],
+          environment,
+          demo.filter(e => e.kind === 'Resource'),
+          now,
+        );
+        const undecided = component.results.filter(
+          r => r.status !== 'pass' && r.status !== 'not_applicable',
+        );
+        expect({
+          choice,
+          score: component.score,
+          notPassing: undecided.filter(
+            r => r.status !== 'pending' || !awaitingCi.has(r.checkId),
+          ),
+        }).toEqual({ choice, score: 100, notPassing: [] });
+        const pending = undecided.map(r => r.checkId).sort();
+        expect(pending).toEqual(
+          expect.arrayContaining([
+            'ci.tests-passing',
+            'security.dependency-scan-fresh',
+            'security.no-critical-vulnerabilities',
+          ]),
+        );
+        expect(component.pending).toBe(pending.length);
+        expect(
+          component.results.find(
+            r => r.checkId === 'security.no-leaked-secrets',
+          )?.status,
+        ).toBe('pass');
+        for (const r of undecided)
+          expect(Date.parse(r.dueAt!)).toBeGreaterThan(now.getTime());
+        outcomes.push(
+          `${choice.classification}/${choice.containsPii}${
+            approval ? ' (approved)' : ''
+          }: ${component.score}, ${pending.length} pending`,
+        );
+      }
+      // At least the sample answers themselves go through.
+      expect(outcomes.some(o => o.endsWith('pending'))).toBe(true);
+      process.stdout.write(`${name}: ${outcomes.join('; ')}\n`);
+    },
+  );
 });
 
 describe('the review page preview', () => {
@@ -196,11 +428,18 @@ describe('the review page preview', () => {
         scaffolderPlugin,
         scaffolderModuleForge,
         compliancePlugin,
-        catalogServiceMock.factory({ entities: [...loadDemoEntities(), ...templates] }),
+        catalogServiceMock.factory({
+          entities: [...loadDemoEntities(), ...templates],
+        }),
         mockServices.rootConfig.factory({
           data: {
             forge: {
-              blueprints: parse(fs.readFileSync(path.join(REPO_ROOT, 'app-config.yaml'), 'utf8')).forge.blueprints,
+              blueprints: parse(
+                fs.readFileSync(
+                  path.join(REPO_ROOT, 'app-config.yaml'),
+                  'utf8',
+                ),
+              ).forge.blueprints,
               dataDir,
               compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
             },
@@ -212,7 +451,10 @@ describe('the review page preview', () => {
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  const preview = (values: Record<string, unknown>, templateRef = 'template:default/ml-training-pipeline') =>
+  const preview = (
+    values: Record<string, unknown>,
+    templateRef = 'template:default/ml-training-pipeline',
+  ) =>
     request(server)
       .post('/api/scaffolder/forge/preview')
       .set('Authorization', mockCredentials.user.header('user:default/guest'))
@@ -220,13 +462,18 @@ describe('the review page preview', () => {
 
   it('shows the estimate and the compliance result of a complete form, creating nothing', async () => {
     const response = await preview(SAMPLE_ANSWERS['ml-training-pipeline']);
-    expect({ status: response.status, error: response.body.error?.message }).toEqual({ status: 200, error: undefined });
+    expect({
+      status: response.status,
+      error: response.body.error?.message,
+    }).toEqual({ status: 200, error: undefined });
     expect(response.body.preview).toMatchObject({
       decision: 'passed',
       currency: 'USD',
       classification: 'confidential',
       monthlyTotal: expect.any(Number),
-      costLines: expect.arrayContaining([expect.objectContaining({ category: 'gpu' })]),
+      costLines: expect.arrayContaining([
+        expect.objectContaining({ category: 'gpu' }),
+      ]),
     });
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
@@ -239,7 +486,12 @@ describe('the review page preview', () => {
     expect(response.body.preview).toMatchObject({
       decision: 'approval-required',
       classification: 'restricted',
-      approvals: [expect.objectContaining({ checkId: 'approval.restricted-data', status: 'missing' })],
+      approvals: [
+        expect.objectContaining({
+          checkId: 'approval.restricted-data',
+          status: 'missing',
+        }),
+      ],
     });
     const queue = await compliance
       .get('/api/compliance/exemptions')

@@ -1,10 +1,16 @@
 // Test support: renders a blueprint from templates/ through the real scaffolder backend's dry-run API and checks
 // what it generated the way the rendering tests require.
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  EntityEvaluation,
   PolicyEvaluator,
   PolicyPack,
 } from '@internal/plugin-compliance-common';
+import { collectEvidence } from '../compliance/collectEvidence';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,8 +26,12 @@ export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
 
 /** The blueprints registered in templates/all.yaml. */
 export function blueprintNames(): string[] {
-  const location = parse(fs.readFileSync(path.join(TEMPLATES_DIR, 'all.yaml'), 'utf8'));
-  return (location.spec.targets as string[]).map(t => path.basename(t, '.yaml'));
+  const location = parse(
+    fs.readFileSync(path.join(TEMPLATES_DIR, 'all.yaml'), 'utf8'),
+  );
+  return (location.spec.targets as string[]).map(t =>
+    path.basename(t, '.yaml'),
+  );
 }
 
 export function templatePath(name: string): string {
@@ -35,7 +45,9 @@ export function loadTemplate(name: string): Entity {
 function listFiles(dir: string, prefix = ''): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
+    return entry.isDirectory()
+      ? listFiles(path.join(dir, entry.name), relative)
+      : [relative];
   });
 }
 
@@ -44,7 +56,9 @@ export function templateDirectoryContents(name: string) {
   return templateSources(loadTemplate(name)).flatMap(source =>
     listFiles(path.join(TEMPLATES_DIR, source)).map(file => ({
       path: `${source}/${file}`,
-      base64Content: fs.readFileSync(path.join(TEMPLATES_DIR, source, file)).toString('base64'),
+      base64Content: fs
+        .readFileSync(path.join(TEMPLATES_DIR, source, file))
+        .toString('base64'),
     })),
   );
 }
@@ -68,10 +82,18 @@ export async function checkRenderedProject(
   related: Entity[],
 ): Promise<{ problems: string[]; stats: Record<string, number> }> {
   const problems: string[] = [];
-  const stats = { yaml: 0, python: 0, manifests: 0, entities: 0, json: 0, notebooks: 0 };
+  const stats = {
+    yaml: 0,
+    python: 0,
+    manifests: 0,
+    entities: 0,
+    json: 0,
+    notebooks: 0,
+  };
 
   for (const file of files) {
-    if (file.path.endsWith('.njk')) problems.push(`${file.path}: left unrendered`);
+    if (file.path.endsWith('.njk'))
+      problems.push(`${file.path}: left unrendered`);
     // Leftover scaffolder expressions (GitHub Actions' own ${{ vars. }}, ${{ secrets. }} and ${{ needs. }} are fine).
     if (/\$\{\{\s*(values|parameters|steps)\b/.test(file.content)) {
       problems.push(`${file.path}: contains an unrendered template expression`);
@@ -79,20 +101,30 @@ export async function checkRenderedProject(
     if (/\.ya?ml$/.test(file.path)) {
       for (const [index, doc] of parseAllDocuments(file.content).entries()) {
         if (doc.errors.length) {
-          problems.push(`${file.path} document ${index + 1}: ${doc.errors[0].message}`);
+          problems.push(
+            `${file.path} document ${index + 1}: ${doc.errors[0].message}`,
+          );
           continue;
         }
         stats.yaml += 1;
         const value = doc.toJSON();
-        if (value && typeof value === 'object' && 'apiVersion' in value && 'kind' in value) {
+        if (
+          value &&
+          typeof value === 'object' &&
+          'apiVersion' in value &&
+          'kind' in value
+        ) {
           if (value.apiVersion === 'backstage.io/v1alpha1') {
             stats.entities += 1;
             const validated = await validateCatalogEntity(value);
-            if ('error' in validated) problems.push(`${file.path}: entity refused: ${validated.error}`);
+            if ('error' in validated)
+              problems.push(`${file.path}: entity refused: ${validated.error}`);
           } else if (!NOT_KUBERNETES.has(value.apiVersion)) {
             stats.manifests += 1;
             for (const problem of validateManifest(value)) {
-              problems.push(`${file.path} ${value.kind}/${value.metadata?.name}: ${problem}`);
+              problems.push(
+                `${file.path} ${value.kind}/${value.metadata?.name}: ${problem}`,
+              );
             }
           }
         }
@@ -128,7 +160,9 @@ export async function checkRenderedProject(
             const target = path.join(pythonDir, `${file.path}.cell${i}.py`);
             fs.mkdirSync(path.dirname(target), { recursive: true });
             // IPython magics are not Python; a cell starting with one is not compiled.
-            const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+            const source = Array.isArray(cell.source)
+              ? cell.source.join('')
+              : cell.source;
             if (!source.trimStart().startsWith('%')) {
               fs.writeFileSync(target, source);
               sources.push(target);
@@ -141,7 +175,11 @@ export async function checkRenderedProject(
         await promisify(execFile)('python3', ['-m', 'py_compile', source]);
         stats.python += 1;
       } catch (e) {
-        problems.push(`${path.relative(pythonDir, source)} does not compile: ${(e as { stderr?: string }).stderr ?? e}`);
+        problems.push(
+          `${path.relative(pythonDir, source)} does not compile: ${
+            (e as { stderr?: string }).stderr ?? e
+          }`,
+        );
       }
     }
   } finally {
@@ -153,24 +191,100 @@ export async function checkRenderedProject(
   if (!catalogInfo) {
     problems.push('no catalog-info.yaml');
   } else {
-    const documents = parseAllDocuments(catalogInfo.content).map(d => d.toJSON() as Entity);
+    const documents = parseAllDocuments(catalogInfo.content).map(
+      d => d.toJSON() as Entity,
+    );
     const evaluator = PolicyEvaluator.fromPacks(packs);
-    const known = new Map([...related, ...documents].map(e => [stringifyEntityRef(e), e]));
+    const known = new Map(
+      [...related, ...documents].map(e => [stringifyEntityRef(e), e]),
+    );
     for (const entity of documents) {
-      const dependsOn = ((entity.spec as { dependsOn?: string[] })?.dependsOn ?? []).map(ref =>
-        stringifyEntityRef(parseEntityRef(ref, { defaultKind: 'component', defaultNamespace: 'default' })),
+      const dependsOn = (
+        (entity.spec as { dependsOn?: string[] })?.dependsOn ?? []
+      ).map(ref =>
+        stringifyEntityRef(
+          parseEntityRef(ref, {
+            defaultKind: 'component',
+            defaultNamespace: 'default',
+          }),
+        ),
       );
       const evaluation = evaluator.evaluate(
-        { entity, related: dependsOn.map(ref => known.get(ref)).filter((e): e is Entity => !!e) },
+        {
+          entity,
+          related: dependsOn
+            .map(ref => known.get(ref))
+            .filter((e): e is Entity => !!e),
+        },
         environment,
         'request',
       );
       for (const result of evaluation.results) {
         if (result.status === 'fail' || result.status === 'error') {
-          problems.push(`${entity.kind}:${entity.metadata.name} fails ${result.checkId}: ${result.message}`);
+          problems.push(
+            `${entity.kind}:${entity.metadata.name} fails ${result.checkId}: ${result.message}`,
+          );
         }
       }
     }
   }
   return { problems, stats };
+}
+
+/**
+ * The scorecard a rendered project gets on the day it is created, as the compliance backend computes it: the
+ * rendered catalog-info.yaml's entities with the facts forge:evidence:collect produces from the rendered files, in
+ * catalog mode (every check), first seen now.
+ */
+export async function scoreAtCreation(
+  files: RenderedFile[],
+  packs: PolicyPack[],
+  environment: { groups: string[]; blueprints: Record<string, string> },
+  related: Entity[],
+  now: Date,
+): Promise<EntityEvaluation[]> {
+  const catalogInfo = files.find(f => f.path === 'catalog-info.yaml');
+  if (!catalogInfo) throw new Error('no catalog-info.yaml');
+  const documents = parseAllDocuments(catalogInfo.content).map(
+    d => d.toJSON() as Entity,
+  );
+  const component = documents.find(d => d.kind === 'Component')!;
+  const { facts } = await collectEvidence({
+    files,
+    project: {
+      name: component.metadata.name,
+      description: component.metadata.description,
+    },
+    now,
+  });
+  const evaluator = PolicyEvaluator.fromPacks(packs);
+  const known = new Map(
+    [...related, ...documents].map(e => [stringifyEntityRef(e), e]),
+  );
+  return documents.map(entity => {
+    const dependsOn = (
+      (entity.spec as { dependsOn?: string[] })?.dependsOn ?? []
+    ).map(ref =>
+      stringifyEntityRef(
+        parseEntityRef(ref, {
+          defaultKind: 'component',
+          defaultNamespace: 'default',
+        }),
+      ),
+    );
+    return evaluator.evaluate(
+      {
+        entity,
+        related: dependsOn
+          .map(ref => known.get(ref))
+          .filter((e): e is Entity => !!e),
+        // The blueprint's facts are about its Component, as forge:catalog:register pushes them.
+        facts: entity === component ? facts : [],
+        firstSeenAt: now,
+        now,
+      },
+      environment,
+      'catalog',
+    );
+  });
 }

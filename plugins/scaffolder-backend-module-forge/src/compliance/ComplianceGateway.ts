@@ -1,12 +1,10 @@
-import {
-  AuthService,
-  DiscoveryService,
-} from '@backstage/backend-plugin-api';
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import {
   ComplianceClient,
   Exemption,
   ExemptionRequest,
   ExemptionStatus,
+  Fact,
   GateEvaluationRecord,
   PolicyPack,
 } from '@internal/plugin-compliance-common';
@@ -26,6 +24,8 @@ export interface ComplianceGateway {
   recordGateEvaluation(record: GateEvaluationRecord): Promise<{ id: string }>;
   /** Scores an entity now, so a newly registered project has its scorecard when its owner first opens it. */
   evaluateNow(entityRef: string): Promise<unknown>;
+  /** Leaves the first evidence of a project the blueprint just registered (its secret scan and SBOM). */
+  pushFact(entityRef: string, fact: Fact): Promise<unknown>;
 }
 
 /**
