@@ -3,9 +3,10 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Config, ConfigReader } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
+import { ForgeGuard, jsonBody } from '@internal/plugin-forge-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
@@ -16,47 +17,61 @@ const previewBody = z
     templateRef: z.string().min(1).max(300),
     values: z
       .record(z.unknown())
-      .refine(v => JSON.stringify(v).length <= 64 * 1024, 'values must be at most 64 kB of JSON'),
+      .refine(
+        v => JSON.stringify(v).length <= 64 * 1024,
+        'values must be at most 64 kB of JSON',
+      ),
   })
   .strict();
 
 /**
  * `POST /api/scaffolder/forge/preview`: the estimate and compliance result of a blueprint form, before anything is
- * created. Anyone who may run blueprints may preview them.
+ * created. Anyone who may run blueprints may preview them; the shared ForgeGuard decides (people by the permission
+ * policy, services only if forge.permissions.services grants them `scaffolder.task.create`) and audits.
  */
 export function createPreviewRouter(options: {
   preview: BlueprintPreview;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  /** The root config, for `forge.permissions.services`. */
+  config?: Config;
 }): express.Router {
-  const { preview, httpAuth, permissions, auditor } = options;
+  const { preview } = options;
+  const guard = ForgeGuard.fromConfig(
+    options.config ?? new ConfigReader({}),
+    options,
+  );
   const router = Router();
-  router.post('/forge/preview', express.json({ limit: '128kb' }), async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize([{ permission: taskCreatePermission }], { credentials });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('You may not run blueprints, so you cannot preview them');
-    }
-    const parsed = previewBody.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InputError(`Invalid ${issue.path.join('.') || 'body'}: ${issue.message}`);
-    }
-    const event = await auditor.createEvent({
-      eventId: 'blueprint-preview',
-      severityLevel: 'low',
-      request: req,
-      meta: { templateRef: parsed.data.templateRef },
-    });
-    try {
-      const result = await preview.preview(parsed.data.templateRef, parsed.data.values, credentials);
-      await event.success();
+  router.post(
+    '/forge/preview',
+    jsonBody({ limit: '128kb' }),
+    async (req, res) => {
+      const caller = await guard.authorize(req, taskCreatePermission);
+      const parsed = previewBody.safeParse(req.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new InputError(
+          `Invalid ${issue.path.join('.') || 'body'}: ${issue.message}`,
+        );
+      }
+      const result = await guard.record(
+        req,
+        caller,
+        {
+          eventId: 'blueprint-preview',
+          severityLevel: 'low',
+          meta: { templateRef: parsed.data.templateRef },
+        },
+        () =>
+          preview.preview(
+            parsed.data.templateRef,
+            parsed.data.values,
+            caller.credentials,
+          ),
+      );
       res.json(result);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  });
+    },
+  );
   return router;
 }
