@@ -108,10 +108,11 @@ async function seed(store: DatabaseCostStore) {
     }
   }
   for (const [month, rows] of byMonth) {
-    const id = await store.startIngestion({
+    const id = (await store.startIngestion({
       source: 'folder',
       location: `bench-${month}`,
-    });
+      lease: { owner: 'bench', expiresAt: new Date(Date.now() + 3_600_000) },
+    }))!;
     await store.replaceBillingPeriods(
       id,
       [{ billingAccountId: 'acct-1', billingPeriodStart: month }],

@@ -14,7 +14,10 @@ export interface Config {
         folder?: string;
         /** Further exports, read with the Backstage URL reader (any location an integration can read). */
         locations?: string[];
-        /** How often the folder and locations are checked. Default every 5 minutes. */
+        /**
+         * How often the folder and locations are checked, and interrupted ingestions retried. Default every minute.
+         * The task runs on every replica (scope local); the database decides which one ingests a source.
+         */
         schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
         /** Largest upload accepted, in bytes. Default 2 GiB. */
         maxUploadBytes?: number;

@@ -153,7 +153,7 @@ export function readCostConfig(config: Config): CostConfig {
       locations: c.ingestion.locations,
       maxUploadBytes: c.ingestion.maxUploadBytes,
       schedule: scheduleAt(config, 'forge.cost.ingestion.schedule', {
-        frequency: { minutes: 5 },
+        frequency: { minutes: 1 },
         timeout: { minutes: 30 },
         initialDelay: { seconds: 10 },
       }),

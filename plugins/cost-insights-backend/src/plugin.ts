@@ -131,10 +131,14 @@ export const costInsightsPlugin = createBackendPlugin({
             if (sent > 0) logger.info(`Sent ${sent} cost alerts`);
           },
         });
+        await scanner.prepare();
         await scheduler.scheduleTask({
           id: 'cost-insights-ingestion',
-          scope: 'global',
           ...settings.ingestion.schedule,
+          // Local: no task lock in the database for a crashed process to leave held. Each replica scans, and the
+          // database arbitrates which one ingests a source (CostStore.startIngestion); an ingestion's lease expires
+          // within 30 s of a crash, and the next scan of any replica fails its record and reads the source again.
+          scope: 'local',
           fn: async () => {
             const records = await scanner.scan();
             if (records.some(r => r.status === 'succeeded')) {

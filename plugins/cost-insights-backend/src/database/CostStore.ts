@@ -81,7 +81,16 @@ export type NewIngestion = {
   actor?: string;
   /** ETag of a URL, or size and modification time of a file, to skip it when unchanged. */
   sourceEtag?: string;
+  /** Who runs it and until when it is known alive; renewed with renewIngestionLease while it runs. */
+  lease: IngestionLease;
 };
+
+/** A running ingestion's lease: a process that dies stops renewing it, and the record is then failed. */
+export type IngestionLease = { owner: string; expiresAt: Date };
+
+/** The message of an ingestion whose process stopped while it ran. */
+export const INTERRUPTED =
+  'Interrupted: the backend stopped while ingesting (its lease expired); the source is read again on the next scan, an upload must be sent again';
 
 export type IngestionOutcome = {
   status: Exclude<IngestionStatus, 'running'>;
@@ -108,9 +117,17 @@ export type LastIngestion = {
 
 /** Storage of cost rollups, ingestion records, budgets and sent alerts. */
 export interface CostStore {
-  /** Starts the record of an ingestion; returns its id. */
-  startIngestion(ingestion: NewIngestion): Promise<string>;
-  /** Completes the record of an ingestion. */
+  /**
+   * Starts the record of an ingestion and returns its id; undefined when the same source (a folder file, URL or demo
+   * location, not an upload) is being ingested by a live process, here or on another replica: the database
+   * arbitrates the claim. A claim whose lease expired is failed first and taken over.
+   */
+  startIngestion(ingestion: NewIngestion): Promise<string | undefined>;
+  /** Extends a running ingestion's lease; false when it is no longer this owner's (it was failed meanwhile). */
+  renewIngestionLease(id: string, lease: IngestionLease): Promise<boolean>;
+  /** Marks failed every running ingestion whose lease expired before `now`; returns how many. */
+  failInterruptedIngestions(now?: Date): Promise<number>;
+  /** Completes the record of an ingestion (of the lease's owner, when one is given). */
   finishIngestion(id: string, outcome: IngestionOutcome): Promise<void>;
   /**
    * Replaces, in one transaction, everything stored for the given billing periods with the given rollups.

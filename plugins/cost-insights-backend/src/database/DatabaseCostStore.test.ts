@@ -75,7 +75,11 @@ async function store(
 }
 
 async function load(s: DatabaseCostStore, rows: DailyCostRollup[]) {
-  const id = await s.startIngestion({ source: 'folder', location: 'test' });
+  const id = (await s.startIngestion({
+    source: 'upload',
+    location: 'test',
+    lease: { owner: 'test', expiresAt: new Date(Date.now() + 60_000) },
+  }))!;
   const periods = [
     ...new Map(
       rows.map(r => [

@@ -21,7 +21,9 @@ import {
   BillingPeriodKey,
   CostStore,
   DailyCostRollup,
+  IngestionLease,
   IngestionOutcome,
+  INTERRUPTED,
   LastIngestion,
   NewIngestion,
   RollupAggregate,
@@ -155,7 +157,17 @@ type IngestionRow = {
   finished_at: Date | string | number | null;
   actor: string | null;
   error: string | null;
+  lease_owner?: string | null;
+  lease_expires_at?: Date | string | number | null;
 };
+
+/** Whether a record says running while its lease has expired: its process is gone. */
+function isInterrupted(row: IngestionRow, now = Date.now()): boolean {
+  return (
+    row.status === 'running' &&
+    (!row.lease_expires_at || new Date(row.lease_expires_at).getTime() < now)
+  );
+}
 
 function toIso(value: Date | string | number): string {
   return new Date(value).toISOString();
@@ -236,7 +248,19 @@ function measureOf(value: unknown): number {
   return n === 0 ? 0 : Number(n.toPrecision(15));
 }
 
+/**
+ * The record as answered. One whose lease expired is answered failed even before a scan marks it so: the API never
+ * shows an ingestion running that no process runs.
+ */
 function toIngestionRecord(row: IngestionRow): IngestionRecord {
+  if (isInterrupted(row)) {
+    return toIngestionRecord({
+      ...row,
+      status: 'failed',
+      error: INTERRUPTED,
+      finished_at: row.lease_expires_at ?? row.started_at,
+    });
+  }
   return {
     id: row.id,
     source: row.source as IngestionRecord['source'],
@@ -281,24 +305,76 @@ export class DatabaseCostStore implements CostStore {
     this.client = String(db.client.config.client);
   }
 
-  async startIngestion(ingestion: NewIngestion): Promise<string> {
+  async startIngestion(ingestion: NewIngestion): Promise<string | undefined> {
     const id = randomUUID();
-    await this.db(INGESTIONS).insert({
-      id,
-      source: ingestion.source,
-      location: ingestion.location,
-      status: 'running',
-      actor: ingestion.actor ?? null,
-      source_etag: ingestion.sourceEtag ?? null,
-      started_at: new Date(),
+    const insert = () =>
+      this.db(INGESTIONS).insert({
+        id,
+        source: ingestion.source,
+        location: ingestion.location,
+        status: 'running',
+        actor: ingestion.actor ?? null,
+        source_etag: ingestion.sourceEtag ?? null,
+        started_at: new Date(),
+        lease_owner: ingestion.lease.owner,
+        lease_expires_at: ingestion.lease.expiresAt,
+      });
+    try {
+      await insert();
+      return id;
+    } catch (error) {
+      // The partial unique index: the source is claimed by a running ingestion. Alive, it keeps it; expired, it
+      // is failed and the claim taken over.
+      if (!isDatabaseConflictError(error)) throw error;
+      if (
+        (await this.failInterruptedIngestions(
+          new Date(),
+          ingestion.location,
+        )) === 0
+      )
+        return undefined;
+      try {
+        await insert();
+        return id;
+      } catch (again) {
+        if (isDatabaseConflictError(again)) return undefined;
+        throw again;
+      }
+    }
+  }
+
+  async renewIngestionLease(
+    id: string,
+    lease: IngestionLease,
+  ): Promise<boolean> {
+    const updated = await this.db(INGESTIONS)
+      .where({ id, status: 'running', lease_owner: lease.owner })
+      .update({ lease_expires_at: lease.expiresAt });
+    return updated > 0;
+  }
+
+  async failInterruptedIngestions(
+    now: Date = new Date(),
+    location?: string,
+  ): Promise<number> {
+    const query = this.db(INGESTIONS)
+      .where({ status: 'running' })
+      .andWhere(q =>
+        q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now),
+      );
+    if (location !== undefined) query.andWhere({ location });
+    return query.update({
+      status: 'failed',
+      error: INTERRUPTED,
+      finished_at: now,
     });
-    return id;
   }
 
   async finishIngestion(id: string, outcome: IngestionOutcome): Promise<void> {
     await this.db(INGESTIONS)
       .where({ id })
       .update({
+        lease_expires_at: null,
         status: outcome.status,
         content_hash: outcome.contentHash ?? null,
         attribution_fingerprint: outcome.attributionFingerprint ?? null,

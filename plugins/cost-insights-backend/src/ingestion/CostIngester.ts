@@ -5,6 +5,8 @@ import {
   IngestionSource,
   RejectedRow,
 } from '@internal/plugin-cost-insights-common';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { Readable } from 'node:stream';
 import { AttributionConfig, Attributor } from '../attribution/Attributor';
 import { CostCatalog } from '../catalog/CostCatalog';
@@ -42,8 +44,25 @@ export class CostIngester {
       attribution: AttributionConfig;
       gpuPattern: RegExp;
       logger: LoggerService;
+      /** How long a running ingestion's lease lasts unless renewed (renewed every third of it). Default 30 s. */
+      leaseMs?: number;
     },
-  ) {}
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  private readonly leaseMs: number;
+  /** This process, as the owner of the leases it takes: host, pid and a random id (a restarted pid 1 is new). */
+  private readonly owner = `${os.hostname()}:${
+    process.pid
+  }:${randomUUID().slice(0, 8)}`;
+
+  private lease() {
+    return {
+      owner: this.owner,
+      expiresAt: new Date(Date.now() + this.leaseMs),
+    };
+  }
 
   /** The attribution rules as they are now (their fingerprint tells whether stored files are stale). */
   async attributor(): Promise<Attributor> {
@@ -51,14 +70,44 @@ export class CostIngester {
     return new Attributor(snapshot, this.options.attribution);
   }
 
+  /** Ingests a file (an upload, or a source known to be free). */
   async ingest(request: IngestionRequest): Promise<IngestionRecord> {
+    const record = await this.ingestUnlessBusy(request);
+    if (!record) {
+      throw new Error(
+        `${request.location} is being ingested by another process`,
+      );
+    }
+    return record;
+  }
+
+  /**
+   * Ingests a source unless a live process (this one or another replica) is ingesting it already: then undefined,
+   * and the content is left unread. While it runs, the ingestion renews its lease, so a crash leaves a record that
+   * any replica recognises as interrupted once the lease has expired.
+   */
+  async ingestUnlessBusy(
+    request: IngestionRequest,
+  ): Promise<IngestionRecord | undefined> {
     const { store, logger } = this.options;
     const id = await store.startIngestion({
       source: request.source,
       location: request.location,
       actor: request.actor,
       sourceEtag: request.sourceEtag,
+      lease: this.lease(),
     });
+    if (!id) {
+      request.content.destroy();
+      return undefined;
+    }
+    const heartbeat = setInterval(() => {
+      store
+        .renewIngestionLease(id, this.lease())
+        .catch(error =>
+          logger.warn(`Could not renew the lease of ingestion ${id}`, error),
+        );
+    }, this.leaseMs / 3);
     let outcome: IngestionOutcome;
     try {
       outcome = await this.read(id, request);
@@ -93,6 +142,7 @@ export class CostIngester {
         );
       }
     }
+    clearInterval(heartbeat);
     await store.finishIngestion(id, outcome);
     logger.info(
       `Cost ingestion of ${request.location}: ${outcome.status}, ${outcome.rowCount} rows, ${outcome.rejectedRowCount} rejected, ${outcome.rollupCount} rollups`,

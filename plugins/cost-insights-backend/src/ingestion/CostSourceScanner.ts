@@ -21,6 +21,18 @@ export type CostSourceSettings = {
 };
 
 /**
+ * A URL as ingestion records show it: without credentials or query (an Azure SAS token, a signed S3 URL).
+ */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
  * Finds FOCUS exports to ingest: files in the configured folder and exports at the configured URLs, plus the
  * demo data on first start. A source is read again only when it changed (size and modification time of a file,
  * ETag of a URL) or when the attribution rules changed since it was last ingested (a new `forge.io/cost-tags`
@@ -40,8 +52,22 @@ export class CostSourceScanner {
     },
   ) {}
 
-  /** Ingests every source that needs it; returns the records of what was ingested. */
+  /** Creates the inbox folder, so that whoever drops exports there finds it (called at start-up). */
+  async prepare(): Promise<void> {
+    await fs.promises.mkdir(this.options.settings.folder, { recursive: true });
+  }
+
+  /**
+   * Ingests every source that needs it; returns the records of what was ingested. Ingestions interrupted by a crash
+   * (their lease expired) are marked failed first, so their sources are read again now.
+   */
   async scan(): Promise<IngestionRecord[]> {
+    const interrupted = await this.options.store.failInterruptedIngestions();
+    if (interrupted > 0) {
+      this.options.logger.warn(
+        `${interrupted} cost ingestion(s) were interrupted by a stopped backend; their sources are read again`,
+      );
+    }
     const records: IngestionRecord[] = [];
     const fingerprint = (await this.options.ingester.attributor()).fingerprint;
     records.push(...(await this.scanDemo(fingerprint)));
@@ -67,16 +93,17 @@ export class CostSourceScanner {
       const file = path.join(folder, name);
       const stat = await fs.promises.stat(file);
       if (!stat.isFile()) continue;
+      // Recorded by its name in the inbox: the server's paths are nobody's business.
+      const location = `inbox/${name}`;
       const etag = `${stat.size}-${Math.round(stat.mtimeMs)}`;
-      if (await this.isCurrent(file, etag, fingerprint)) continue;
-      records.push(
-        await this.options.ingester.ingest({
-          source: 'folder',
-          location: file,
-          sourceEtag: etag,
-          content: fs.createReadStream(file),
-        }),
-      );
+      if (await this.isCurrent(location, etag, fingerprint)) continue;
+      const record = await this.options.ingester.ingestUnlessBusy({
+        source: 'folder',
+        location,
+        sourceEtag: etag,
+        content: fs.createReadStream(file),
+      });
+      if (record) records.push(record);
     }
     return records;
   }
@@ -85,7 +112,7 @@ export class CostSourceScanner {
     url: string,
     fingerprint: string,
   ): Promise<IngestionRecord | undefined> {
-    const last = await this.options.store.lastIngestion(url);
+    const last = await this.options.store.lastIngestion(displayUrl(url));
     const sameRules = last?.attributionFingerprint === fingerprint;
     let response;
     try {
@@ -106,16 +133,16 @@ export class CostSourceScanner {
     if (
       last &&
       response.etag &&
-      (await this.isCurrent(url, response.etag, fingerprint))
+      (await this.isCurrent(displayUrl(url), response.etag, fingerprint))
     ) {
       return undefined;
     }
     const content = response.stream
       ? response.stream()
       : Readable.from([await response.buffer()]);
-    return this.options.ingester.ingest({
+    return this.options.ingester.ingestUnlessBusy({
       source: 'url',
-      location: url,
+      location: displayUrl(url),
       sourceEtag: response.etag,
       content,
     });
@@ -135,16 +162,16 @@ export class CostSourceScanner {
       await this.options.catalogReady?.();
       const endDay = this.options.today?.() ?? toIsoDay(new Date());
       const location = `demo:seed=${demoData.seed};days=${demoData.days};end=${endDay}`;
-      return [await this.ingestDemo(location)];
+      return this.ingestDemo(location);
     }
     const last = await this.options.store.lastIngestion(demo.location);
     if (last?.attributionFingerprint === fingerprint) return [];
-    return [await this.ingestDemo(demo.location)];
+    return this.ingestDemo(demo.location);
   }
 
-  private ingestDemo(location: string): Promise<IngestionRecord> {
+  private async ingestDemo(location: string): Promise<IngestionRecord[]> {
     const m = DEMO_LOCATION.exec(location)!;
-    return this.options.ingester.ingest({
+    const record = await this.options.ingester.ingestUnlessBusy({
       source: 'demo',
       location,
       content: demoFocusCsv({
@@ -153,6 +180,7 @@ export class CostSourceScanner {
         endDay: m[3],
       }),
     });
+    return record ? [record] : [];
   }
 
   /** Whether the last ingestion of a source saw the same content under the same attribution rules. */

@@ -343,4 +343,38 @@ describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
       for (const c of l)
         expect(/^[=+@]/.test(c) || /^-[^\d.]/.test(c)).toBe(false);
   });
+
+  it('refuses an upload that is not UTF-8 with its line, and transcodes one that declares its charset', async () => {
+    const latin1 = Buffer.from(
+      focusCsv([
+        focusRow('2026-11-05', {
+          BillingAccountId: 'acct-latin',
+          ServiceName: 'Café',
+        }),
+      ]),
+      'latin1',
+    );
+    const undeclared = await request(app)
+      .post('/ingestions?name=latin1.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv')
+      .send(latin1)
+      .expect(400);
+    expect(undeclared.body.error.message).toContain(
+      'Line 2: the text is not UTF-8',
+    );
+    const unknown = await request(app)
+      .post('/ingestions?name=latin1.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv; charset=klingon')
+      .send(latin1)
+      .expect(400);
+    expect(unknown.body.error.message).toContain('charset klingon');
+    await request(app)
+      .post('/ingestions?name=latin1.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv; charset=windows-1252')
+      .send(latin1)
+      .expect(201);
+  });
 });

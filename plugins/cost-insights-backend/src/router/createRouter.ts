@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CostStore } from '../database/CostStore';
 import { CostIngester } from '../ingestion/CostIngester';
+import { isKnownEncoding } from '../ingestion/readFocusRecords';
 import { AnomalyService } from '../service/AnomalyService';
 import { BudgetService } from '../service/BudgetService';
 import { CostInsightsCompatService } from '../service/CostInsightsCompatService';
@@ -370,6 +371,15 @@ export async function createRouter(
       req.query,
     );
     const declared = Number(req.headers['content-length'] ?? 0);
+    // A declared charset other than UTF-8 (Content-Type: text/csv; charset=windows-1252) is transcoded.
+    const charset = /;\s*charset="?([^";\s]+)"?/i.exec(
+      String(req.headers['content-type'] ?? ''),
+    )?.[1];
+    if (charset && !isKnownEncoding(charset)) {
+      throw new InputError(
+        `charset ${charset} is not a text encoding Forge knows; declare one such as utf-8, windows-1252 or iso-8859-1`,
+      );
+    }
     const record = await guard.audited(
       req,
       {
@@ -389,6 +399,7 @@ export async function createRouter(
           content: req,
           actor: actorOf(credentials),
           maxBytes: options.maxUploadBytes,
+          encoding: charset,
         });
         if (result.status !== 'succeeded') {
           const details = result.rejects
