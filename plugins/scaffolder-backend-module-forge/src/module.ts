@@ -14,10 +14,7 @@ import {
   createForgePublishPlanAction,
 } from './actions';
 import { createComplianceBackendGateway } from './compliance/ComplianceGateway';
-import {
-  CatalogGroupBudgets,
-  CostInsightsGroupBudgets,
-} from './cost/GroupBudgets';
+import { CatalogGroupBudgets, CostInsightsGroupBudgets } from './cost/GroupBudgets';
 import { LocalGitPublisher } from './publish/LocalGitPublisher';
 import { createScmPublishActions, ScmPublisher } from './publish/ScmPublisher';
 import { BlueprintPreview } from './preview/BlueprintPreview';
@@ -88,31 +85,16 @@ export const scaffolderModuleForge = createBackendModule({
         scaffolder.addActions(
           createForgeCostEstimateAction({ settings, budgets, auditor }),
           createForgeEnvironmentPlanAction({ settings, catalog, auditor }),
-          createForgeComplianceEvaluateAction({
-            settings,
-            catalog,
-            compliance,
-            auditor,
-          }),
+          createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor }),
           createForgePublishPlanAction({ settings }),
           createForgePublishAction({ settings, publishers, auditor }),
-          createForgeCatalogRegisterAction({
-            settings,
-            catalog,
-            auditor,
-            compliance,
-          }),
+          createForgeCatalogRegisterAction({ settings, catalog, auditor, compliance }),
           createForgeEvidenceCollectAction(),
         );
         // The review page's estimate and compliance result: /api/scaffolder/forge/preview.
         httpRouter.use(
           createPreviewRouter({
-            preview: new BlueprintPreview({
-              catalog,
-              auth,
-              discovery,
-              urlReader,
-            }),
+            preview: new BlueprintPreview({ catalog, auth, discovery, urlReader }),
             httpAuth,
             permissions,
             auditor,
