@@ -5,6 +5,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { forgePermissionPolicyModule } from './modules/permissions/module';
+import { forgeRootHttpRouterServiceFactory } from './modules/errors/safeErrorBodies';
 import { techdocsMkdocsCheckModule } from './modules/techdocs/module';
 import { demoPersonaAuthModule } from './modules/demoPersonas/module';
 import { searchEngineModule } from './modules/search/module';
@@ -16,6 +17,9 @@ import {
 } from './modules/localRepositories/plugin';
 
 const backend = createBackend();
+
+// Error answers carry a request id and a message for the caller, never a stack trace (also in development mode).
+backend.add(forgeRootHttpRouterServiceFactory);
 
 // Replicas on one PostgreSQL start one at a time, so their migrations never race (docs/operations.md).
 backend.add(replicaSafeDatabaseServiceFactory);
