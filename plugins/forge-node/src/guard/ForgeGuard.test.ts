@@ -103,7 +103,7 @@ function createApp() {
         eventId: 'fact-push',
         permission: factsPush,
         meta: { fact: 'ci' },
-        describe: r => ({ stored: r.stored }),
+        describe: (r: { stored: boolean }) => ({ stored: r.stored }),
       },
       async caller => ({ stored: true, by: caller.actor }),
     );
