@@ -17,8 +17,10 @@ import { createComplianceBackendGateway } from './compliance/ComplianceGateway';
 import { CatalogGroupBudgets, CostInsightsGroupBudgets } from './cost/GroupBudgets';
 import { LocalGitPublisher } from './publish/LocalGitPublisher';
 import { createScmPublishActions, ScmPublisher } from './publish/ScmPublisher';
+import { BlueprintOwners, blueprintOwnerAnyPermission, createOwnersRouter } from './owners';
 import { BlueprintPreview } from './preview/BlueprintPreview';
 import { createPreviewRouter } from './preview/createPreviewRouter';
+import { withUserFacingErrors } from './lib/userFacingErrors';
 import { readBlueprintSettings } from './settings';
 
 /**
@@ -43,6 +45,7 @@ export const scaffolderModuleForge = createBackendModule({
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         urlReader: coreServices.urlReader,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
       async init({
         scaffolder,
@@ -56,6 +59,7 @@ export const scaffolderModuleForge = createBackendModule({
         httpAuth,
         permissions,
         urlReader,
+        permissionsRegistry,
       }) {
         const settings = readBlueprintSettings(config);
         const compliance = createComplianceBackendGateway({ discovery, auth });
@@ -82,15 +86,29 @@ export const scaffolderModuleForge = createBackendModule({
                   actions: createScmPublishActions(provider, config),
                 }),
               };
-        scaffolder.addActions(
+        // Who may own a new project: the person's teams and those below them; admins any (owners/BlueprintOwners).
+        permissionsRegistry.addPermissions([blueprintOwnerAnyPermission]);
+        const owners = new BlueprintOwners({
+          catalog,
+          permissions,
+          auditor,
+          adminGroups: config.getOptionalStringArray('forge.permissions.roles.admin') ?? [
+            'group:default/platform-admins',
+          ],
+        });
+        // Outcomes (a gate block, a refused estimate) reach the task page without a stack trace (lib/userFacingErrors).
+        const actions = [
           createForgeCostEstimateAction({ settings, budgets, auditor }),
           createForgeEnvironmentPlanAction({ settings, catalog, auditor }),
           createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor }),
-          createForgePublishPlanAction({ settings }),
-          createForgePublishAction({ settings, publishers, auditor }),
+          createForgePublishPlanAction({ settings, owners }),
+          createForgePublishAction({ settings, publishers, auditor, owners }),
           createForgeCatalogRegisterAction({ settings, catalog, auditor, compliance }),
           createForgeEvidenceCollectAction(),
-        );
+        ];
+        scaffolder.addActions(...actions.map(action => withUserFacingErrors(action, logger)));
+        // The form's owner picker: /api/scaffolder/forge/owners.
+        httpRouter.use(createOwnersRouter({ owners, httpAuth }));
         // The review page's estimate and compliance result: /api/scaffolder/forge/preview.
         httpRouter.use(
           createPreviewRouter({

@@ -11,6 +11,16 @@ const classification = FormFieldBlueprint.make({
   params: { field: () => import('./fields').then(m => m.classificationFormField) },
 });
 
+const owner = FormFieldBlueprint.make({
+  name: 'forge-owner',
+  params: { field: () => import('./fields').then(m => m.ownerFormField) },
+});
+
+const personalData = FormFieldBlueprint.make({
+  name: 'forge-personal-data',
+  params: { field: () => import('./fields').then(m => m.personalDataFormField) },
+});
+
 /**
  * Forge's form fields for the Create page.
  *
@@ -18,5 +28,5 @@ const classification = FormFieldBlueprint.make({
  */
 export const scaffolderModuleForge = createFrontendModule({
   pluginId: 'scaffolder',
-  extensions: [blueprintReview, classification],
+  extensions: [blueprintReview, classification, owner, personalData],
 });

@@ -1,7 +1,7 @@
 import { discoveryApiRef, fetchApiRef } from '@backstage/frontend-plugin-api';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
-import { BlueprintReviewField } from './BlueprintReviewField';
+import { BlueprintReviewField, NOT_READY, validateBlueprintReview } from './BlueprintReviewField';
 
 const preview = {
   monthlyTotal: 1760,
@@ -69,12 +69,42 @@ describe('BlueprintReviewField', () => {
     expect(onChange).toHaveBeenCalledWith('1,760.00 USD a month; approval required');
   });
 
-  it('explains why the request would be refused', async () => {
+  it('explains why the request would be refused, in words, and keeps Review out of reach', async () => {
     const { render, onChange } = setup({
-      stoppedBy: { step: 'forge:cost:estimate', message: 'forge:cost:estimate: the estimated 99,000.00 USD a month is above the hard limit' },
+      stoppedBy: {
+        step: 'forge:cost:estimate',
+        message: 'forge:cost:estimate: group:default/grc-office has no cost center to charge. Enter one under Advanced.',
+      },
     });
     await render();
-    expect(await screen.findByRole('alert')).toHaveTextContent('above the hard limit');
-    expect(onChange).not.toHaveBeenCalled();
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The cost estimate stopped the request');
+    expect(alert).toHaveTextContent(/^The cost estimate stopped the requestgroup:default\/grc-office has no cost center/);
+    const value = onChange.mock.calls[onChange.mock.calls.length - 1][0];
+    expect(value).toBe(`${NOT_READY}The cost estimate stopped the request; change the answers as it says.`);
+    const errors: string[] = [];
+    validateBlueprintReview(value, { addError: e => errors.push(e) });
+    expect(errors).toEqual(['The cost estimate stopped the request; change the answers as it says.']);
+  });
+
+  it('does not let a request the gate blocks go on to Create', async () => {
+    const { render, onChange } = setup({
+      preview: { ...preview, decision: 'blocked', complianceSummary: 'Blocked by the compliance gate: 1 check failed.' },
+    });
+    await render();
+    expect(await screen.findByText('Blocked by the compliance gate')).toBeInTheDocument();
+    expect(screen.getByText(/cannot be created as it stands/)).toBeInTheDocument();
+    const errors: string[] = [];
+    validateBlueprintReview(onChange.mock.calls[onChange.mock.calls.length - 1][0], { addError: e => errors.push(e) });
+    expect(errors).toEqual(['the compliance gate blocks this request; change the answers as the failed checks say.']);
+  });
+
+  it('says what Create does when an approval is needed, and lets it go on', async () => {
+    const { render, onChange } = setup({ preview });
+    await render();
+    expect(await screen.findByText(/nothing is published until it is\s+approved/)).toBeInTheDocument();
+    const errors: string[] = [];
+    validateBlueprintReview(onChange.mock.calls[onChange.mock.calls.length - 1][0], { addError: e => errors.push(e) });
+    expect(errors).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
+import { Alert, AlertTitle } from '@material-ui/lab';
 import { useEffect } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { BlueprintPreview, previewBlueprint } from '../../api/BlueprintPreviewClient';
@@ -30,6 +30,31 @@ const money = (amount: number, currency: string) =>
 /** The one line the review step lists for this field. */
 export function summarise(preview: BlueprintPreview): string {
   return `${money(preview.monthlyTotal, preview.currency)} a month; ${DECISIONS[preview.decision].label.toLowerCase()}`;
+}
+
+/**
+ * The field's value while the request cannot be created: the reason, after this prefix. The form's validation
+ * ({@link validateBlueprintReview}) turns it into an error, so Review and Create stay out of reach until the
+ * answers are changed - a blocked request is not sent to fail as a task.
+ */
+export const NOT_READY = 'Not ready: ';
+
+/** Which step stopped the dry run, in words. */
+const STEPS: Record<string, string> = {
+  'forge:cost:estimate': 'The cost estimate',
+  'forge:environment:plan': 'The environment plan',
+  'forge:publish:plan': 'Publishing',
+  'forge:compliance:evaluate': 'The compliance gate',
+};
+
+/** A step's message without the action id it starts with (the heading names the step). */
+const withoutActionId = (message: string) => message.replace(/^forge:[a-z:]+:\s*/, '');
+
+/** Blocks the Review button while the review field says the request cannot be created. */
+export function validateBlueprintReview(value: unknown, validation: { addError(message: string): void }) {
+  if (typeof value === 'string' && value.startsWith(NOT_READY)) {
+    validation.addError(value.slice(NOT_READY.length));
+  }
 }
 
 /**
@@ -53,9 +78,17 @@ export function BlueprintReviewField(
     [template, key],
   );
   const preview = state.value?.preview;
+  const stoppedBy = state.value?.stoppedBy;
+  const incomplete = state.value?.errors;
   useEffect(() => {
-    if (preview) onChange(summarise(preview));
-  }, [preview, onChange]);
+    if (state.loading) onChange(`${NOT_READY}the cost and compliance check is still running; wait for it to finish.`);
+    else if (state.error) onChange(`${NOT_READY}the cost and compliance check failed (${state.error.message}); use Check again.`);
+    else if (incomplete) onChange(`${NOT_READY}complete the earlier pages first.`);
+    else if (stoppedBy) onChange(`${NOT_READY}${STEPS[stoppedBy.step] ?? 'A step'} stopped the request; change the answers as it says.`);
+    else if (preview?.decision === 'blocked') {
+      onChange(`${NOT_READY}the compliance gate blocks this request; change the answers as the failed checks say.`);
+    } else if (preview) onChange(summarise(preview));
+  }, [state.loading, state.error, incomplete, stoppedBy, preview, onChange]);
 
   return (
     <Paper variant="outlined">
@@ -73,9 +106,10 @@ export function BlueprintReviewField(
             Complete the earlier pages first: {state.value.errors.join('; ')}
           </Alert>
         )}
-        {state.value?.stoppedBy && (
+        {stoppedBy && !state.loading && (
           <Alert severity="error" role="alert">
-            {state.value.stoppedBy.message}
+            <AlertTitle>{STEPS[stoppedBy.step] ?? 'A step'} stopped the request</AlertTitle>
+            {withoutActionId(stoppedBy.message)}
           </Alert>
         )}
         {preview && !state.loading && <PreviewDetails preview={preview} />}
@@ -129,6 +163,22 @@ function PreviewDetails({ preview }: { preview: BlueprintPreview }) {
       <Typography variant="body2" component="pre" style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }}>
         {preview.complianceSummary}
       </Typography>
+      {preview.decision === 'approval-required' && (
+        <Box mt={1}>
+          <Alert severity="info">
+            Create files the approval request with Compliance and stops there: nothing is published until it is
+            approved. You are notified of the decision; then run the blueprint again with the same answers.
+          </Alert>
+        </Box>
+      )}
+      {preview.decision === 'blocked' && (
+        <Box mt={1}>
+          <Alert severity="warning">
+            This request cannot be created as it stands: change the answers on the earlier pages as the failed checks
+            say, then check again.
+          </Alert>
+        </Box>
+      )}
     </>
   );
 }

@@ -1,1 +1,1 @@
-export { BlueprintReviewField } from './BlueprintReviewField';
+export { BlueprintReviewField, validateBlueprintReview, NOT_READY } from './BlueprintReviewField';

@@ -1,0 +1,1 @@
+export { OwnerField, validateOwner } from './OwnerField';

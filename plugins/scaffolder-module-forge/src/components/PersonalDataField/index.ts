@@ -1,0 +1,1 @@
+export { PersonalDataField } from './PersonalDataField';
