@@ -42,6 +42,7 @@ import { complianceApiRef } from '../../api';
 import {
   LevelBadge,
   formatDate,
+  formatDateTime,
   scoreColour,
   useComplianceTabLink,
 } from '../shared';
@@ -157,6 +158,48 @@ function TrendChart(props: { trend: Dashboard['trend'] }) {
         </LineChart>
       </ResponsiveContainer>
     </div>
+  );
+}
+
+/** New projects whose only open checks wait for their first CI evidence, soonest due first. */
+function AwaitingEvidence(props: {
+  entities: NonNullable<Dashboard['awaitingEvidence']>;
+}) {
+  const classes = useStyles();
+  const tabLink = useComplianceTabLink();
+  return (
+    <Table
+      size="small"
+      aria-label="awaiting CI evidence"
+      className={classes.nowrap}
+    >
+      <TableHead>
+        <TableRow>
+          <TableCell>Entity</TableCell>
+          <TableCell align="right">Score</TableCell>
+          <TableCell align="right">Pending</TableCell>
+          <TableCell>Due</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {props.entities.map(e => (
+          <TableRow key={e.entityRef}>
+            <TableCell>
+              <Link to={tabLink(e.entityRef)}>
+                {humanizeEntityRef(parseEntityRef(e.entityRef), {
+                  defaultKind: 'component',
+                })}
+              </Link>
+            </TableCell>
+            <TableCell align="right">{e.score}</TableCell>
+            <TableCell align="right">{e.pending}</TableCell>
+            <TableCell>
+              {e.nextDueAt ? formatDateTime(e.nextDueAt) : 'unknown'}
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
   );
 }
 
@@ -324,6 +367,18 @@ export function ComplianceDashboard() {
                 <WorstEntities entities={dashboard.value.worstEntities} />
               </InfoCard>
             </Grid>
+            {(dashboard.value.awaitingEvidence ?? []).length > 0 && (
+              <Grid item xs={12} lg={4}>
+                <InfoCard
+                  title="Awaiting CI evidence"
+                  subheader="New projects whose other checks all pass; pending checks fail if no evidence arrives by the date shown"
+                >
+                  <AwaitingEvidence
+                    entities={dashboard.value.awaitingEvidence!}
+                  />
+                </InfoCard>
+              </Grid>
+            )}
           </>
         )}
       </Grid>

@@ -59,7 +59,7 @@ describe('EntityComplianceCard', () => {
       await screen.findByRole('img', { name: 'compliance score 61 of 100' }),
     ).toBeInTheDocument();
     expect(screen.getByLabelText('level bronze')).toHaveTextContent('bronze');
-    expect(screen.getByText('2 of 6 checks pass')).toBeInTheDocument();
+    expect(screen.getByText('2 of 6 decided checks pass')).toBeInTheDocument();
 
     const top = screen.getByRole('list', { name: 'top failing checks' });
     const items = within(top).getAllByRole('listitem');
@@ -81,6 +81,47 @@ describe('EntityComplianceCard', () => {
       'href',
       '/catalog/default/component/churn-model/compliance',
     );
+  });
+
+  it('shows a new project waiting for its first CI evidence as pending, with the date it fails, not as failing', async () => {
+    const api = mockComplianceApi({
+      getScorecard: jest.fn(async () =>
+        scorecardFixture({
+          score: 100,
+          pending: 2,
+          nextDueAt: '2026-12-03T09:00:00.000Z',
+          results: scorecardFixture().results.map(r =>
+            r.status === 'fail' || r.status === 'error'
+              ? r.checkId.startsWith('security.') || r.checkId.startsWith('ci.')
+                ? {
+                    ...r,
+                    status: 'pending' as const,
+                    dueAt: '2026-12-03T09:00:00.000Z',
+                  }
+                : { ...r, status: 'pass' as const }
+              : r,
+          ),
+        }),
+      ),
+    });
+    await render(api);
+    await screen.findByRole('img', { name: 'compliance score 100 of 100' });
+    const pending = scorecardFixture().results.filter(
+      r =>
+        (r.status === 'fail' || r.status === 'error') &&
+        (r.checkId.startsWith('security.') || r.checkId.startsWith('ci.')),
+    ).length;
+    expect(
+      screen.getByText(
+        new RegExp(`^${pending} pending: awaiting CI evidence until`),
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      /Every decided check passes\. \d checks? waits? for the project's first CI run/,
+    );
+    expect(
+      screen.queryByRole('list', { name: 'top failing checks' }),
+    ).toBeNull();
   });
 
   it('evaluates on demand and shows the new score', async () => {

@@ -57,6 +57,9 @@ function ScorecardSummary(props: {
   const failing = applicable.filter(
     r => r.status === 'fail' || r.status === 'error',
   );
+  // Checks awaiting the project's first CI evidence are not decided yet: the score leaves them out.
+  const pending = applicable.filter(r => r.status === 'pending');
+  const decided = applicable.length - pending.length;
   return (
     <>
       <div className={classes.summary}>
@@ -66,8 +69,16 @@ function ScorecardSummary(props: {
             <LevelBadge level={scorecard.level} />
           </Box>
           <Typography variant="body2">
-            {passing.length} of {applicable.length} checks pass
+            {passing.length} of {decided} decided checks pass
           </Typography>
+          {pending.length > 0 && (
+            <Typography variant="body2">
+              {pending.length} pending: awaiting CI evidence
+              {scorecard.nextDueAt
+                ? ` until ${formatDateTime(scorecard.nextDueAt)}`
+                : ''}
+            </Typography>
+          )}
           <Typography variant="caption" color="textSecondary">
             Evaluated {formatDateTime(scorecard.evaluatedAt)}
           </Typography>
@@ -84,7 +95,19 @@ function ScorecardSummary(props: {
           </Box>
         </div>
       </div>
-      {failing.length === 0 ? (
+      {failing.length === 0 && pending.length > 0 ? (
+        <Box mt={2}>
+          <Alert severity="info">
+            Every decided check passes. {pending.length} check
+            {pending.length === 1 ? ' waits' : 's wait'} for the project's first
+            CI run (its dependency scan and tests); without that evidence
+            {scorecard.nextDueAt
+              ? ` by ${formatDateTime(scorecard.nextDueAt)}`
+              : ''}{' '}
+            {pending.length === 1 ? 'it fails' : 'they fail'}.
+          </Alert>
+        </Box>
+      ) : failing.length === 0 ? (
         <Box mt={2}>
           <Alert severity="success">Every applicable check passes.</Alert>
         </Box>

@@ -33,6 +33,7 @@ const CONTROL_COLOURS: Record<string, string> = {
   pass: '#2e7d32',
   fail: '#c62828',
   exempt: '#1565c0',
+  pending: '#ef6c00',
   not_applicable: '#9e9e9e',
 };
 
@@ -77,7 +78,15 @@ function CheckRow(props: {
         {formatDate(check.since)}
       </TableCell>
       <TableCell className={classes.remediation}>
-        {check.status === 'exempt' && check.exemption ? (
+        {check.status === 'pending' ? (
+          <Typography variant="body2">
+            Waiting for the project's first CI evidence
+            {check.dueAt
+              ? `; fails if none arrives by ${formatDate(check.dueAt)}`
+              : ''}
+            . {check.remediation}
+          </Typography>
+        ) : check.status === 'exempt' && check.exemption ? (
           <Typography variant="body2">
             Exempt until {formatDate(check.exemption.expiresAt)}
             {check.exemption.decidedBy &&

@@ -19,6 +19,7 @@ const STATUS: Record<string, { label: string; bg: string; fg: string }> = {
   error: { label: 'error', bg: '#6a1b9a', fg: '#fff' },
   exempt: { label: 'exempt', bg: '#1565c0', fg: '#fff' },
   not_applicable: { label: 'n/a', bg: '#e0e0e0', fg: '#424242' },
+  // An exemption awaiting a decision, or a check awaiting its first CI evidence: neither passes nor fails yet.
   pending: { label: 'pending', bg: '#ef6c00', fg: '#fff' },
   approved: { label: 'approved', bg: '#2e7d32', fg: '#fff' },
   rejected: { label: 'rejected', bg: '#c62828', fg: '#fff' },
