@@ -708,7 +708,20 @@ export class EvidenceService {
         target: {
           type: 'objective-id',
           'target-id': `${id.toLowerCase()}_obj`,
-          status: { state: failing.length ? 'not-satisfied' : 'satisfied' },
+          // OSCAL's objective status is satisfied or not-satisfied. A control whose checks await their first CI
+          // evidence (pending) is not shown to be satisfied, but nothing failed either: not-satisfied with the reason
+          // 'other' (OSCAL: pass, fail, other) and remarks saying what is awaited, never 'satisfied' and never 'fail'.
+          status: failing.length
+            ? { state: 'not-satisfied', reason: 'fail' }
+            : evidence.some(r => r.status === 'pending')
+            ? {
+                state: 'not-satisfied',
+                reason: 'other',
+                remarks: `Not yet determined: ${
+                  evidence.filter(r => r.status === 'pending').length
+                } check results await the project's first CI evidence (status pending in Forge).`,
+              }
+            : { state: 'satisfied', reason: 'pass' },
         },
         'related-observations': evidence.map(r => ({
           'observation-uuid': uuidFrom(`${r.historyHash}:observation`),
