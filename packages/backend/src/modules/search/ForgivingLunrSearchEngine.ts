@@ -1,4 +1,5 @@
 import { LunrSearchEngine } from '@backstage/plugin-search-backend-node';
+import { mergeAdjacentHighlights } from './mergeAdjacentHighlights';
 import {
   IndexableResultSet,
   SearchQuery,
@@ -7,7 +8,8 @@ import {
 /**
  * The in-memory search of the embedded default, answering with what is indexed so far. Lunr fails the whole query
  * when one requested type has no index yet (right after a start, or TechDocs on a host without mkdocs); searching
- * the catalog should not break because the docs index is empty.
+ * the catalog should not break because the docs index is empty. Highlights of neighbouring terms are one
+ * highlight (mergeAdjacentHighlights), so the blank between them is not lost on the results page.
  */
 export class ForgivingLunrSearchEngine extends LunrSearchEngine {
   async query(query: SearchQuery): Promise<IndexableResultSet> {
@@ -16,6 +18,6 @@ export class ForgivingLunrSearchEngine extends LunrSearchEngine {
       ? query.types.filter(t => indexed.includes(t))
       : indexed;
     if (types.length === 0) return { results: [] };
-    return super.query({ ...query, types });
+    return mergeAdjacentHighlights(await super.query({ ...query, types }));
   }
 }
