@@ -62,6 +62,31 @@ describeOnPostgres(
       }
     });
 
+    it('keeps the lock while the backend starts, however long its connection sits idle', async () => {
+      const logger = mockServices.logger.mock();
+      const prefix = `forge_lock_idle_${Date.now()}_`;
+      // A pool that closes idle connections after 300 ms, as knex's would after 30 s.
+      const first = ReplicaStartupLock.fromConfig(config(prefix), logger, {
+        idleTimeoutMs: 300,
+      })!;
+      const second = ReplicaStartupLock.fromConfig(config(prefix), logger)!;
+      try {
+        await first.acquire();
+        await new Promise(r => setTimeout(r, 1500));
+        let secondStarted = false;
+        const waiting = second.acquire().then(() => {
+          secondStarted = true;
+        });
+        await new Promise(r => setTimeout(r, 2500));
+        expect(secondStarted).toBe(false);
+        await first.release();
+        await waiting;
+      } finally {
+        await first.release();
+        await second.release();
+      }
+    });
+
     it('starts anyway after the wait limit', async () => {
       const logger = mockServices.logger.mock();
       const prefix = `forge_lock_limit_${Date.now()}_`;

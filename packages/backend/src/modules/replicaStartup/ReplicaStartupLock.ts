@@ -16,6 +16,8 @@ import knexFactory, { Knex } from 'knex';
 export class ReplicaStartupLock {
   private acquired?: Promise<void>;
   private released = false;
+  /** The session holding the lock, kept out of the pool so its idle reaper cannot close it (and free the lock). */
+  private session?: unknown;
 
   private constructor(
     private readonly db: Knex,
@@ -28,7 +30,7 @@ export class ReplicaStartupLock {
   static fromConfig(
     config: Config,
     logger: LoggerService,
-    options: { waitLimitMs?: number } = {},
+    options: { waitLimitMs?: number; idleTimeoutMs?: number } = {},
   ): ReplicaStartupLock | undefined {
     const database = config.getOptionalConfig('backend.database');
     if (database?.getOptionalString('client') !== 'pg') return undefined;
@@ -51,8 +53,16 @@ export class ReplicaStartupLock {
       knexFactory({
         client: 'pg',
         connection: adminConnection,
-        // One session: the advisory lock belongs to the connection that took it.
-        pool: { min: 0, max: 1 },
+        pool: {
+          min: 0,
+          max: 1,
+          ...(options.idleTimeoutMs
+            ? {
+                idleTimeoutMillis: options.idleTimeoutMs,
+                reapIntervalMillis: 100,
+              }
+            : {}),
+        },
       }),
       `forge-replica-startup:${prefix}`,
       logger,
@@ -70,17 +80,20 @@ export class ReplicaStartupLock {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    if (this.session) await this.db.client.releaseConnection(this.session);
     await this.db.destroy();
   }
 
   private async wait(): Promise<void> {
     const started = Date.now();
     let told = false;
+    // The advisory lock belongs to the session that took it: a pooled connection left idle while the backend
+    // starts would be closed by the pool's reaper, and the lock freed with it (seen in the replica test).
+    this.session = await this.db.client.acquireConnection();
     while (!this.released) {
-      const { rows } = await this.db.raw(
-        'SELECT pg_try_advisory_lock(hashtext(?)) AS locked',
-        [this.key],
-      );
+      const { rows } = await this.db
+        .raw('SELECT pg_try_advisory_lock(hashtext(?)) AS locked', [this.key])
+        .connection(this.session);
       if (rows[0].locked) {
         if (told)
           this.logger.info(
