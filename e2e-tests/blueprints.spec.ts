@@ -1,6 +1,6 @@
 // Blueprint journeys on the embedded default: a guest creates an ML training project from the Create page and finds
 // it in the catalog with its scorecard and cost estimate; a request for restricted data in a region the policy does
-// not allow is stopped by the compliance gate, which says why, and nothing is published.
+// not allow is stopped by the compliance gate before it is submitted, which says why, and nothing is published.
 import { expect, Page, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -155,7 +155,7 @@ test('a guest creates an ML training project and finds it in the catalog with it
   ).toBeVisible({ timeout: 60_000 });
 });
 
-test('a request for restricted data outside the approved regions is stopped by the gate, which says why', async ({
+test('a request for restricted data outside the approved regions is stopped by the gate before submit, which says why', async ({
   page,
   request,
 }) => {
@@ -186,17 +186,11 @@ test('a request for restricted data outside the approved regions is stopped by t
   await expect(
     page.getByText(/data\.restricted-in-approved-region/).first(),
   ).toBeVisible();
-  await page.getByRole('button', { name: 'Review' }).click();
-  await page.getByRole('button', { name: 'Create' }).click();
-
-  // The task stops at the gate with the check, its controls and the fix.
+  // The form, the review and the gate tell one story: personal data ticked from the source, one rule broken (on the
+  // project and its storage) counted once, with its controls and the fix.
   await expect(
-    page
-      .getByText(/Blocked by the compliance gate: \d+ checks? failed/)
-      .first(),
-  ).toBeVisible({
-    timeout: 120_000,
-  });
+    page.getByText(/Blocked by the compliance gate: 1 check failed/).first(),
+  ).toBeVisible();
   await expect(
     page.getByText(/Restricted data only in approved regions/).first(),
   ).toBeVisible();
@@ -210,8 +204,28 @@ test('a request for restricted data outside the approved regions is stopped by t
       )
       .first(),
   ).toBeVisible();
+  await expect(page.getByText(/restricted, personal data/)).toBeVisible();
+
+  // A blocked request is not sent off to fail as a task: Review stays on the page and says why.
+  await page.getByRole('button', { name: 'Review' }).click();
   await expect(
-    page.getByText(/Nothing has been published/).first(),
+    page
+      .getByText(
+        'the compliance gate blocks this request; change the answers as the failed checks say.',
+      )
+      .first(),
+  ).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create' })).toHaveCount(0);
+
+  // The personal-data box says what the gate says.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(
+    page.getByRole('checkbox', { name: 'Processes personal data' }),
+  ).toBeChecked();
+  await expect(
+    page.getByText(/Set by Forge: Claims Warehouse holds personal data/),
   ).toBeVisible();
 
   // And indeed nothing was: no repository, no catalog entity.
