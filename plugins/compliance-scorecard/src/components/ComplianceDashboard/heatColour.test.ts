@@ -1,4 +1,4 @@
-import { heatColour } from './heatColour';
+import { contrastRatio, heatColour } from './heatColour';
 
 const rgb = (colour: string) => colour.match(/\d+/g)!.map(Number);
 
@@ -16,6 +16,17 @@ describe('heatColour', () => {
     expect(heatColour(-1)).toEqual(heatColour(0));
     expect(heatColour(2)).toEqual(heatColour(1));
     expect(heatColour(0).color).toBe('#ffffff');
-    expect(heatColour(0.8).color).toBe('#212121');
+    expect(heatColour(0.8).color).toBe('#000000');
+  });
+
+  it('writes every cell readably: at least 4.5:1 (WCAG AA), including mid greens and ambers', () => {
+    const parse = (c: string) => c.match(/\d+/g)!.map(Number);
+    const hex = (c: string) => (c === '#ffffff' ? [255, 255, 255] : [0, 0, 0]);
+    for (let i = 0; i <= 100; i++) {
+      const { background, color } = heatColour(i / 100);
+      expect(
+        contrastRatio(parse(background), hex(color)),
+      ).toBeGreaterThanOrEqual(4.5);
+    }
   });
 });

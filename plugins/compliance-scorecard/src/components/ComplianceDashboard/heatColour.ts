@@ -18,9 +18,30 @@ export function heatColour(rate: number): {
   const [b, cb] = STOPS[i + 1];
   const t = (r - a) / (b - a);
   const rgb = ca.map((c, k) => Math.round(c + (cb[k] - c) * t));
-  const luminance = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255;
+  // White or black, whichever contrasts more (WCAG 2 relative luminance); one of them always reaches 4.5:1.
+  const luminance = relativeLuminance(rgb);
   return {
     background: `rgb(${rgb.join(', ')})`,
-    color: luminance > 0.6 ? '#212121' : '#ffffff',
+    color:
+      1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05
+        ? '#ffffff'
+        : '#000000',
   };
+}
+
+/** WCAG 2 relative luminance of an sRGB colour. */
+export function relativeLuminance(rgb: number[]): number {
+  const [r, g, b] = rgb.map(c => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG 2 contrast ratio of two sRGB colours, 1 to 21. */
+export function contrastRatio(a: number[], b: number[]): number {
+  const [hi, lo] = [relativeLuminance(a), relativeLuminance(b)].sort(
+    (x, y) => y - x,
+  );
+  return (hi + 0.05) / (lo + 0.05);
 }

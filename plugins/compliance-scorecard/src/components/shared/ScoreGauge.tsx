@@ -1,10 +1,10 @@
 import { Box, Typography, makeStyles } from '@material-ui/core';
 import { Cell, Pie, PieChart } from 'recharts';
 
-/** Green from 90, amber from 70, red below: the colour of a score of 0 to 100. */
+/** Green from 90, amber from 70, red below: the colour of a score of 0 to 100 (each 4.5:1 or more on white). */
 export function scoreColour(score: number): string {
   if (score >= 90) return '#2e7d32';
-  if (score >= 70) return '#ef8f00';
+  if (score >= 70) return '#a85d00';
   return '#c62828';
 }
 

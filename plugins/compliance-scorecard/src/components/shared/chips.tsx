@@ -6,11 +6,12 @@ import type {
   Severity,
 } from '@internal/plugin-compliance-common';
 
+// Every label is at least 4.5:1 against its chip (WCAG AA for small text; the journeys check it with axe).
 const LEVEL_COLOURS: Record<Level | 'none', { bg: string; fg: string }> = {
   none: { bg: '#e0e0e0', fg: '#424242' },
-  bronze: { bg: '#b26a2e', fg: '#fff' },
-  silver: { bg: '#8a9199', fg: '#fff' },
-  gold: { bg: '#c99a06', fg: '#fff' },
+  bronze: { bg: '#8d4f1f', fg: '#fff' },
+  silver: { bg: '#b0b7bf', fg: '#212121' },
+  gold: { bg: '#e0b020', fg: '#212121' },
 };
 
 const STATUS: Record<string, { label: string; bg: string; fg: string }> = {
@@ -20,7 +21,7 @@ const STATUS: Record<string, { label: string; bg: string; fg: string }> = {
   exempt: { label: 'exempt', bg: '#1565c0', fg: '#fff' },
   not_applicable: { label: 'n/a', bg: '#e0e0e0', fg: '#424242' },
   // An exemption awaiting a decision, or a check awaiting its first CI evidence: neither passes nor fails yet.
-  pending: { label: 'pending', bg: '#ef6c00', fg: '#fff' },
+  pending: { label: 'pending', bg: '#b45100', fg: '#fff' },
   approved: { label: 'approved', bg: '#2e7d32', fg: '#fff' },
   rejected: { label: 'rejected', bg: '#c62828', fg: '#fff' },
   revoked: { label: 'revoked', bg: '#616161', fg: '#fff' },
@@ -28,7 +29,7 @@ const STATUS: Record<string, { label: string; bg: string; fg: string }> = {
 
 const SEVERITY: Record<Severity, { bg: string; fg: string }> = {
   critical: { bg: '#b71c1c', fg: '#fff' },
-  high: { bg: '#e65100', fg: '#fff' },
+  high: { bg: '#bf360c', fg: '#fff' },
   medium: { bg: '#f9a825', fg: '#212121' },
   low: { bg: '#cfd8dc', fg: '#263238' },
 };

@@ -1,0 +1,50 @@
+// Every main page of the portal, checked with axe for serious and critical WCAG 2.1 A/AA violations (fixtures.ts).
+import { expect, test } from '@playwright/test';
+import { expectAccessible, signInAsGuest } from './fixtures';
+
+test('the main pages have no serious or critical accessibility violations', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  await signInAsGuest(page);
+  await expectAccessible(page, 'the home page');
+
+  await page.goto('/create');
+  await expect(
+    page.getByTestId('template-card-actions--create').first(),
+  ).toBeVisible();
+  await expectAccessible(page, 'the Create page');
+
+  await page.goto('/create/templates/default/dbt-analytics');
+  await expect(page.getByRole('textbox', { name: /^Name/ })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: /^Owner/ })).toHaveValue(
+    /Retention Analytics/,
+  );
+  await expectAccessible(page, 'a blueprint form');
+
+  await page.goto('/catalog/default/component/churn-model');
+  await expect(page.getByText('Data governance').first()).toBeVisible();
+  await expectAccessible(page, 'an entity page');
+
+  await page.goto('/compliance');
+  await expect(
+    page.getByRole('heading', { name: /Compliance/ }).first(),
+  ).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  await expectAccessible(page, 'the compliance dashboard');
+
+  await page.goto('/cost');
+  await expect(
+    page.getByRole('heading', { name: /Cost/ }).first(),
+  ).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  await expectAccessible(page, 'the cost page');
+
+  // The search index is built a little after start: ask again until it answers.
+  await page.goto('/search?query=fraud');
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator('mark').first()).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 120_000 });
+  await expectAccessible(page, 'search');
+});
