@@ -90,6 +90,9 @@ backend.add(import('@internal/plugin-compliance-backend'));
 // Forge: cost insights (FOCUS billing ingestion, budgets, forecasts, recommendations).
 backend.add(import('@internal/plugin-cost-insights-backend'));
 
+// Forge: the platform's own outcomes (speed, self-service, adoption, compliance, audit readiness, cost, satisfaction).
+backend.add(import('@internal/plugin-outcomes-backend'));
+
 // A backend whose startup failed exits, so the orchestrator restarts it; otherwise the process stays alive (and its
 // liveness probe green) without ever becoming ready.
 backend.start().catch(error => {

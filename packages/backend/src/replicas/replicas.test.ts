@@ -277,6 +277,8 @@ const FORGE_TASKS: CycleExpectation[] = [
   },
   // Also started right after each successful ingestion (scheduler.triggerTask), three in this test at most.
   { taskId: 'cost-insights-alerts', cadenceMs: CADENCE.alerts, extraRuns: 3 },
+  // The outcomes collector, on the embedded default's schedule (every 30 s).
+  { taskId: 'forge-outcomes-collect', cadenceMs: 30_000 },
 ];
 
 /**
@@ -601,7 +603,12 @@ describeOnPostgres(
       // Every job of the Forge plugins and the notifications cleaner is claimed through the database (scope global) on each
       // replica, except those arbitrated per unit of work.
       for (const r of live()) {
-        for (const plugin of ['compliance', 'cost-insights', 'notifications']) {
+        for (const plugin of [
+          'compliance',
+          'cost-insights',
+          'notifications',
+          'outcomes',
+        ]) {
           const { tasks } = await call(
             r,
             token,

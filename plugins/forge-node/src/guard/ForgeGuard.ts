@@ -51,6 +51,10 @@ const WHAT_IT_ALLOWS: Record<string, string> = {
   'forge.cost.budget.manage': 'set or remove budgets (admins may)',
   'forge.cost.upload': 'upload billing data (admins may)',
   'scaffolder.task.create': 'run blueprints',
+  'forge.outcomes.read': "read your teams' outcomes",
+  'forge.outcomes.org.read':
+    'read the outcomes of the organisation and of teams other than yours (the platform lead, compliance and security may)',
+  'forge.outcomes.survey.respond': 'answer the satisfaction question',
 };
 
 function isRequest(entry: GuardEntry): entry is Request {

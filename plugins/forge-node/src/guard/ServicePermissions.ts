@@ -19,6 +19,13 @@ export const DEFAULT_SERVICE_PERMISSIONS: Readonly<
     'forge.compliance.exemption.request',
     'forge.compliance.gate.record',
   ],
+  // The outcomes collector and page read compliance (failing checks, exemptions, policy packs), time the evidence
+  // export, and read budgets; they change nothing.
+  'plugin:outcomes': [
+    'forge.compliance.scorecard.read',
+    'forge.compliance.evidence.export',
+    'forge.cost.read',
+  ],
 };
 
 const servicesSchema = z.record(

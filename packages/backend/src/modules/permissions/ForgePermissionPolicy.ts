@@ -94,6 +94,12 @@ const RULES: Readonly<Record<string, Rule>> = {
   'forge.cost.read': everyone,
   'forge.cost.budget.manage': onlyRoles('admin'),
   'forge.cost.upload': onlyRoles('admin'),
+
+  // Outcomes (plugins/outcomes-common/src/permissions.ts): everyone sees their own teams' figures; the organisation
+  // and other teams are for the platform lead (admin) and the roles that answer for the whole organisation.
+  'forge.outcomes.read': everyone,
+  'forge.outcomes.org.read': onlyRoles('admin', 'compliance', 'security'),
+  'forge.outcomes.survey.respond': everyone,
 };
 
 function isRead(permission: Permission): boolean {
