@@ -219,20 +219,23 @@ function withoutRunTimes(value: unknown): unknown {
   return value;
 }
 
-/** Asks every live replica the same question at once until they agree; fails with the answers otherwise. */
+/**
+ * Asks every live replica the same question at once until they agree; fails with the answers otherwise. Replicas
+ * may differ for as long as a per-replica cache lives (the cost views' catalog snapshot: 30 s), not longer.
+ */
 async function expectAgreement(
   replicas: Replica[],
   token: string,
   pathname: string,
 ) {
   let answers: unknown[] = [];
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     answers = await Promise.all(
       replicas.map(r => call(r, token, pathname).then(withoutRunTimes)),
     );
     const [first, ...rest] = answers;
     if (rest.every(a => isDeepStrictEqual(a, first))) return first;
-    await new Promise(r => setTimeout(r, 1000));
+    await new Promise(r => setTimeout(r, 2000));
   }
   throw new Error(
     `Replicas disagree on ${pathname}:\n${answers
@@ -349,6 +352,25 @@ describeOnPostgres(
         },
         120_000,
       );
+      // ... and until each replica's cost views have read it (they keep a catalog snapshot for up to 30 s): a file
+      // ingested before would be attributed again when the rules it was attributed with change.
+      await until(
+        'the cost views of every replica to see the catalog',
+        async () => {
+          for (const r of replicas) {
+            const budgets = await call(r, token, '/api/cost-insights/budgets');
+            if (
+              !budgets.some(
+                (b: { entityRef: string }) =>
+                  b.entityRef === 'component:default/retention-dbt',
+              )
+            )
+              return false;
+          }
+          return true;
+        },
+        120_000,
+      );
     }, 400_000);
 
     afterAll(async () => {
@@ -428,7 +450,10 @@ describeOnPostgres(
         token,
         '/api/compliance/scorecards/component/default/churn-model',
       );
-      const check = scorecard.results.find((c: any) => c.status === 'fail');
+      // Any check will do: an exemption may cover a check that passes today.
+      const check =
+        scorecard.results.find((c: any) => c.status === 'fail') ??
+        scorecard.results[0];
       expect(check).toBeDefined();
       const requested = await call(
         replicas[2],
