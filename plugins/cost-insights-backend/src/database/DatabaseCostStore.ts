@@ -16,7 +16,7 @@ import {
   decimalToNumber,
   OK,
   readDecimal,
-} from '../../workers/focusDecimal';
+} from '../ingestion/focusDecimal';
 import {
   BillingPeriodKey,
   CostStore,

@@ -15,7 +15,7 @@ import {
   OK,
   readDecimal,
   TOO_LARGE,
-} from '../../workers/focusDecimal';
+} from './focusDecimal';
 import { billingPeriodOf, isNull, parseTimestamp, utcDay } from './focusValues';
 
 /** Where each amount of a charge lies in `FocusCharge.amounts`: whole units, then the fraction in 10^-15. */

@@ -4,7 +4,7 @@ import {
   addDecimal,
   decimalToNumber,
   MAX_SUM,
-} from '../../workers/focusDecimal';
+} from './focusDecimal';
 import { BillingPeriodKey, DailyCostRollup } from '../database/CostStore';
 import { AMOUNT, FocusCharge } from './FocusRowReader';
 
