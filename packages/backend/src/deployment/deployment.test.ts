@@ -82,6 +82,19 @@ describe('packages/backend/Dockerfile', () => {
         expect.stringMatching(/compiler/),
       ]),
     );
+    // Without the root package.json, yarn workspaces focus installs nothing (and says nothing).
+    const noRoot = content.replace(
+      '/app/package.json /app/.yarnrc.yml',
+      '/app/.yarnrc.yml',
+    );
+    expect(
+      dockerfileProblems(DockerfileParser.parse(noRoot), {
+        exists: p => fs.existsSync(path.join(ROOT, p)),
+        ignored: [],
+      }),
+    ).toEqual([
+      'the production install (stage production-deps) has no root package.json: copy it beside the skeleton',
+    ]);
   });
 });
 

@@ -126,6 +126,23 @@ export function dockerfileProblems(
       runs(stage).some(r => /yarn workspaces focus[^&]*--production/.test(r)),
     )
     .map(s => s.name);
+  // Yarn installs nothing without the root package.json (it names the workspaces) and the lockfile beside it.
+  stages.forEach((stage, index) => {
+    if (!productionStages.includes(stageNames[index])) return;
+    const copied = stage
+      .filter(i => i.getKeyword() === 'COPY')
+      .map(args)
+      .join(' ');
+    for (const file of ['package.json', 'yarn.lock']) {
+      if (
+        !new RegExp(`(^|[\\s/])${file.replace('.', '\\.')}(\\s|$)`).test(copied)
+      ) {
+        problems.push(
+          `the production install (stage ${stageNames[index]}) has no root ${file}: copy it beside the skeleton`,
+        );
+      }
+    }
+  });
   if (
     !copiesFrom(final).some(s => productionStages.includes(s)) ||
     runs(final).some(r => /\byarn (install|workspaces)\b/.test(r))
