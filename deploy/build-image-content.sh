@@ -48,7 +48,7 @@ say "starting: node packages/backend --config app-config.yaml --config app-confi
   BACKEND_SECRET=check-only-backend-secret-0123456789 FORGE_CI_TOKEN=check-only-ci-token \
   AUTH_SESSION_SECRET=check-only-session-secret AUTH_MICROSOFT_CLIENT_ID=check AUTH_MICROSOFT_CLIENT_SECRET=check \
   AUTH_MICROSOFT_TENANT_ID=check FORGE_SCM_HOST=github.com FORGE_SCM_ORGANIZATION=check FORGE_GITOPS_ORGANIZATION=check \
-  setsid node packages/backend --config app-config.yaml --config app-config.production.yaml \
+  node packages/backend --config app-config.yaml --config app-config.production.yaml \
   --config app-config.check.yaml >"$OUT/backend.log" 2>&1 &
   echo $! >"$OUT/backend.pid")
 status=1
