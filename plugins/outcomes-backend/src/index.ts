@@ -1,0 +1,6 @@
+/**
+ * The Forge outcomes backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { outcomesPlugin as default } from './plugin';
