@@ -14,13 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import knexFactory, { Knex } from 'knex';
 import { stringify as toYaml } from 'yaml';
-import { ExportServer, focusCsv, Charge } from './focusExport';
-import { Replica } from './Replica';
+import { ExportServer, focusCsv, Charge } from './__testUtils__/focusExport';
+import { Replica } from './__testUtils__/Replica';
 import {
   CycleExpectation,
   oncePerCycleProblems,
   readTaskRuns,
-} from './taskRuns';
+} from './__testUtils__/taskRuns';
 
 jest.setTimeout(300_000);
 

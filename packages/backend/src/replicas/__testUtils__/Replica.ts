@@ -37,7 +37,10 @@ export class Replica {
         '--require',
         transform,
         '--require',
-        resolvePackagePath('backend', 'src/replicas/taskRunRecorder.cjs'),
+        resolvePackagePath(
+          'backend',
+          'src/replicas/__testUtils__/taskRunRecorder.cjs',
+        ),
         'src/index',
         ...options.configs.flatMap(c => ['--config', c]),
       ],
