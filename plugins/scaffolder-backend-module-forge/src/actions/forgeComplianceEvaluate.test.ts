@@ -28,7 +28,13 @@ describe('forge:compliance:evaluate', () => {
   });
   afterEach(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-  const gate = () => createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor });
+  const gate = () =>
+    createForgeComplianceEvaluateAction({
+      settings,
+      catalog,
+      compliance,
+      auditor,
+    });
 
   function context(
     input: Record<string, unknown>,
@@ -39,9 +45,18 @@ describe('forge:compliance:evaluate', () => {
   const output = outputOf;
 
   /** Renders the project the way a blueprint does: catalog-info.yaml and the real environment request. */
-  async function render(options: Parameters<typeof projectCatalogInfo>[0] = {}) {
-    fs.writeFileSync(path.join(workspace, 'catalog-info.yaml'), projectCatalogInfo(options));
-    const plan = createForgeEnvironmentPlanAction({ settings, catalog, auditor: new RecordingAuditor() });
+  async function render(
+    options: Parameters<typeof projectCatalogInfo>[0] = {},
+  ) {
+    fs.writeFileSync(
+      path.join(workspace, 'catalog-info.yaml'),
+      projectCatalogInfo(options),
+    );
+    const plan = createForgeEnvironmentPlanAction({
+      settings,
+      catalog,
+      auditor: new RecordingAuditor(),
+    });
     await plan.handler(
       context({
         name: options.name ?? 'churn-model',
@@ -50,7 +65,9 @@ describe('forge:compliance:evaluate', () => {
         blueprint: 'ml-training-pipeline@1.0.0',
         region: options.region ?? 'eu-west-1',
         classification: options.classification ?? 'confidential',
-        dataSources: options.dataSources ?? ['resource:default/policy-events-stream'],
+        dataSources: options.dataSources ?? [
+          'resource:default/policy-events-stream',
+        ],
         profile: 'large',
         gpuType: 'nvidia-t4',
         gpuCount: options.gpuQuota ?? 1,
@@ -61,22 +78,32 @@ describe('forge:compliance:evaluate', () => {
 
   it('passes a compliant request, reports warnings and leaves one evidence record per entity', async () => {
     await render();
-    const ctx = context({ entityPath: 'catalog-info.yaml', environmentPath: 'environment' });
+    const ctx = context({
+      entityPath: 'catalog-info.yaml',
+      environmentPath: 'environment',
+    });
     await gate().handler(ctx);
 
     expect(output(ctx, 'decision')).toBe('passed');
     // No Template in this catalog carries the blueprint's version yet: a warning, not a block.
     expect(output(ctx, 'warnings')).toEqual([
-      expect.objectContaining({ checkId: 'provenance.blueprint-current', controls: ['CM-2', 'SI-2', 'CC8.1'] }),
+      expect.objectContaining({
+        checkId: 'provenance.blueprint-current',
+        controls: ['CM-2', 'SI-2', 'CC8.1'],
+      }),
     ]);
     expect(output(ctx, 'score')).toBeGreaterThan(90);
     expect(compliance.records.map(r => [r.entityRef, r.decision])).toEqual([
       ['component:default/churn-model', 'passed'],
       ['resource:default/churn-model-storage', 'passed'],
     ]);
-    expect(output(ctx, 'evidenceIds')).toEqual(compliance.records.map(r => r.id));
+    expect(output(ctx, 'evidenceIds')).toEqual(
+      compliance.records.map(r => r.id),
+    );
     // Checks that need a project to exist (scans, CI) are not part of the gate.
-    const checked = compliance.records[0].evaluation.results.map(r => r.checkId);
+    const checked = compliance.records[0].evaluation.results.map(
+      r => r.checkId,
+    );
     expect(checked).not.toContain('security.dependency-scan-fresh');
     expect(auditor.events).toEqual([
       expect.objectContaining({
@@ -94,7 +121,10 @@ describe('forge:compliance:evaluate', () => {
       region: 'us-east-1',
       dataSources: ['resource:default/claims-warehouse'],
     });
-    const ctx = context({ entityPath: 'catalog-info.yaml', environmentPath: 'environment' });
+    const ctx = context({
+      entityPath: 'catalog-info.yaml',
+      environmentPath: 'environment',
+    });
     const error = await gate()
       .handler(ctx)
       .then(
@@ -104,14 +134,22 @@ describe('forge:compliance:evaluate', () => {
     expect(error?.name).toBe('NotAllowedError');
     expect(error.message).toContain('Blocked by the compliance gate');
     expect(error.message).toContain(
-      '- data.restricted-in-approved-region "Restricted data only in approved regions" (baseline@1.0.0, critical; controls AC-4, CC6.7, C1.1) on component:default/churn-model: Restricted data may only be stored and processed in eu-west-1 or eu-central-1',
+      '- data.restricted-in-approved-region "Restricted data only in approved regions" (baseline@1.0.0, critical; controls AC-4, CC6.7, C1.1) on component:default/churn-model and resource:default/churn-model-storage: Restricted data may only be stored and processed in eu-west-1 or eu-central-1',
     );
+    // One rule failing on the project and its storage is one failed check.
+    expect(error.message).toContain('1 check failed');
     expect(error.message).toContain('Nothing has been published.');
-    expect(compliance.records[0]).toMatchObject({ decision: 'blocked', entityRef: 'component:default/churn-model' });
+    expect(compliance.records[0]).toMatchObject({
+      decision: 'blocked',
+      entityRef: 'component:default/churn-model',
+    });
     // A blocked request files no approval: there is something to fix first.
     expect(compliance.exemptions).toEqual([]);
     // The evaluation itself succeeded; its decision is what the audit trail records.
-    expect(auditor.events[0]).toMatchObject({ outcome: 'success', resultMeta: { decision: 'blocked' } });
+    expect(auditor.events[0]).toMatchObject({
+      outcome: 'success',
+      resultMeta: { decision: 'blocked' },
+    });
   });
 
   it('asks for an approval for restricted data, once, and passes after Compliance approves', async () => {
@@ -138,14 +176,20 @@ describe('forge:compliance:evaluate', () => {
         status: 'pending',
         // Filed for whoever ran the blueprint, so they cannot approve it themselves.
         requestedBy: 'user:default/guest',
-        justification: expect.stringContaining('Purpose: Claims fraud features for the renewal model'),
-        compensatingControl: expect.stringContaining('default-deny network policy'),
+        justification: expect.stringContaining(
+          'Purpose: Claims fraud features for the renewal model',
+        ),
+        compensatingControl: expect.stringContaining(
+          'default-deny network policy',
+        ),
       }),
     ]);
     expect(compliance.records[0].decision).toBe('approval-required');
 
     // Retried before the decision: still waiting, no second request.
-    await expect(gate().handler(context(input))).rejects.toThrow('Approval request ex-1 is waiting');
+    await expect(gate().handler(context(input))).rejects.toThrow(
+      'Approval request ex-1 is waiting',
+    );
     expect(compliance.exemptions).toHaveLength(1);
 
     compliance.approve('ex-1');
@@ -153,17 +197,32 @@ describe('forge:compliance:evaluate', () => {
     await gate().handler(retry);
     expect(output(retry, 'decision')).toBe('passed');
     expect(output(retry, 'approvals')).toEqual([
-      expect.objectContaining({ checkId: 'approval.restricted-data', status: 'approved', exemptionId: 'ex-1' }),
+      expect.objectContaining({
+        checkId: 'approval.restricted-data',
+        status: 'approved',
+        exemptionId: 'ex-1',
+      }),
     ]);
   });
 
   it('approves one project at a time: another project of the same team asks again', async () => {
-    const restricted = { classification: 'restricted' as const, containsPii: true, dataSources: ['resource:default/claims-warehouse'] };
-    const input = { entityPath: 'catalog-info.yaml', environmentPath: 'environment' };
+    const restricted = {
+      classification: 'restricted' as const,
+      containsPii: true,
+      dataSources: ['resource:default/claims-warehouse'],
+    };
+    const input = {
+      entityPath: 'catalog-info.yaml',
+      environmentPath: 'environment',
+    };
     await render({ ...restricted, name: 'claims-lapse' });
-    await expect(gate().handler(context(input))).rejects.toThrow(/Approval required/);
+    await expect(gate().handler(context(input))).rejects.toThrow(
+      /Approval required/,
+    );
     const mine = (name: string) =>
-      compliance.exemptions.filter(e => e.entityRef === `component:default/${name}`);
+      compliance.exemptions.filter(
+        e => e.entityRef === `component:default/${name}`,
+      );
     expect(mine('claims-lapse')).toHaveLength(1);
     compliance.approve(mine('claims-lapse')[0].id);
     const approved = context(input);
@@ -174,20 +233,33 @@ describe('forge:compliance:evaluate', () => {
     await render({ ...restricted, name: 'claims-severity' });
     const refused = await gate()
       .handler(context(input))
-      .then(() => undefined, (e: Error) => e.message);
+      .then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
     expect(mine('claims-severity').map(e => e.status)).toEqual(['pending']);
-    expect(refused).toContain(`Approval request ${mine('claims-severity')[0].id} is waiting`);
+    expect(refused).toContain(
+      `Approval request ${mine('claims-severity')[0].id} is waiting`,
+    );
     expect(mine('claims-lapse').map(e => e.status)).toEqual(['approved']);
     expect(mine('claims-severity').map(e => e.status)).toEqual(['pending']);
   });
 
   it('files an approval once per task even when a retry cannot see the pending request', async () => {
-    await render({ classification: 'restricted', containsPii: true, dataSources: ['resource:default/claims-warehouse'] });
+    await render({
+      classification: 'restricted',
+      containsPii: true,
+      dataSources: ['resource:default/claims-warehouse'],
+    });
     compliance.listExemptions = async () => [];
     const checkpoints = new Map<string, unknown>();
     const input = { entityPath: 'catalog-info.yaml' };
-    await expect(gate().handler(context(input, { checkpoints }))).rejects.toThrow('Approval request ex-1');
-    await expect(gate().handler(context(input, { checkpoints }))).rejects.toThrow('Approval request ex-1');
+    await expect(
+      gate().handler(context(input, { checkpoints })),
+    ).rejects.toThrow('Approval request ex-1');
+    await expect(
+      gate().handler(context(input, { checkpoints })),
+    ).rejects.toThrow('Approval request ex-1');
     expect(compliance.exemptions).toHaveLength(1);
   });
 
@@ -195,20 +267,31 @@ describe('forge:compliance:evaluate', () => {
     await render();
     const ctx = context({
       entityPath: 'catalog-info.yaml',
-      cost: { approvalRequired: true, monthlyTotal: 1760, approvalThreshold: 1500, currency: 'EUR' },
+      cost: {
+        approvalRequired: true,
+        monthlyTotal: 1760,
+        approvalThreshold: 1500,
+        currency: 'EUR',
+      },
     });
     await expect(gate().handler(ctx)).rejects.toThrow(
-      'approval.cost-threshold: the estimated 1,760.00 EUR a month is above the group\'s approval threshold of 1,500.00 EUR',
+      "approval.cost-threshold: the estimated 1,760.00 EUR a month is above the group's approval threshold of 1,500.00 EUR",
     );
-    expect(compliance.exemptions[0]).toMatchObject({ checkId: 'approval.cost-threshold', status: 'pending' });
+    expect(compliance.exemptions[0]).toMatchObject({
+      checkId: 'approval.cost-threshold',
+      status: 'pending',
+    });
   });
 
   it('lets an approved exemption for the owning group pass a blocking check', async () => {
     await render({ annotations: { 'forge.io/contains-pii': undefined } });
-    await expect(gate().handler(context({ entityPath: 'catalog-info.yaml' }))).rejects.toThrow(
-      'data.pii-declared "Personal data declared"',
-    );
-    compliance.grant({ entityRef: 'group:default/retention-analytics', checkId: 'data.pii-declared' });
+    await expect(
+      gate().handler(context({ entityPath: 'catalog-info.yaml' })),
+    ).rejects.toThrow('data.pii-declared "Personal data declared"');
+    compliance.grant({
+      entityRef: 'group:default/retention-analytics',
+      checkId: 'data.pii-declared',
+    });
     const ctx = context({ entityPath: 'catalog-info.yaml' });
     await gate().handler(ctx);
     expect(output(ctx, 'decision')).toBe('passed');
@@ -217,15 +300,32 @@ describe('forge:compliance:evaluate', () => {
   it('blocks when the environment request and the entity disagree', async () => {
     await render({ gpuQuota: 2 });
     // Someone edits the entity after rendering: one GPU declared, two requested.
-    fs.writeFileSync(path.join(workspace, 'catalog-info.yaml'), projectCatalogInfo({ gpuQuota: 1 }));
+    fs.writeFileSync(
+      path.join(workspace, 'catalog-info.yaml'),
+      projectCatalogInfo({ gpuQuota: 1 }),
+    );
     await expect(
-      gate().handler(context({ entityPath: 'catalog-info.yaml', environmentPath: 'environment' })),
-    ).rejects.toThrow(/gate\.environment-matches-entity .*GPU quota 2 vs forge\.io\/gpu-quota 1/);
+      gate().handler(
+        context({
+          entityPath: 'catalog-info.yaml',
+          environmentPath: 'environment',
+        }),
+      ),
+    ).rejects.toThrow(
+      /gate\.environment-matches-entity .*GPU quota 2 vs forge\.io\/gpu-quota 1/,
+    );
   });
 
   it('evaluates without filing or recording anything in a dry run', async () => {
-    await render({ classification: 'restricted', containsPii: true, dataSources: ['resource:default/claims-warehouse'] });
-    const ctx = context({ entityPath: 'catalog-info.yaml', environmentPath: 'environment' }, { isDryRun: true });
+    await render({
+      classification: 'restricted',
+      containsPii: true,
+      dataSources: ['resource:default/claims-warehouse'],
+    });
+    const ctx = context(
+      { entityPath: 'catalog-info.yaml', environmentPath: 'environment' },
+      { isDryRun: true },
+    );
     await gate().handler(ctx);
     expect(output(ctx, 'decision')).toBe('approval-required');
     expect(compliance.exemptions).toEqual([]);
@@ -247,6 +347,8 @@ describe('forge:compliance:evaluate', () => {
     compliance.listPolicyPacks = async () => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:7007');
     };
-    await expect(gate().handler(context({ entityPath: 'catalog-info.yaml' }))).rejects.toThrow('ECONNREFUSED');
+    await expect(
+      gate().handler(context({ entityPath: 'catalog-info.yaml' })),
+    ).rejects.toThrow('ECONNREFUSED');
   });
 });
