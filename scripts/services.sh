@@ -33,6 +33,7 @@ if [[ -n "${FORGE_TEST_POSTGRES_URL:-}" ]]; then
 fi
 
 bin="$(pg_bin)"
+PG_MAX_CONNECTIONS=500
 version="$(basename "$(dirname "$bin")")"
 if [[ "$(id -u)" -eq 0 ]]; then
   # Root: use the distribution's cluster (initdb refuses to run as root).
@@ -44,6 +45,16 @@ if [[ "$(id -u)" -eq 0 ]]; then
     sleep 1
   done
   su postgres -c "psql -p $port -qc \"ALTER USER postgres PASSWORD 'forge-test'\"" >/dev/null
+  # The suite runs whole backends on PostgreSQL side by side (the permission matrix, three replicas), each plugin
+  # with its own pool: the default 100 connections run out ('sorry, too many clients already').
+  if [[ "$(su postgres -c "psql -p $port -qtAc 'show max_connections'")" -lt $PG_MAX_CONNECTIONS ]]; then
+    su postgres -c "psql -p $port -qc 'ALTER SYSTEM SET max_connections = $PG_MAX_CONNECTIONS'" >/dev/null
+    pg_ctlcluster "$version" main restart >&2
+    for _ in $(seq 1 30); do
+      su postgres -c "psql -p $port -qtAc 'select 1'" >/dev/null 2>&1 && break
+      sleep 1
+    done
+  fi
   url="postgresql://postgres:forge-test@localhost:$port"
 else
   # Anyone else: a private cluster under .data/ on its own port.
@@ -53,8 +64,8 @@ else
     mkdir -p "$data"
     "$bin/initdb" -D "$data" -U postgres --auth=trust >/dev/null
   fi
-  "$bin/pg_ctl" -D "$data" -o "-p $port -k /tmp" -l "$data/server.log" -w status >/dev/null 2>&1 ||
-    "$bin/pg_ctl" -D "$data" -o "-p $port -k /tmp" -l "$data/server.log" -w start >/dev/null
+  "$bin/pg_ctl" -D "$data" -o "-p $port -k /tmp -c max_connections=$PG_MAX_CONNECTIONS" -l "$data/server.log" -w status >/dev/null 2>&1 ||
+    "$bin/pg_ctl" -D "$data" -o "-p $port -k /tmp -c max_connections=$PG_MAX_CONNECTIONS" -l "$data/server.log" -w start >/dev/null
   url="postgresql://postgres@localhost:$port"
 fi
 say "PostgreSQL $version ready on port $port"
