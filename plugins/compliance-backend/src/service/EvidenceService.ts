@@ -109,6 +109,27 @@ export interface EvidenceExport {
   filename: string;
 }
 
+/**
+ * OSCAL's objective status for a control from its check results: failing ones make it not-satisfied (fail); pending
+ * ones, with nothing failing, not-satisfied with the reason 'other' and remarks saying what is awaited; otherwise
+ * satisfied (pass).
+ */
+function objectiveStatus(
+  evidence: Array<{ status: string }>,
+  failing: number,
+): { state: string; reason: string; remarks?: string } {
+  if (failing) return { state: 'not-satisfied', reason: 'fail' };
+  const pending = evidence.filter(r => r.status === 'pending').length;
+  if (pending) {
+    return {
+      state: 'not-satisfied',
+      reason: 'other',
+      remarks: `Not yet determined: ${pending} check results await the project's first CI evidence (status pending in Forge).`,
+    };
+  }
+  return { state: 'satisfied', reason: 'pass' };
+}
+
 export const SIGNATURE_RESOURCE_TITLE = 'Forge evidence signature';
 export const CHECKPOINT_RESOURCE_TITLE = 'Forge history checkpoint';
 
@@ -711,17 +732,7 @@ export class EvidenceService {
           // OSCAL's objective status is satisfied or not-satisfied. A control whose checks await their first CI
           // evidence (pending) is not shown to be satisfied, but nothing failed either: not-satisfied with the reason
           // 'other' (OSCAL: pass, fail, other) and remarks saying what is awaited, never 'satisfied' and never 'fail'.
-          status: failing.length
-            ? { state: 'not-satisfied', reason: 'fail' }
-            : evidence.some(r => r.status === 'pending')
-            ? {
-                state: 'not-satisfied',
-                reason: 'other',
-                remarks: `Not yet determined: ${
-                  evidence.filter(r => r.status === 'pending').length
-                } check results await the project's first CI evidence (status pending in Forge).`,
-              }
-            : { state: 'satisfied', reason: 'pass' },
+          status: objectiveStatus(evidence, failing.length),
         },
         'related-observations': evidence.map(r => ({
           'observation-uuid': uuidFrom(`${r.historyHash}:observation`),

@@ -1,3 +1,4 @@
+import { ReactNode } from 'react';
 import {
   InfoCard,
   Progress,
@@ -60,6 +61,50 @@ function ScorecardSummary(props: {
   // Checks awaiting the project's first CI evidence are not decided yet: the score leaves them out.
   const pending = applicable.filter(r => r.status === 'pending');
   const decided = applicable.length - pending.length;
+  let outcome: ReactNode;
+  if (failing.length === 0 && pending.length > 0) {
+    outcome = (
+      <Box mt={2}>
+        <Alert severity="info">
+          Every decided check passes. {pending.length} check
+          {pending.length === 1 ? ' waits' : 's wait'} for the project's first
+          CI run (its dependency scan and tests); without that evidence
+          {scorecard.nextDueAt
+            ? ` by ${formatDateTime(scorecard.nextDueAt)}`
+            : ''}{' '}
+          {pending.length === 1 ? 'it fails' : 'they fail'}.
+        </Alert>
+      </Box>
+    );
+  } else if (failing.length === 0) {
+    outcome = (
+      <Box mt={2}>
+        <Alert severity="success">Every applicable check passes.</Alert>
+      </Box>
+    );
+  } else {
+    outcome = (
+      <Box mt={2}>
+        <Typography variant="subtitle2">
+          Top failing checks ({failing.length} failing)
+        </Typography>
+        <ul className={classes.failingList} aria-label="top failing checks">
+          {failing.slice(0, TOP_FAILING).map(check => (
+            <li key={check.checkId} className={classes.failing}>
+              <div className={classes.failingTitle}>
+                <SeverityChip severity={check.severity} />
+                <Typography variant="body2">{check.title}</Typography>
+              </div>
+              <Typography variant="caption" color="textSecondary" component="p">
+                Fix: {check.remediation}
+              </Typography>
+            </li>
+          ))}
+        </ul>
+      </Box>
+    );
+  }
+
   return (
     <>
       <div className={classes.summary}>
@@ -95,46 +140,7 @@ function ScorecardSummary(props: {
           </Box>
         </div>
       </div>
-      {failing.length === 0 && pending.length > 0 ? (
-        <Box mt={2}>
-          <Alert severity="info">
-            Every decided check passes. {pending.length} check
-            {pending.length === 1 ? ' waits' : 's wait'} for the project's first
-            CI run (its dependency scan and tests); without that evidence
-            {scorecard.nextDueAt
-              ? ` by ${formatDateTime(scorecard.nextDueAt)}`
-              : ''}{' '}
-            {pending.length === 1 ? 'it fails' : 'they fail'}.
-          </Alert>
-        </Box>
-      ) : failing.length === 0 ? (
-        <Box mt={2}>
-          <Alert severity="success">Every applicable check passes.</Alert>
-        </Box>
-      ) : (
-        <Box mt={2}>
-          <Typography variant="subtitle2">
-            Top failing checks ({failing.length} failing)
-          </Typography>
-          <ul className={classes.failingList} aria-label="top failing checks">
-            {failing.slice(0, TOP_FAILING).map(check => (
-              <li key={check.checkId} className={classes.failing}>
-                <div className={classes.failingTitle}>
-                  <SeverityChip severity={check.severity} />
-                  <Typography variant="body2">{check.title}</Typography>
-                </div>
-                <Typography
-                  variant="caption"
-                  color="textSecondary"
-                  component="p"
-                >
-                  Fix: {check.remediation}
-                </Typography>
-              </li>
-            ))}
-          </ul>
-        </Box>
-      )}
+      {outcome}
     </>
   );
 }

@@ -52,6 +52,39 @@ const useStyles = makeStyles(theme => ({
   nowrap: { whiteSpace: 'nowrap' },
 }));
 
+/** What a developer reads about a check: when its evidence is due, the exemption that covers it, or the fix. */
+function CheckNote(props: { check: ScorecardCheck; failing: boolean }) {
+  const { check } = props;
+  if (check.status === 'pending') {
+    return (
+      <Typography variant="body2">
+        Waiting for the project's first CI evidence
+        {check.dueAt
+          ? `; fails if none arrives by ${formatDate(check.dueAt)}`
+          : ''}
+        . {check.remediation}
+      </Typography>
+    );
+  }
+  if (check.status === 'exempt' && check.exemption) {
+    return (
+      <Typography variant="body2">
+        Exempt until {formatDate(check.exemption.expiresAt)}
+        {check.exemption.decidedBy &&
+          ` (approved by ${check.exemption.decidedBy})`}
+      </Typography>
+    );
+  }
+  return (
+    <Typography
+      variant="body2"
+      color={props.failing ? 'textPrimary' : 'textSecondary'}
+    >
+      {check.remediation}
+    </Typography>
+  );
+}
+
 function CheckRow(props: {
   check: ScorecardCheck;
   exemptionPending: boolean;
@@ -78,28 +111,7 @@ function CheckRow(props: {
         {formatDate(check.since)}
       </TableCell>
       <TableCell className={classes.remediation}>
-        {check.status === 'pending' ? (
-          <Typography variant="body2">
-            Waiting for the project's first CI evidence
-            {check.dueAt
-              ? `; fails if none arrives by ${formatDate(check.dueAt)}`
-              : ''}
-            . {check.remediation}
-          </Typography>
-        ) : check.status === 'exempt' && check.exemption ? (
-          <Typography variant="body2">
-            Exempt until {formatDate(check.exemption.expiresAt)}
-            {check.exemption.decidedBy &&
-              ` (approved by ${check.exemption.decidedBy})`}
-          </Typography>
-        ) : (
-          <Typography
-            variant="body2"
-            color={failing ? 'textPrimary' : 'textSecondary'}
-          >
-            {check.remediation}
-          </Typography>
-        )}
+        <CheckNote check={check} failing={failing} />
         {failing && props.exemptionPending && (
           <Typography variant="caption" color="textSecondary" component="p">
             An exemption request is waiting for compliance.
