@@ -10,10 +10,45 @@ export interface Config {
       /** Which FOCUS cost Forge shows: `effective` (amortised, after discounts; the default), `billed` or `list`. */
       costMetric?: 'effective' | 'billed' | 'list';
       ingestion?: {
-        /** Folder scanned for FOCUS exports (`.csv`, `.csv.gz`). Default `<forge.dataDir>/cost/inbox`. */
+        /**
+         * Folder scanned for FOCUS exports: `.csv`, `.csv.gz` and `.parquet` files at its top, and AWS Data Exports or
+         * Azure Cost Management export folders (with their manifests) anywhere below it. Default
+         * `<forge.dataDir>/cost/inbox`.
+         */
         folder?: string;
-        /** Further exports, read with the Backstage URL reader (any location an integration can read). */
+        /**
+         * Further exports, read with the Backstage URL reader (any location an integration can read): a `.csv`,
+         * `.csv.gz` or `.parquet` file, or an export's manifest (`<export>-Manifest.json`, `manifest.json`) whose
+         * data files are read from the same store. `{billingPeriod}` in a URL stands for the current and the previous
+         * month (`2026-11`, `2026-10`), as AWS names its period folders `BILLING_PERIOD=YYYY-MM`.
+         */
         locations?: string[];
+        /**
+         * SQL queries returning daily FOCUS aggregates, run by an engine instead of reading billing lines through
+         * Node (docs/cost.md gives the query). Only `duckdb` (embedded) is executed by Forge; `bigquery`, `athena`,
+         * `snowflake` and `databricks` are accepted here for documentation and NOT executed: Forge logs a warning
+         * and skips them.
+         */
+        queries?: Array<{
+          /** Names the ingestion records: `query:<name>`. */
+          name: string;
+          /** Default duckdb. */
+          engine?: 'duckdb' | 'bigquery' | 'athena' | 'snowflake' | 'databricks';
+          /** One SELECT returning FOCUS columns by name, one row per day and rollup dimensions. */
+          sql: string;
+          /** Local files or folders, or object-store prefixes (s3://bucket/focus/), the query may read; nothing else. */
+          paths?: string[];
+          /** DuckDB extensions to load first, e.g. httpfs for object stores; they must already be installed. */
+          extensions?: string[];
+          /** DuckDB memory_limit. Default 1GB. */
+          memoryLimit?: string;
+          /** DuckDB threads. Default 2. */
+          threads?: number;
+          /** The query is stopped after this long. Default 600. */
+          timeoutSeconds?: number;
+          /** The query runs again after this many minutes even when its local files did not change. Default 360. */
+          refreshMinutes?: number;
+        }>;
         /**
          * How often the folder and locations are checked, and interrupted ingestions retried. Default every minute.
          * The task runs on every replica (scope local); the database decides which one ingests a source.

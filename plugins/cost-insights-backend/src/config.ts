@@ -6,6 +6,10 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  CostQuery,
+  QUERY_ENGINES,
+} from './ingestion/sources/duckdbQuerySource';
 
 /** Which FOCUS cost column Forge shows. */
 export type CostMetric = 'effective' | 'billed' | 'list';
@@ -17,6 +21,7 @@ export type CostConfig = {
   ingestion: {
     folder: string;
     locations: string[];
+    queries: CostQuery[];
     schedule: SchedulerServiceTaskScheduleDefinition;
     maxUploadBytes: number;
   };
@@ -50,14 +55,56 @@ const schema = z.object({
   ingestion: z
     .object({
       folder: z.string().min(1).optional(),
-      locations: z.array(z.string().url()).default([]),
+      locations: z
+        .array(
+          z
+            .string()
+            .url()
+            .refine(
+              u => !u.includes('{') || u.split('{billingPeriod}').length === 2,
+              'the only placeholder is {billingPeriod}, once',
+            ),
+        )
+        .default([]),
+      queries: z
+        .array(
+          z.object({
+            name: z
+              .string()
+              .regex(
+                /^[\w.-]{1,64}$/,
+                'letters, digits, dots, dashes and underscores (at most 64)',
+              ),
+            engine: z.enum(QUERY_ENGINES).default('duckdb'),
+            sql: z.string().min(1).max(100_000),
+            paths: z.array(z.string().min(1)).default([]),
+            extensions: z
+              .array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'an extension name'))
+              .default([]),
+            memoryLimit: z
+              .string()
+              .regex(
+                /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i,
+                'a size such as 2GB',
+              )
+              .default('1GB'),
+            threads: z.number().int().min(1).max(64).default(2),
+            timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
+            refreshMinutes: z.number().int().min(1).default(360),
+          }),
+        )
+        .default([])
+        .refine(
+          qs => new Set(qs.map(q => q.name)).size === qs.length,
+          'each query needs its own name',
+        ),
       maxUploadBytes: z
         .number()
         .int()
         .positive()
         .default(2 * 1024 ** 3),
     })
-    .default({ locations: [], maxUploadBytes: 2 * 1024 ** 3 }),
+    .default({ locations: [], queries: [], maxUploadBytes: 2 * 1024 ** 3 }),
   attribution: z
     .object({
       tagKeys: z
@@ -151,6 +198,7 @@ export function readCostConfig(config: Config): CostConfig {
         c.ingestion.folder ?? path.join(dataDir, 'cost', 'inbox'),
       ),
       locations: c.ingestion.locations,
+      queries: c.ingestion.queries,
       maxUploadBytes: c.ingestion.maxUploadBytes,
       schedule: scheduleAt(config, 'forge.cost.ingestion.schedule', {
         frequency: { minutes: 1 },

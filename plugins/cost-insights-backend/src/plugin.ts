@@ -113,6 +113,7 @@ export const costInsightsPlugin = createBackendPlugin({
           settings: {
             folder: settings.ingestion.folder,
             locations: settings.ingestion.locations,
+            queries: settings.ingestion.queries,
             demoData: settings.demoData,
           },
           catalogReady: () =>
@@ -131,6 +132,13 @@ export const costInsightsPlugin = createBackendPlugin({
             if (sent > 0) logger.info(`Sent ${sent} cost alerts`);
           },
         });
+        for (const q of settings.ingestion.queries) {
+          if (q.engine !== 'duckdb') {
+            logger.warn(
+              `forge.cost.ingestion.queries ${q.name}: engine ${q.engine} is not executed by Forge (only duckdb is); the query is skipped. docs/cost.md shows how to run it in ${q.engine} and export its result`,
+            );
+          }
+        }
         await scanner.prepare();
         await scheduler.scheduleTask({
           id: 'cost-insights-ingestion',

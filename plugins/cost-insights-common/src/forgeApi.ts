@@ -248,7 +248,9 @@ export interface OrganizationCostOverview {
 
 /** @public */
 export interface RejectedRow {
-  /** 1-based line of the file, the header being line 1. */
+  /** The file of an export of several (an export snapshot's part), as the record names it. */
+  file?: string;
+  /** 1-based line of a CSV file, the header being line 1; the 1-based row of a Parquet file or query result. */
   row: number;
   column?: string;
   reason: string;
@@ -258,7 +260,7 @@ export interface RejectedRow {
 export type IngestionStatus = 'running' | 'succeeded' | 'rejected' | 'failed';
 
 /** @public */
-export type IngestionSource = 'upload' | 'folder' | 'url' | 'demo';
+export type IngestionSource = 'upload' | 'folder' | 'url' | 'demo' | 'query';
 
 /**
  * The record kept for every file ingested (or refused).

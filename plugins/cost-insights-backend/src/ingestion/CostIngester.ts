@@ -12,7 +12,8 @@ import { AttributionConfig, Attributor } from '../attribution/Attributor';
 import { CostCatalog } from '../catalog/CostCatalog';
 import { CostStore, IngestionOutcome } from '../database/CostStore';
 import { FocusFileError, FocusRowReader, isCharge } from './FocusRowReader';
-import { FocusReadError, readFocusRecords } from './readFocusRecords';
+import { csvFocusSource, FocusReadError } from './readFocusRecords';
+import { FocusSource, isFocusSource } from './sources/FocusSource';
 import { RollupAccumulator, SumOverflowError } from './RollupAccumulator';
 
 /** At most this many rejected rows are kept in detail; all are counted. */
@@ -20,9 +21,10 @@ const MAX_REJECTS_KEPT = 100;
 
 export type IngestionRequest = {
   source: IngestionSource;
-  /** Where the file came from: a path, a URL, `upload:<name>`. */
+  /** Where the file came from: a path, a URL, `upload:<name>`, `query:<name>`. */
   location: string;
-  content: Readable;
+  /** A CSV export's bytes (plain or gzip), or a prepared source (Parquet, an export's parts, a query). */
+  content: Readable | FocusSource;
   actor?: string;
   maxBytes?: number;
   /** ETag of a URL, or size and modification time of a file. */
@@ -98,7 +100,7 @@ export class CostIngester {
       lease: this.lease(),
     });
     if (!id) {
-      request.content.destroy();
+      if (!isFocusSource(request.content)) request.content.destroy();
       return undefined;
     }
     const heartbeat = setInterval(() => {
@@ -118,6 +120,7 @@ export class CostIngester {
         error instanceof InputError;
       // A fault in the bytes at a known line (not CSV, not UTF-8) is that line's rejection too.
       const row = error instanceof FocusReadError ? error.row : undefined;
+      const file = error instanceof FocusReadError ? error.file : undefined;
       outcome = {
         status: refused ? 'rejected' : 'failed',
         rowCount: 0,
@@ -125,8 +128,11 @@ export class CostIngester {
         rejects: row
           ? [
               {
+                ...(file ? { file } : {}),
                 row,
-                reason: (error as Error).message.replace(/^Line \d+: /, ''),
+                reason: (error as Error).message
+                  .replace(file ? `${file}: ` : '', '')
+                  .replace(/^Line \d+: /, ''),
               },
             ]
           : [],
@@ -156,32 +162,49 @@ export class CostIngester {
   ): Promise<IngestionOutcome> {
     const attributor = await this.attributor();
     const accumulator = new RollupAccumulator();
-    const input = readFocusRecords(request.content, {
-      maxBytes: request.maxBytes ?? Number.MAX_SAFE_INTEGER,
-      encoding: request.encoding,
-    });
+    const source = isFocusSource(request.content)
+      ? request.content
+      : csvFocusSource(request.content, {
+          maxBytes: request.maxBytes ?? Number.MAX_SAFE_INTEGER,
+          encoding: request.encoding,
+        });
     let reader: FocusRowReader | undefined;
+    let version: FocusRowReader['version'] | undefined;
+    /** The file being read, for an export of several. */
+    let file: string | undefined;
     let rowCount = 0;
     let rejectedRowCount = 0;
     const rejects: RejectedRow[] = [];
     const reject = (row: number, reason: string, column?: string) => {
       rejectedRowCount += 1;
       if (rejects.length < MAX_REJECTS_KEPT)
-        rejects.push({ row, column, reason });
+        rejects.push(
+          file ? { file, row, column, reason } : { row, column, reason },
+        );
     };
 
-    let line = 0;
-    const parsed = input.parse(
-      (fields, fractions) => {
-        line += 1;
-        if (!reader) {
-          reader = new FocusRowReader(fields.map(String), {
+    await source.read({
+      header: (columns, part) => {
+        file = part;
+        try {
+          reader = new FocusRowReader(columns.map(String), {
             gpuPattern: this.options.gpuPattern,
           });
-          return;
+        } catch (error) {
+          if (part && error instanceof FocusFileError) {
+            throw new FocusFileError(`${part}: ${error.message}`);
+          }
+          throw error;
         }
-        rowCount += 1;
-        const charge = reader.read(fields, fractions);
+        version ??= reader.version;
+        return {
+          columns: reader.columnsRead(),
+          numeric: reader.numericColumns(),
+        };
+      },
+      row: (fields, fractions, line, weight) => {
+        rowCount += weight;
+        const charge = reader!.read(fields, fractions);
         if (!isCharge(charge)) {
           reject(line, charge.reason, charge.column);
           return;
@@ -197,19 +220,14 @@ export class CostIngester {
         // Once the file is refused, its rows are still checked (to report them all) but no longer summed.
         if (rejectedRowCount === 0) {
           try {
-            accumulator.add(charge, attribution.entityRef);
+            accumulator.add(charge, attribution.entityRef, weight);
           } catch (error) {
             if (!(error instanceof SumOverflowError)) throw error;
             reject(line, `adding this row: ${error.message}`);
           }
         }
       },
-      () => ({
-        columns: reader!.columnsRead(),
-        numeric: reader!.numericColumns(),
-      }),
-    );
-    await parsed;
+    });
     if (!reader) {
       throw new FocusFileError(
         'The file is empty; a FOCUS export starts with a header line naming its columns',
@@ -217,9 +235,9 @@ export class CostIngester {
     }
 
     const base = {
-      contentHash: input.contentHash(),
+      contentHash: source.contentHash(),
       attributionFingerprint: attributor.fingerprint,
-      focusVersion: reader.version,
+      focusVersion: version,
       rowCount,
       rejectedRowCount,
       rejects,
@@ -232,9 +250,11 @@ export class CostIngester {
         totals: {},
         periods: [],
         rollupCount: 0,
-        error: `${rejectedRowCount} of ${rowCount} rows were rejected, so nothing was stored; first: row ${
-          first.row
-        }${first.column ? `, column ${first.column}` : ''}: ${first.reason}`,
+        error: `${rejectedRowCount} of ${rowCount} rows were rejected, so nothing was stored; first: ${
+          first.file ? `${first.file}, ` : ''
+        }row ${first.row}${first.column ? `, column ${first.column}` : ''}: ${
+          first.reason
+        }`,
       };
     }
     const { rollups, periods } = accumulator.result();

@@ -10,12 +10,7 @@ import {
   FocusColumnSpec,
   FocusVersion,
 } from '@internal/plugin-cost-insights-common';
-import {
-  MAX_MAGNITUDE,
-  OK,
-  readDecimal,
-  TOO_LARGE,
-} from './focusDecimal';
+import { MAX_MAGNITUDE, OK, readDecimal, TOO_LARGE } from './focusDecimal';
 import { billingPeriodOf, isNull, parseTimestamp, utcDay } from './focusValues';
 
 /** Where each amount of a charge lies in `FocusCharge.amounts`: whole units, then the fraction in 10^-15. */

@@ -1,10 +1,6 @@
 import { IngestionRecord } from '@internal/plugin-cost-insights-common';
 import { randomInt } from 'node:crypto';
-import {
-  addDecimal,
-  decimalToNumber,
-  MAX_SUM,
-} from './focusDecimal';
+import { addDecimal, decimalToNumber, MAX_SUM } from './focusDecimal';
 import { BillingPeriodKey, DailyCostRollup } from '../database/CostStore';
 import { AMOUNT, FocusCharge } from './FocusRowReader';
 
@@ -174,10 +170,10 @@ export class RollupAccumulator {
   }
 
   /**
-   * Adds a charge to its rollup and its currency's totals, exactly. Throws a SumOverflowError when a sum reaches
-   * MAX_SUM.
+   * Adds a charge to its rollup and its currency's totals, exactly. `lines` is how many billing lines it stands for
+   * (a query's pre-aggregated row stands for many). Throws a SumOverflowError when a sum reaches MAX_SUM.
    */
-  add(charge: FocusCharge, entityRef: string) {
+  add(charge: FocusCharge, entityRef: string, lines = 1) {
     const key = this.key;
     key[0] = this.idOf(0, charge.day);
     key[1] = this.idOf(1, charge.billingAccountId);
@@ -207,7 +203,7 @@ export class RollupAccumulator {
       addDecimal(sums, at + EFFECTIVE, effectiveHi, effectiveLo) &&
       addDecimal(sums, at + LIST, listHi, listLo) &&
       addDecimal(sums, at + QUANTITY, quantityHi, quantityLo);
-    sums[at + ROW_COUNT] += 1;
+    sums[at + ROW_COUNT] += lines;
     if (charge.isGpu) {
       exact =
         addDecimal(sums, at + GPU_COST, effectiveHi, effectiveLo) && exact;

@@ -3,16 +3,17 @@ import { InputError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import type { FocusFields } from './FocusRowReader';
+import type { FocusSource } from './sources/FocusSource';
 import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The bytes of an export could not be read (truncated, garbled, not CSV at all, not UTF-8). `row` is the record at
- * fault when known, the header being 1.
+ * The bytes of an export could not be read (truncated, garbled, not CSV at all, not UTF-8, not Parquet). `row` is the
+ * record at fault when known, the header being 1; `file` the file of an export of several.
  */
 export class FocusReadError extends Error {
   name = 'FocusReadError';
-  constructor(message: string, readonly row?: number) {
+  constructor(message: string, readonly row?: number, readonly file?: string) {
     super(message);
   }
 }
@@ -335,5 +336,39 @@ export function readFocusRecords(
             );
         });
       }),
+  };
+}
+
+/**
+ * A FOCUS CSV export (plain or gzip) as a {@link FocusSource}: the bytes stream through readFocusRecords (hashed,
+ * gunzipped, decoded and scanned on the parser thread); rows carry their line, the header being line 1.
+ */
+export function csvFocusSource(
+  content: Readable,
+  options: Parameters<typeof readFocusRecords>[1],
+): FocusSource {
+  const records = readFocusRecords(content, options);
+  return {
+    contentHash: records.contentHash,
+    bytesRead: records.bytesRead,
+    async read(sink) {
+      let line = 0;
+      let header = false;
+      await records.parse(
+        (fields, fractions) => {
+          line += 1;
+          if (line > 1) sink.row(fields, fractions, line, 1);
+        },
+        columns => {
+          header = true;
+          return sink.header(columns, undefined);
+        },
+      );
+      if (!header) {
+        throw new FocusReadError(
+          'The file is empty; a FOCUS export starts with a header line naming its columns',
+        );
+      }
+    },
   };
 }

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { FocusFields } from '../FocusRowReader';
+import type { ColumnSelection } from '../readFocusRecords';
+import { FocusReadError } from '../readFocusRecords';
+
+/**
+ * Receives the records of a FOCUS source as they are read. A source made of several files (an export's parts) calls
+ * `header` once per file, before that file's rows.
+ */
+export interface FocusRowSink {
+  /**
+   * The column names of a file, in order; answers the positions the sink reads (a source may leave the other fields
+   * empty) and those holding decimals (which a source may hand over already read, see FocusFields).
+   */
+  header(columns: string[], file: string | undefined): ColumnSelection;
+  /**
+   * A row. `line` is where it is in its file: the CSV line (the header being 1), or the 1-based row of a Parquet file
+   * or query result. `weight` is how many billing lines the row stands for (1, or a query's x_RowCount). The arrays
+   * are the source's and are rewritten by the next row.
+   */
+  row(
+    fields: FocusFields,
+    fractions: Float64Array | undefined,
+    line: number,
+    weight: number,
+  ): void;
+}
+
+/** Something Forge ingests as one whole: a file, an export's snapshot of several files, a query's result. */
+export interface FocusSource {
+  /** Reads every record into the sink, streaming; rejects with a FocusReadError when the bytes cannot be read. */
+  read(sink: FocusRowSink): Promise<void>;
+  /** SHA-256 of what was read (once read). */
+  contentHash(): string;
+  /** How many bytes were read (once read), when the source reads bytes. */
+  bytesRead?(): number;
+}
+
+/** One file of an export, opened when its turn comes. */
+export type FocusPart = {
+  /** How records and messages name it: `inbox/...`, or a URL without its query. */
+  name: string;
+  /** Its size as the manifest states it, checked once read (Azure manifests give each part's byteCount). */
+  bytes?: number;
+  open(): Promise<FocusSource>;
+};
+
+/** Whether a value is a FocusSource rather than a byte stream. */
+export function isFocusSource(value: unknown): value is FocusSource {
+  return (
+    typeof (value as FocusSource).read === 'function' &&
+    typeof (value as FocusSource).contentHash === 'function'
+  );
+}
+
+/**
+ * The files of one export snapshot read as one source, in order: their rows are ingested together, all or nothing.
+ * The hash is that of the files' hashes, in order. A file that cannot be read fails the whole source, and the message
+ * names the file.
+ */
+export function multiPartSource(parts: FocusPart[]): FocusSource {
+  const hash = createHash('sha256');
+  return {
+    contentHash: () => hash.copy().digest('hex'),
+    async read(sink) {
+      for (const part of parts) {
+        let source: FocusSource;
+        try {
+          source = await part.open();
+          await source.read({
+            header: columns => sink.header(columns, part.name),
+            row: sink.row.bind(sink),
+          });
+        } catch (error) {
+          if (error instanceof FocusReadError && !error.file) {
+            throw new FocusReadError(
+              `${part.name}: ${error.message}`,
+              error.row,
+              part.name,
+            );
+          }
+          throw error;
+        }
+        const read = source.bytesRead?.();
+        if (
+          part.bytes !== undefined &&
+          read !== undefined &&
+          read !== part.bytes
+        ) {
+          throw new FocusReadError(
+            `${part.name}: ${read} bytes were read where the manifest says ${part.bytes}; the snapshot is incomplete or was rewritten while read, and is read again on the next scan`,
+            undefined,
+            part.name,
+          );
+        }
+        hash.update(`${part.name}\n${source.contentHash()}\n`);
+      }
+    },
+  };
+}
+
+/** A source that refuses at once, so that a broken manifest leaves a record saying why. */
+export function refusedSource(error: Error): FocusSource {
+  return {
+    contentHash: () => '',
+    read: () => Promise.reject(error),
+  };
+}
