@@ -236,7 +236,7 @@ export class CostSourceScanner {
       response.stream
         ? response.stream()
         : Readable.from([await response.buffer()]);
-    const manifest = MANIFEST_FILE.test(pathname)
+    const manifest = MANIFEST_FILE.test(path.posix.basename(pathname))
       ? (await response.buffer()).toString('utf8')
       : undefined;
     const etag =

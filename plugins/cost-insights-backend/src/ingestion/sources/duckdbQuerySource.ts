@@ -204,12 +204,18 @@ export function duckdbQuerySource(query: CostQuery): FocusSource {
     contentHash: () => hash.copy().digest('hex'),
     async read(sink) {
       const { instance, connection } = await openSandbox(query);
-      const timer = setTimeout(
-        () => connection.interrupt(),
-        query.timeoutSeconds * 1000,
-      );
       let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        connection.interrupt();
+      }, query.timeoutSeconds * 1000);
       timer.unref?.();
+      const failed = (error: unknown, what: string) =>
+        new FocusReadError(
+          timedOut
+            ? `The query of ${query.name} ran longer than ${query.timeoutSeconds} s (timeoutSeconds) and was stopped`
+            : `The query of ${query.name} ${what}: ${firstLine(error)}`,
+        );
       try {
         let prepared;
         try {
@@ -235,9 +241,7 @@ export function duckdbQuerySource(query: CostQuery): FocusSource {
         try {
           result = await prepared.stream();
         } catch (error) {
-          throw new FocusFileError(
-            `The query of ${query.name} failed: ${firstLine(error)}`,
-          );
+          throw failed(error, 'failed');
         }
         const columns = result.columnNames();
         sink.header(columns, undefined);
@@ -251,12 +255,7 @@ export function duckdbQuerySource(query: CostQuery): FocusSource {
           try {
             chunk = await result.fetchChunk();
           } catch (error) {
-            timedOut = /interrupt/i.test(firstLine(error));
-            throw new FocusReadError(
-              timedOut
-                ? `The query of ${query.name} ran longer than ${query.timeoutSeconds} s and was stopped`
-                : `The query of ${query.name} failed: ${firstLine(error)}`,
-            );
+            throw failed(error, 'failed');
           }
           if (!chunk || chunk.rowCount === 0) break;
           for (const row of chunk.getRows()) {
