@@ -22,6 +22,7 @@ import { BlueprintPreview } from './preview/BlueprintPreview';
 import { createPreviewRouter } from './preview/createPreviewRouter';
 import { withUserFacingErrors } from './lib/userFacingErrors';
 import { readBlueprintSettings } from './settings';
+import { ForgeGuard } from '@internal/plugin-forge-node';
 
 /**
  * The forge:* scaffolder actions: cost estimate, environment plan, compliance gate, publishing and registration.
@@ -88,10 +89,11 @@ export const scaffolderModuleForge = createBackendModule({
               };
         // Who may own a new project: the person's teams and those below them; admins any (owners/BlueprintOwners).
         permissionsRegistry.addPermissions([blueprintOwnerAnyPermission]);
+        // Permission, audit and actor naming of the module's routes and owner rule: the one Forge guard.
+        const guard = ForgeGuard.fromConfig(config, { httpAuth, permissions, auditor });
         const owners = new BlueprintOwners({
           catalog,
-          permissions,
-          auditor,
+          guard,
           adminGroups: config.getOptionalStringArray('forge.permissions.roles.admin') ?? [
             'group:default/platform-admins',
           ],
@@ -108,15 +110,12 @@ export const scaffolderModuleForge = createBackendModule({
         ];
         scaffolder.addActions(...actions.map(action => withUserFacingErrors(action, logger)));
         // The form's owner picker: /api/scaffolder/forge/owners.
-        httpRouter.use(createOwnersRouter({ owners, httpAuth }));
+        httpRouter.use(createOwnersRouter({ owners, guard }));
         // The review page's estimate and compliance result: /api/scaffolder/forge/preview.
         httpRouter.use(
           createPreviewRouter({
             preview: new BlueprintPreview({ catalog, auth, discovery, urlReader }),
-            httpAuth,
-            permissions,
-            auditor,
-            config,
+            guard,
           }),
         );
       },

@@ -43,3 +43,36 @@ describe('actor naming', () => {
     expect(() => callerOf(mockCredentials.none())).toThrow("not 'none'");
   });
 });
+
+describe('entity refs in other spellings', () => {
+  it('refuses refs that only look like a valid one: spaces, full-width and look-alike letters, control characters', () => {
+    for (const spoof of [
+      ' user:default/daniel.moreau',
+      'user:default/daniel.moreau ',
+      'user:default/ｄaniel.moreau',
+      'user:default/dаniel.moreau',
+      'user:ｄefault/daniel.moreau',
+      'user:default/daniel.moreau\n',
+      'user:default/daniel\u200b.moreau',
+    ]) {
+      expect(() =>
+        normalizeEntityRef(spoof, { defaultKind: 'user', field: 'onBehalfOf' }),
+      ).toThrow(/onBehalfOf [\s\S]* is not a valid entity reference/);
+    }
+  });
+
+  it('fills in an omitted kind and namespace, and lower-cases the ref as the catalog compares it', () => {
+    expect(normalizeEntityRef('Daniel.Moreau', { defaultKind: 'user' })).toBe(
+      'user:default/daniel.moreau',
+    );
+    expect(normalizeEntityRef('USER:DEFAULT/daniel.moreau')).toBe(
+      'user:default/daniel.moreau',
+    );
+    expect(
+      sameEntityRef(
+        normalizeEntityRef('Daniel.Moreau', { defaultKind: 'user' }),
+        'user:default/daniel.moreau',
+      ),
+    ).toBe(true);
+  });
+});

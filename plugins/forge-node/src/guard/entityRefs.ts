@@ -1,9 +1,12 @@
 import {
   CompoundEntityRef,
+  makeValidator,
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+
+const validator = makeValidator();
 
 /**
  * An entity ref in the one form Forge stores and compares: `kind:namespace/name`, lower-cased by the catalog's own
@@ -20,24 +23,40 @@ export function normalizeEntityRef(
     field?: string;
   } = {},
 ): string {
+  const field = options.field ?? 'entityRef';
+  const shown = String(
+    typeof value === 'string' ? value : stringifyEntityRef(value),
+  ).slice(0, 200);
+  let ref: CompoundEntityRef;
   try {
-    return stringifyEntityRef(
+    ref =
       typeof value === 'string'
         ? parseEntityRef(value, {
             defaultKind: options.defaultKind,
             defaultNamespace: options.defaultNamespace ?? 'default',
           })
-        : value,
-    );
+        : value;
   } catch {
     throw new InputError(
-      `${options.field ?? 'entityRef'} '${String(
-        typeof value === 'string' ? value : stringifyEntityRef(value),
-      ).slice(0, 200)}' is not an entity reference such as ${
+      `${field} '${shown}' is not an entity reference such as ${
         options.defaultKind ?? 'component'
       }:default/name`,
     );
   }
+  // The catalog's own naming rules: without them ' user', 'ｄaniel.moreau' (full-width) or 'dаniel' (Cyrillic a)
+  // would pass as refs that look like a person's but compare as someone else, e.g. around "not your own request".
+  if (
+    !validator.isValidKind(ref.kind) ||
+    !validator.isValidNamespace(ref.namespace.toLocaleLowerCase('en-US')) ||
+    !validator.isValidEntityName(ref.name)
+  ) {
+    throw new InputError(
+      `${field} '${shown}' is not a valid entity reference: kind, namespace and name may hold only the letters ` +
+        'a-z and A-Z, digits, and - _ . (no spaces, no look-alike or full-width characters), e.g. ' +
+        `${options.defaultKind ?? 'component'}:default/name`,
+    );
+  }
+  return stringifyEntityRef(ref);
 }
 
 /**

@@ -14,19 +14,22 @@ import { createForgePublishAction } from '../actions/forgePublish';
 import { createForgePublishPlanAction } from '../actions/forgePublishPlan';
 import { LocalGitPublisher } from '../publish/LocalGitPublisher';
 import { actionContext, demoCatalog, outputOf, RecordingAuditor, testSettings } from '../__testUtils__';
+import { ForgeGuard, ServicePermissions } from '@internal/plugin-forge-node';
 import { BlueprintOwners, blueprintOwnerAnyPermission } from './BlueprintOwners';
 import { createOwnersRouter } from './createOwnersRouter';
 
 /**
  * The permission decision of the Forge policy for forge.blueprint.owner.any: not in its rules table, so reserved to
- * admins (packages/backend/src/modules/permissions); here Noah Kim is the admin of the demo organisation.
+ * admins (packages/backend/src/modules/permissions); here Noah Kim is the admin of the demo organisation. Everyone
+ * may run blueprints (scaffolder.task.create).
  */
 const policy: PermissionsService = {
   async authorize(requests, { credentials }) {
     const user = (credentials.principal as { userEntityRef?: string }).userEntityRef;
     return requests.map(r => ({
       result:
-        r.permission.name === blueprintOwnerAnyPermission.name && user === 'user:default/noah.kim'
+        r.permission.name === 'scaffolder.task.create' ||
+        (r.permission.name === blueprintOwnerAnyPermission.name && user === 'user:default/noah.kim')
           ? AuthorizeResult.ALLOW
           : AuthorizeResult.DENY,
     }));
@@ -41,12 +44,18 @@ const as = (user: string) => mockCredentials.user(`user:default/${user}`) as Bac
 describe('BlueprintOwners', () => {
   let auditor: RecordingAuditor;
   let owners: BlueprintOwners;
+  let guard: ForgeGuard;
   beforeEach(() => {
     auditor = new RecordingAuditor();
-    owners = new BlueprintOwners({
-      catalog: demoCatalog(),
+    guard = new ForgeGuard({
+      httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.user('user:default/amara.okafor') }),
       permissions: policy,
       auditor,
+      services: ServicePermissions.fromMap({}),
+    });
+    owners = new BlueprintOwners({
+      catalog: demoCatalog(),
+      guard,
       adminGroups: ['group:default/platform-admins'],
     });
   });
@@ -90,7 +99,11 @@ describe('BlueprintOwners', () => {
         '(group:default/retention-analytics), or ask a platform admin to create it for group:default/data-analytics.',
     );
     expect(auditor.events).toEqual([
-      expect.objectContaining({ eventId: 'blueprint-owner-refused', outcome: 'fail' }),
+      expect.objectContaining({
+        eventId: 'blueprint-owner-refused',
+        outcome: 'fail',
+        meta: expect.objectContaining({ actor: 'user:default/guest', action: 'forge:publish' }),
+      }),
     ]);
     await expect(
       owners.assertMayOwn('retention-analytics', as('amara.okafor'), 'user:default/amara.okafor', { action: 'x' }),
@@ -145,10 +158,7 @@ describe('BlueprintOwners', () => {
   it('GET /forge/owners answers the signed-in person', async () => {
     const app = express()
       .use(
-        createOwnersRouter({
-          owners,
-          httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.user('user:default/amara.okafor') }),
-        }),
+        createOwnersRouter({ owners, guard }),
       )
       .use(mockErrorHandler());
     const res = await request(app).get('/forge/owners');
@@ -157,5 +167,20 @@ describe('BlueprintOwners', () => {
     expect(res.body.groups.map((g: { title: string }) => g.title)).toEqual(['Customer Analytics', 'Retention Analytics']);
     const anonymous = await request(app).get('/forge/owners').set('Authorization', mockCredentials.none.header());
     expect(anonymous.status).toBe(401);
+  });
+
+  it('GET /forge/owners goes through the guard: a service is refused and the refusal audited under its name', async () => {
+    const app = express().use(createOwnersRouter({ owners, guard })).use(mockErrorHandler());
+    const res = await request(app)
+      .get('/forge/owners')
+      .set('Authorization', mockCredentials.service.header({ onBehalfOf: mockCredentials.service('plugin:catalog'), targetPluginId: 'test' }));
+    expect(res.status).toBe(403);
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'permission-denied',
+        outcome: 'fail',
+        meta: expect.objectContaining({ actor: 'service:plugin:catalog', permission: 'scaffolder.task.create' }),
+      }),
+    ]);
   });
 });

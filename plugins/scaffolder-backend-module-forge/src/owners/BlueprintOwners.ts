@@ -1,8 +1,4 @@
-import {
-  AuditorService,
-  BackstageCredentials,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import {
   Entity,
   parseEntityRef,
@@ -11,8 +7,9 @@ import {
 } from '@backstage/catalog-model';
 import { NotAllowedError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult, createPermission } from '@backstage/plugin-permission-common';
+import { createPermission } from '@backstage/plugin-permission-common';
 import { FORGE_ANNOTATIONS } from '@internal/plugin-compliance-common';
+import { callerOf, ForgeGuard } from '@internal/plugin-forge-node';
 
 /**
  * Create blueprint projects owned by (and billed to) any team. Not in the Forge policy's rules table, so the
@@ -62,14 +59,16 @@ function choiceOf(group: Entity): OwnerChoice {
  *   lead may start a project for one of the department's teams);
  * - not for the teams above their own: a sub-team member does not bill the whole department;
  * - whoever holds `forge.blueprint.owner.any` (platform admins) may choose any team;
- * - service principals (CI creating projects) are decided by Backstage's permission service, as for any permission.
+ * - service principals only if `forge.permissions.services` grants them `forge.blueprint.owner.any`.
+ *
+ * Decided and audited by the shared ForgeGuard, as every Forge entry point.
  */
 export class BlueprintOwners {
   constructor(
     private readonly options: {
       catalog: CatalogService;
-      permissions: PermissionsService;
-      auditor?: AuditorService;
+      /** Permission, audit and actor naming (the one guard of every Forge entry point). */
+      guard: ForgeGuard;
       /** The admin teams (`forge.permissions.roles.admin`), named to people who need a cost center added. */
       adminGroups?: string[];
     },
@@ -77,12 +76,12 @@ export class BlueprintOwners {
 
   /** The teams the person behind `credentials` (the user `userRef`) may choose. */
   async choices(credentials: BackstageCredentials, userRef: string | undefined): Promise<OwnerChoices> {
-    const { catalog, permissions } = this.options;
-    const [decision] = await permissions.authorize([{ permission: blueprintOwnerAnyPermission }], { credentials });
+    const { catalog, guard } = this.options;
+    const anyGroup = await guard.allows(callerOf(credentials), blueprintOwnerAnyPermission);
     const { items } = await catalog.getEntities({ filter: { kind: 'Group' } }, { credentials });
     const groups = items.map(choiceOf).sort((a, b) => a.title.localeCompare(b.title));
     const contact = this.contact(items);
-    if (decision.result === AuthorizeResult.ALLOW) {
+    if (anyGroup) {
       return { anyGroup: true, groups, costCenterContact: contact };
     }
     const own = userRef ? await this.membership(userRef, items, credentials) : new Set<string>();
@@ -121,13 +120,10 @@ export class BlueprintOwners {
           mine.length ? `Choose one of ${mine.join(', ')}` : 'You belong to no team in the catalog; ask a platform admin to add you to one'
         }, or ask a platform admin to create it for ${wanted}.`,
     );
-    const event = await this.options.auditor?.createEvent({
+    await this.options.guard.refuse({ credentials, action: context.action }, callerOf(credentials), error, {
       eventId: 'blueprint-owner-refused',
-      severityLevel: 'medium',
-      meta: { actor: userRef ?? null, owner: wanted, action: context.action, taskId: context.taskId ?? null },
+      meta: { owner: wanted, taskId: context.taskId ?? null },
     });
-    await event?.fail({ error });
-    throw error;
   }
 
   private async membership(userRef: string, groups: Entity[], credentials: BackstageCredentials) {

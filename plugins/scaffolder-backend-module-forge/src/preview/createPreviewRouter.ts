@@ -1,9 +1,3 @@
-import {
-  AuditorService,
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { Config, ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { ForgeGuard, jsonBody } from '@internal/plugin-forge-node';
@@ -31,17 +25,10 @@ const previewBody = z
  */
 export function createPreviewRouter(options: {
   preview: BlueprintPreview;
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  auditor: AuditorService;
-  /** The root config, for `forge.permissions.services`. */
-  config?: Config;
+  /** Permission, audit and actor naming (the one guard of every Forge entry point). */
+  guard: ForgeGuard;
 }): express.Router {
-  const { preview } = options;
-  const guard = ForgeGuard.fromConfig(
-    options.config ?? new ConfigReader({}),
-    options,
-  );
+  const { preview, guard } = options;
   const router = Router();
   router.post(
     '/forge/preview',
