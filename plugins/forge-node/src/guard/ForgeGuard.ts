@@ -43,6 +43,8 @@ const WHAT_IT_ALLOWS: Record<string, string> = {
     'decide compliance exemptions and approvals (the compliance role may)',
   'forge.compliance.evidence.export':
     'export compliance evidence or verify the history (compliance and security may)',
+  'forge.compliance.evidence.time':
+    'time an evidence export (only the outcomes collector may)',
   'forge.compliance.facts.push': 'push compliance facts',
   'forge.compliance.policy.reload': 'reload policy packs (admins may)',
   'forge.compliance.gate.record':
@@ -138,6 +140,38 @@ export class ForgeGuard {
       throw refusal;
     }
     return caller;
+  }
+
+  /**
+   * Whether the caller holds a permission, decided exactly as {@link ForgeGuard.authorize} decides, but quietly (no
+   * audit event, no error): for what to offer a person (which teams, which scopes), not for an attempt.
+   */
+  async allows(
+    caller: Caller,
+    permission: GuardedPermission,
+    options: { resourceRef?: string } = {},
+  ): Promise<boolean> {
+    return !(await this.refusal(caller, permission, options.resourceRef));
+  }
+
+  /**
+   * Refuses a caller by a rule that is not a permission (a person may own projects only for their own teams, only
+   * people answer a survey): audited as `eventId` with the caller's one name, like a refused permission, then thrown.
+   */
+  async refuse(
+    entry: GuardEntry,
+    caller: Caller,
+    refusal: NotAllowedError,
+    options: { eventId?: string; meta?: JsonObject } = {},
+  ): Promise<never> {
+    const event = await this.deps.auditor.createEvent({
+      eventId: options.eventId ?? 'permission-denied',
+      severityLevel: 'medium',
+      request: isRequest(entry) ? entry : undefined,
+      meta: this.meta(entry, caller, options.meta ?? {}),
+    });
+    await event.fail({ error: refusal });
+    throw refusal;
   }
 
   /**
