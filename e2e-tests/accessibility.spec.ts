@@ -14,6 +14,21 @@ test('the main pages have no serious or critical accessibility violations', asyn
     page.getByTestId('template-card-actions--create').first(),
   ).toBeVisible();
   await expectAccessible(page, 'the Create page');
+  // Each template's link to its catalog page is named after the template (Backstage's card has an unnamed icon link).
+  await expect(
+    page.getByRole('link', {
+      name: 'dbt analytics project: Show template entity details',
+    }),
+  ).toHaveAttribute('href', '/catalog/default/template/dbt-analytics');
+  // The page's content is the panel its selected header tab controls.
+  const selectedTab = page.getByRole('tab', { name: 'Templates' });
+  await expect(selectedTab).toHaveAttribute('aria-selected', 'true');
+  const panel = page.getByRole('tabpanel', { name: 'Templates' });
+  await expect(panel).toHaveAttribute(
+    'id',
+    (await selectedTab.getAttribute('aria-controls'))!,
+  );
+  await expect(panel.getByRole('heading', { name: 'Templates' })).toBeVisible();
 
   await page.goto('/create/templates/default/dbt-analytics');
   await expect(page.getByRole('textbox', { name: /^Name/ })).toBeVisible();

@@ -4,9 +4,13 @@ import { homeModule } from './modules/home';
 import { signInModule } from './modules/signIn';
 import { entityModule } from './modules/entity';
 import { repositoriesModule } from './modules/repositories';
+import { themeModule } from './modules/theme';
+import { scaffolderModule } from './modules/scaffolder';
+import { pageLayoutModule } from './modules/pageLayout';
 
 // Plugins listed in package.json are discovered through `app.packages: all`; these modules are Forge's own
-// app-level pieces: navigation, the home page, sign-in, entity page additions and the local repository page.
+// app-level pieces: navigation, the home page, sign-in, entity page additions, the local repository page, and
+// accessibility fixes of Backstage's defaults (themes, the template card, header tabs' panels).
 export default createApp({
   features: [
     navModule,
@@ -14,5 +18,8 @@ export default createApp({
     signInModule,
     entityModule,
     repositoriesModule,
+    themeModule,
+    scaffolderModule,
+    pageLayoutModule,
   ],
 });

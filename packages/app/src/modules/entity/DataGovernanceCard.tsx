@@ -46,7 +46,8 @@ function Field(props: { label: string; children: React.ReactNode }) {
 export function DataGovernanceCard() {
   const classes = useStyles();
   const { entity } = useEntity();
-  const currency = useApi(configApiRef).getOptionalString('forge.blueprints.currency') ?? '';
+  const currency =
+    useApi(configApiRef).getOptionalString('forge.blueprints.currency') ?? '';
   const annotations = entity.metadata.annotations ?? {};
   const classification = annotations[A.classification];
   const pii = annotations[A.pii];

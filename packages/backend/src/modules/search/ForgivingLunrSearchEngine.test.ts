@@ -32,28 +32,3 @@ describe('ForgivingLunrSearchEngine', () => {
     ).toEqual([]);
   });
 });
-
-describe('highlights', () => {
-  it('keeps the blank between neighbouring highlighted terms (no "fraudscores")', async () => {
-    const engine = new ForgivingLunrSearchEngine({
-      logger: mockServices.logger.mock(),
-    });
-    const indexer = await engine.getIndexer('software-catalog');
-    await new Promise<void>((resolve, reject) => {
-      indexer.on('finish', resolve);
-      indexer.on('error', reject);
-      indexer.end({
-        title: 'Fraud Scoring Service',
-        text: 'Real-time claim fraud scores served with KServe; fraud-scoring features.',
-        location: '/catalog/default/component/fraud-scoring-service',
-      });
-    });
-    const [result] = (await engine.query({ term: 'fraud scores' })).results;
-    const { preTag, postTag, fields } = result.highlight!;
-    const shown = fields.text.split(preTag).join('[').split(postTag).join(']');
-    expect(shown).toBe(
-      // Lunr stems "scoring" like "scores"; the hyphen between two marks is not a blank and stays apart.
-      'Real-time claim [fraud scores] served with KServe; [fraud]-[scoring] features.',
-    );
-  });
-});

@@ -1,5 +1,4 @@
 import { LunrSearchEngine } from '@backstage/plugin-search-backend-node';
-import { mergeAdjacentHighlights } from './mergeAdjacentHighlights';
 import {
   IndexableResultSet,
   SearchQuery,
@@ -8,8 +7,8 @@ import {
 /**
  * The in-memory search of the embedded default, answering with what is indexed so far. Lunr fails the whole query
  * when one requested type has no index yet (right after a start, or TechDocs on a host without mkdocs); searching
- * the catalog should not break because the docs index is empty. Highlights of neighbouring terms are one
- * highlight (mergeAdjacentHighlights), so the blank between them is not lost on the results page.
+ * the catalog should not break because the docs index is empty. (Highlights are Lunr's own: the blank between two
+ * highlighted terms is kept by the portal's result text, whatever the engine; see docs/frontend-patches.md.)
  */
 export class ForgivingLunrSearchEngine extends LunrSearchEngine {
   async query(query: SearchQuery): Promise<IndexableResultSet> {
@@ -18,6 +17,6 @@ export class ForgivingLunrSearchEngine extends LunrSearchEngine {
       ? query.types.filter(t => indexed.includes(t))
       : indexed;
     if (types.length === 0) return { results: [] };
-    return mergeAdjacentHighlights(await super.query({ ...query, types }));
+    return super.query({ ...query, types });
   }
 }
