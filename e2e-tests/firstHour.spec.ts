@@ -38,7 +38,7 @@ async function guestToken(page: Page): Promise<string> {
 }
 
 for (const blueprint of BLUEPRINTS) {
-  test(`a member creates a ${blueprint.title} project that is compliant at birth, with docs and a repository`, async ({
+  test(`a member creates a project from the ${blueprint.title} blueprint that is compliant at birth, with docs and a repository`, async ({
     page,
     request,
   }) => {
