@@ -46,6 +46,7 @@ say "starting: node packages/backend --config app-config.yaml --config app-confi
 (cd "$OUT" && env NODE_ENV=production NODE_OPTIONS=--no-node-snapshot FORGE_BASE_URL=http://localhost:7126 \
   POSTGRES_HOST=localhost POSTGRES_PORT="$port" POSTGRES_USER="$user" POSTGRES_PASSWORD="$pass" \
   BACKEND_SECRET=check-only-backend-secret-0123456789 FORGE_CI_TOKEN=check-only-ci-token \
+  FORGE_HISTORY_KEY=check-only-history-key-0123456789abcdef \
   AUTH_SESSION_SECRET=check-only-session-secret AUTH_MICROSOFT_CLIENT_ID=check AUTH_MICROSOFT_CLIENT_SECRET=check \
   AUTH_MICROSOFT_TENANT_ID=check FORGE_SCM_HOST=github.com FORGE_SCM_ORGANIZATION=check FORGE_GITOPS_ORGANIZATION=check \
   node packages/backend --config app-config.yaml --config app-config.production.yaml \

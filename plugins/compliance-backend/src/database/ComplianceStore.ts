@@ -61,8 +61,13 @@ export interface ChainRecord {
   kind: LedgerKind;
   prevHash: string;
   hash: string;
-  /** The text its hash covers (for results, the canonical JSON of the result's fields). */
+  /**
+   * The text its hash covers: for results, the canonical JSON of the result's fields; for ledger records, the body
+   * with the record's id, event, entity and time (hashing.ts ledgerText).
+   */
   text: string;
+  /** For ledger records: the body alone, the state of the row it is about (canonical JSON). */
+  body?: string;
   recordedAt: string;
   /** For ledger records: the id of the record it is about (exemption id, gate evaluation id, pack name). */
   recordId?: string;

@@ -14,6 +14,7 @@ import {
   canonicalJson,
   hashOf,
   LedgerKind,
+  ledgerText,
   recordMac,
   resultText,
   sha256,
@@ -171,7 +172,14 @@ function ledgerToChain(row: LedgerRow): ChainRecord {
     kind: row.kind,
     prevHash: row.prev_hash,
     hash: row.hash,
-    text: row.body,
+    text: ledgerText({
+      recordId: row.record_id,
+      event: row.event,
+      entityRef: row.entity_ref,
+      recordedAt: row.recorded_at,
+      body: row.body,
+    }),
+    body: row.body,
     recordedAt: row.recorded_at,
     recordId: row.record_id,
     event: row.event,
@@ -360,7 +368,13 @@ export class DatabaseComplianceStore implements ComplianceStore {
       head.hash,
       seq,
       record.kind,
-      record.body,
+      ledgerText({
+        recordId: record.recordId,
+        event: record.event,
+        entityRef: record.entityRef,
+        recordedAt: record.at,
+        body: record.body,
+      }),
     );
     const row: LedgerRow = {
       seq,

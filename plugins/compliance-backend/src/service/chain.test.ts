@@ -8,7 +8,13 @@ import {
   testClock,
   testDatabases,
 } from '../__testUtils__/setup';
-import { chainHash, recordMac, resultText, sha256 } from './hashing';
+import {
+  chainHash,
+  ledgerText,
+  recordMac,
+  resultText,
+  sha256,
+} from './hashing';
 import { HistoryKeys } from './historyKeys';
 import { DatabaseComplianceStore } from '../database/DatabaseComplianceStore';
 import { verifyChain } from './chain';
@@ -41,7 +47,13 @@ async function storedChain(knex: Knex) {
     table: 'compliance_ledger',
     seq: Number(r.seq),
     kind: r.kind,
-    text: r.body as string,
+    text: ledgerText({
+      recordId: r.record_id,
+      event: r.event,
+      entityRef: r.entity_ref,
+      recordedAt: r.recorded_at,
+      body: r.body,
+    }),
     hash: r.hash as string,
   }));
   return [...results, ...ledger].sort((a, b) => a.seq - b.seq);
@@ -350,6 +362,181 @@ describe.each(testDatabases.eachSupportedId())(
         expect.objectContaining({
           record: `result of ${row.entity_ref}, check ${row.check_id}`,
           table: 'compliance_current',
+        }),
+      );
+    });
+
+    it('names the first renumbered record when one in the middle is deleted and the rest renumbered', async () => {
+      const chain = await storedChain(knex);
+      const victim = chain[10];
+      await knex(victim.table).where({ seq: victim.seq }).delete();
+      // Close the gap: every later record moves down by one, in order, so no seq is ever taken twice.
+      for (const record of chain.slice(11)) {
+        await knex(record.table)
+          .where({ seq: record.seq })
+          .update({ seq: record.seq - 1 });
+      }
+      const last = chain.at(-2)!;
+      await knex('compliance_chain_head').update({
+        last_seq: last.seq,
+        last_hash: chain.at(-1)!.hash,
+      });
+      await knex('compliance_checkpoints').delete();
+      const verification = await h.history.verify();
+      expect(verification.ok).toBe(false);
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({ seq: victim.seq }),
+      );
+    });
+
+    it('names two records swapped with each other', async () => {
+      const chain = (await storedChain(knex)).filter(
+        r => r.table === 'compliance_history',
+      );
+      const [a, b] = [chain[5], chain[6]];
+      await knex('compliance_history')
+        .where({ seq: a.seq })
+        .update({ seq: -1 });
+      await knex('compliance_history')
+        .where({ seq: b.seq })
+        .update({ seq: a.seq });
+      await knex('compliance_history')
+        .where({ seq: -1 })
+        .update({ seq: b.seq });
+      const verification = await h.history.verify();
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: a.seq,
+          reason: expect.stringMatching(
+            /link to the previous record|keyed hash/,
+          ),
+        }),
+      );
+    });
+
+    it('names a record of another entity replayed over a record, with its own hashes', async () => {
+      const rows = await knex('compliance_history').orderBy('seq');
+      const target = rows.find((r: any) => r.status === 'fail')!;
+      const donor = rows.find(
+        (r: any) =>
+          r.status === 'pass' &&
+          r.entity_ref !== target.entity_ref &&
+          Number(r.seq) > Number(target.seq),
+      )!;
+      const { seq: _seq, ...copied } = donor;
+      await knex('compliance_history')
+        .where({ seq: target.seq })
+        .update({
+          ...copied,
+          entity_ref: target.entity_ref,
+          check_id: target.check_id,
+        });
+      const verification = await h.history.verify();
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({ seq: Number(target.seq) }),
+      );
+    });
+
+    it.each([
+      ['policy-pack', 'compliance_policy_packs', 'name', 'baseline'],
+      ['gate-evaluation', 'compliance_gate_evaluations', 'id', ''],
+    ])(
+      'names a %s row deleted with its newest ledger record relabelled as a removal',
+      async (kind, table, idColumn, name) => {
+        const id = name || gateId;
+        await knex(table)
+          .where({ [idColumn]: id })
+          .delete();
+        const [newest] = await knex('compliance_ledger')
+          .where({ kind, record_id: id })
+          .orderBy('seq', 'desc')
+          .limit(1);
+        await knex('compliance_ledger')
+          .where({ seq: newest.seq })
+          .update({ event: 'removed' });
+        const verification = await h.history.verify();
+        expect(verification.ok).toBe(false);
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            seq: Number(newest.seq),
+            table: 'compliance_ledger',
+            reason: expect.stringMatching(/keyed hash/),
+          }),
+        );
+      },
+    );
+
+    it('names a decision relabelled in the ledger columns outside the record body (what exports show)', async () => {
+      const record = await knex('compliance_ledger')
+        .where({ kind: 'exemption', record_id: rejectedId, event: 'rejected' })
+        .first();
+      await knex('compliance_ledger')
+        .where({ seq: record.seq })
+        .update({ event: 'approved', recorded_at: '2026-01-01T00:00:00.000Z' });
+      const verification = await h.history.verify();
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: Number(record.seq),
+          table: 'compliance_ledger',
+        }),
+      );
+    });
+
+    it('notices a database rolled back to an older backup, also when new records were written since', async () => {
+      // The backup: the history as it stood at the checkpoint taken in beforeEach.
+      const backup = await storedChain(knex);
+      // Life goes on: more records, published in a newer checkpoint.
+      clock.advance(1);
+      h.catalog.update('component:default/churn-model', e => {
+        e.metadata.annotations!['forge.io/region'] = 'eu-west-1';
+      });
+      await h.compliance.evaluateChanged();
+      const published = (await h.history.checkpoint())!;
+      expect(published.seq).toBeGreaterThan(checkpointSeq);
+
+      // The restore: everything after the backup is gone from the database, its checkpoints with it.
+      for (const table of ['compliance_history', 'compliance_ledger'])
+        await knex(table).where('seq', '>', checkpointSeq).delete();
+      await knex('compliance_checkpoints')
+        .where('seq', '>', checkpointSeq)
+        .delete();
+      await knex('compliance_chain_head').update({
+        last_seq: checkpointSeq,
+        last_hash: backup.at(-1)!.hash,
+      });
+      let verification = await h.history.verify();
+      expect(verification.ok).toBe(false);
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: checkpointSeq + 1,
+          reason: expect.stringContaining(
+            `covers up to seq ${published.seq}, the stored history ends at seq ${checkpointSeq}`,
+          ),
+        }),
+      );
+
+      // New records on the restored history reach past the published seq: they cannot have its hash.
+      const harness = await createHarness(knex, {
+        now: clock.now,
+        keys: h.keys,
+        checkpointFile: path.join(dir, 'checkpoints.jsonl'),
+      });
+      for (const region of ['us-east-1', 'eu-west-1', 'us-east-1']) {
+        clock.advance(1);
+        harness.catalog.update('component:default/churn-model', e => {
+          e.metadata.annotations!['forge.io/region'] = region;
+        });
+        await harness.compliance.evaluateChanged();
+      }
+      expect((await harness.store.chainHead()).seq).toBeGreaterThanOrEqual(
+        published.seq,
+      );
+      verification = await harness.history.verify();
+      expect(verification.ok).toBe(false);
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: published.seq,
+          reason: expect.stringMatching(/does not match the checkpoint signed/),
         }),
       );
     });

@@ -91,7 +91,9 @@ export async function verifyChain(options: {
       anchor.text,
     ) === anchor.hash
   ) {
-    legacyThrough = Number(JSON.parse(anchor.text).legacyThroughSeq ?? 0);
+    legacyThrough = Number(
+      JSON.parse(anchor.body ?? '{}').legacyThroughSeq ?? 0,
+    );
   }
 
   const valid = checkpoints.filter(c => c.valid);
@@ -153,7 +155,7 @@ export async function verifyChain(options: {
         latest[record.kind as StateKind].set(record.recordId, {
           seq: record.seq,
           event: record.event ?? '',
-          body: record.text,
+          body: record.body ?? '',
         });
       }
       prev = record.hash;

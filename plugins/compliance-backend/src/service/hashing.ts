@@ -91,6 +91,28 @@ export type LedgerKind =
   | 'anchor';
 
 /**
+ * The text a ledger record's keyed hash covers: its body and every column beside it that verification or an export
+ * reads (which record it is about, what happened, the entity, when). Without them in the hash, someone who can write
+ * to the database could relabel a record (a rejection shown as `approved` in an export, a pack or gate evaluation
+ * marked `removed` so that deleting its row passes) without touching the hashed body. The columns come first as a
+ * JSON array, so no value can spill into another.
+ */
+export function ledgerText(record: {
+  recordId: string;
+  event: string;
+  entityRef?: string | null;
+  recordedAt: string;
+  body: string;
+}): string {
+  return `${JSON.stringify([
+    record.recordId,
+    record.event,
+    record.entityRef ?? null,
+    record.recordedAt,
+  ])}\n${record.body}`;
+}
+
+/**
  * The keyed hash of a ledger record: HMAC-SHA-256 of the previous record's hash, this record's sequence number, its
  * kind and its text. Without the key (kept outside the database) nobody can re-hash an edited chain so that it
  * verifies. The seq is inside so records cannot be renumbered or reordered.

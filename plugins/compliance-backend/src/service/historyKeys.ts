@@ -52,10 +52,16 @@ export class HistoryKeys {
    * Keys from one secret (at least 32 characters): the MAC key and, unless a separate PEM signing key is given, the
    * Ed25519 signing key are derived from it with HKDF-SHA-256, so one secret is all an operator has to keep.
    */
-  static fromSecret(secret: string, signingKeyPem?: string): HistoryKeys {
-    if (secret.length < MIN_SECRET_LENGTH) {
+  static fromSecret(
+    secret: string,
+    signingKeyPem?: string,
+    source = 'forge.compliance.history.key',
+  ): HistoryKeys {
+    if (secret.trim().length < MIN_SECRET_LENGTH) {
       throw new Error(
-        `forge.compliance.history.key must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+        `${source} is too short (${
+          secret.trim().length
+        } characters): the compliance history key must be at least ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -hex 32\``,
       );
     }
     const material = Buffer.from(secret, 'utf8');
@@ -88,13 +94,16 @@ export class HistoryKeys {
 
   /**
    * The keys of a running backend: `forge.compliance.history.key` (production: from the environment), else a key
-   * generated once in `<dataDir>/compliance/history.key` with mode 0600 (the embedded default). The public key is
-   * written next to it for auditors.
+   * generated once in `<dataDir>/compliance/history.key` with mode 0600 (the embedded default; never in production,
+   * where a missing or short key stops the start with a message saying what to set). The public key is written next
+   * to it for auditors.
    */
   static load(options: {
     config: Config;
     dataDir: string;
     logger: LoggerService;
+    /** Refuse to start without a configured key. Default: NODE_ENV is `production`. */
+    production?: boolean;
   }): HistoryKeys {
     const settings = options.config.getOptionalConfig(
       'forge.compliance.history',
@@ -102,8 +111,17 @@ export class HistoryKeys {
     const configured = settings?.getOptionalString('key');
     const signingKeyPem = settings?.getOptionalString('signingKey');
     const folder = path.join(options.dataDir, 'compliance');
+    const production =
+      options.production ?? process.env.NODE_ENV === 'production';
+    if (production && configured === undefined) {
+      // Never a silent fallback in production: a key generated on one replica's disk differs from the next
+      // replica's and is lost with the disk, and then no record can be verified.
+      throw new Error(
+        'forge.compliance.history.key is not set: in production (NODE_ENV=production) the compliance history needs its key from the environment, FORGE_HISTORY_KEY, at least 32 characters and the same on every replica (e.g. `openssl rand -hex 32`, kept in your secret store). Forge does not generate one in production. See docs/auditors.md',
+      );
+    }
     let keys: HistoryKeys;
-    if (configured) {
+    if (configured !== undefined) {
       keys = HistoryKeys.fromSecret(configured, signingKeyPem);
     } else {
       fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -128,6 +146,7 @@ export class HistoryKeys {
       keys = HistoryKeys.fromSecret(
         fs.readFileSync(file, 'utf8').trim(),
         signingKeyPem,
+        `The key file ${file}`,
       );
     }
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
