@@ -19,7 +19,7 @@ import { EvidenceService } from './service/EvidenceService';
 import { ExemptionService } from './service/ExemptionService';
 import { BackstageComplianceNotifier } from './service/Notifier';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
-import { seedDemoFacts } from './service/demoFacts';
+import { DemoHistory } from './service/demoFacts';
 import { CheckpointPublisher } from './service/checkpoints';
 import { HistoryKeys } from './service/historyKeys';
 import { HistoryService } from './service/HistoryService';
@@ -89,16 +89,6 @@ export const compliancePlugin = createBackendPlugin({
         store.onAppended(() => checkpoints.afterWrite());
         const history = new HistoryService({ store, keys, checkpoints });
         lifecycle.addShutdownHook(() => checkpoints.stop());
-        const demoFacts = settings?.getOptionalString('demoFacts');
-        if (demoFacts) {
-          const seeded = await seedDemoFacts(
-            store,
-            path.resolve(demoFacts),
-            new Date(),
-          );
-          if (seeded)
-            logger.info(`Loaded ${seeded} demo facts from ${demoFacts}`);
-        }
         const loader = new PolicyPackLoader(directory, logger, {
           onLoaded: packs =>
             store.recordPolicyPacks(packs, new Date().toISOString()),
@@ -106,6 +96,19 @@ export const compliancePlugin = createBackendPlugin({
         await loader.reload();
         await checkpoints.checkpoint();
         const catalog = new BackstageCatalogReader(deps.catalog, deps.auth);
+        // The embedded default's demo: its facts, and the weeks of history that make the trend a trend, replayed
+        // through the service before the first scheduled evaluation (see DemoHistory).
+        const demoFacts = settings?.getOptionalString('demoFacts');
+        const demoHistory = demoFacts
+          ? new DemoHistory({
+              store,
+              loader,
+              catalog,
+              logger,
+              file: path.resolve(demoFacts),
+              weeks: 11,
+            })
+          : undefined;
         const notifier = new BackstageComplianceNotifier(
           deps.notifications,
           logger,
@@ -159,6 +162,7 @@ export const compliancePlugin = createBackendPlugin({
           ...schedule('schedule', { minutes: 60 }),
           fn: async () => {
             await loader.reload();
+            await demoHistory?.seedIfFresh();
             const result = await compliance.evaluateAll();
             logger.info(
               `Evaluated ${result.evaluated} entities: ${result.changedResults} results changed, ${result.removed} entities removed`,
@@ -173,6 +177,7 @@ export const compliancePlugin = createBackendPlugin({
           scope: 'global',
           ...schedule('changeSchedule', { minutes: 1 }),
           fn: async () => {
+            await demoHistory?.seedIfFresh();
             await compliance.evaluateChanged();
           },
         });

@@ -3,9 +3,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { Knex } from 'knex';
 import { DatabaseComplianceStore } from '../database/DatabaseComplianceStore';
-import { REPO_ROOT } from '../__testUtils__/catalog';
-import { testDatabases } from '../__testUtils__/setup';
-import { seedDemoFacts } from './demoFacts';
+import { InMemoryCatalog, REPO_ROOT } from '../__testUtils__/catalog';
+import { mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { parseAllDocuments } from 'yaml';
+import {
+  createHarness,
+  testClock,
+  testDatabases,
+} from '../__testUtils__/setup';
+import { DemoHistory, seedDemoFacts } from './demoFacts';
+
+/** The demo catalog with Forge's own packages (the repository's catalog-info.yaml), as the portal reads it. */
+const withForgePackages = (catalog: InMemoryCatalog) => {
+  const forge = parseAllDocuments(
+    fs.readFileSync(path.join(REPO_ROOT, 'catalog-info.yaml'), 'utf8'),
+  ).map(d => d.toJS() as Entity);
+  for (const entity of forge) {
+    entity.metadata.namespace ??= 'default';
+    entity.metadata.etag = 'v1';
+  }
+  catalog.entities.push(...forge);
+};
 
 describe.each(testDatabases.eachSupportedId())(
   'seedDemoFacts (%s)',
@@ -40,6 +59,119 @@ describe.each(testDatabases.eachSupportedId())(
         /at 0\.entity: must be a full entity ref/,
       );
       expect((await store.listFacts()).size).toBe(0);
+    });
+  },
+);
+
+describe.each(testDatabases.eachSupportedId())(
+  'DemoHistory (%s)',
+  databaseId => {
+    let knex: Knex;
+    afterEach(() => knex.destroy());
+
+    const file = path.join(REPO_ROOT, 'catalog/demo/facts.yaml');
+
+    it('gives a fresh portal weeks of compliance trend, written through the service into a chain that verifies', async () => {
+      knex = await testDatabases.init(databaseId);
+      const clock = testClock('2026-11-26T10:00:00.000Z');
+      const h = await createHarness(knex, { now: clock.now });
+      withForgePackages(h.catalog);
+      const demo = new DemoHistory({
+        store: h.store,
+        loader: h.loader,
+        catalog: h.catalog,
+        logger: mockServices.logger.mock(),
+        file,
+        weeks: 11,
+        now: clock.now,
+      });
+      // A fresh portal: nothing evaluated yet.
+      expect((await h.dashboard.dashboard({})).trend).toHaveLength(0);
+
+      await demo.seedIfFresh();
+
+      const { trend } = await h.dashboard.dashboard({});
+      expect(trend).toHaveLength(12);
+      expect(trend[11].date).toBe('2026-11-26');
+      // The weeks differ: the demo teams fixed failing CI, leaked secrets and critical vulnerabilities over time.
+      expect(new Set(trend.map(t => t.failingChecks)).size).toBeGreaterThan(2);
+      expect(trend[0].failingChecks).toBeGreaterThan(trend[11].failingChecks);
+
+      // Today's facts are the newest ones of the file, as seedDemoFacts stores them.
+      const churn = (
+        await h.store.listFacts(['component:default/churn-model'])
+      ).get('component:default/churn-model')!;
+      expect(churn.find(f => f.name === 'ci')?.collectedAt).toBe(
+        '2026-11-26T10:00:00.000Z',
+      );
+      // A past scorecard is rebuilt from that history: eight weeks ago churn-model's CI was failing.
+      const past = await h.compliance.scorecard(
+        'component:default/churn-model',
+        new Date('2026-10-01T10:00:00.000Z'),
+      );
+      expect(
+        past.results.find(r => r.checkId === 'ci.tests-passing')?.status,
+      ).toBe('fail');
+      expect(
+        (
+          await h.compliance.scorecard('component:default/churn-model')
+        ).results.find(r => r.checkId === 'ci.tests-passing')?.status,
+      ).toBe('pass');
+
+      // The history is the service's own writes, in order: the chain verifies end to end.
+      await h.checkpoints.checkpoint();
+      expect((await h.history.verify()).ok).toBe(true);
+      // No owner is told about a regression of a replayed week.
+      expect(h.notifier.sent).toEqual([]);
+
+      // Once only: a second run, or a restart, adds nothing.
+      const records = await h.store.countHistory();
+      await demo.seedIfFresh();
+      await new DemoHistory({
+        store: h.store,
+        loader: h.loader,
+        catalog: h.catalog,
+        logger: mockServices.logger.mock(),
+        file,
+        weeks: 11,
+        now: clock.now,
+      }).seedIfFresh();
+      expect(await h.store.countHistory()).toBe(records);
+    }, 60_000);
+
+    it('waits for the catalog to hold the demo entities, and never replays over real facts', async () => {
+      knex = await testDatabases.init(databaseId);
+      const h = await createHarness(knex);
+      withForgePackages(h.catalog);
+      const options = {
+        store: h.store,
+        loader: h.loader,
+        catalog: h.catalog,
+        logger: mockServices.logger.mock(),
+        file,
+        weeks: 11,
+      };
+      const all = h.catalog.entities;
+      h.catalog.entities = all.filter(
+        e => e.metadata.name !== 'feature-store-service',
+      );
+      await new DemoHistory(options).seedIfFresh();
+      expect(await h.store.countHistory()).toBe(0);
+      expect((await h.store.listFacts()).size).toBe(0);
+
+      h.catalog.entities = all;
+      await h.store.upsertFact(
+        'component:default/churn-model',
+        {
+          name: 'ci',
+          collectedAt: new Date().toISOString(),
+          data: { status: 'passing', tests: 1 },
+        },
+        'service:ci',
+        new Date().toISOString(),
+      );
+      await new DemoHistory(options).seedIfFresh();
+      expect(await h.store.countHistory()).toBe(0);
     });
   },
 );
