@@ -116,6 +116,7 @@ export const scaffolderModuleForge = createBackendModule({
           createPreviewRouter({
             preview: new BlueprintPreview({ catalog, auth, discovery, urlReader }),
             guard,
+            owners,
           }),
         );
       },

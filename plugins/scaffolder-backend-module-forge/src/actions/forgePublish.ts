@@ -71,10 +71,7 @@ export function createForgePublishAction(options: {
     },
     async handler(ctx) {
       const input = parseActionInput(ACTION_ID, publishInput, ctx.input);
-      await owners?.assertMayOwn(input.owner, await ctx.getInitiatorCredentials(), ctx.user?.ref, {
-        action: ACTION_ID,
-        taskId: ctx.task?.id,
-      });
+      await owners?.assertMayOwnInStep(input.owner, ctx, ACTION_ID);
       const isProject = input.target === 'project';
       const sourcePath = input.sourcePath ?? (isProject ? '.' : 'environment');
       const sourceDir = await resolveInsideWorkspace(ctx.workspacePath, sourcePath, 'sourcePath');

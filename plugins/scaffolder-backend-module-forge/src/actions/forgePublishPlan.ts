@@ -41,10 +41,7 @@ export function createForgePublishPlanAction(options: { settings: BlueprintSetti
     },
     async handler(ctx) {
       const input = parseActionInput(ACTION_ID, publishPlanInput, ctx.input);
-      await owners?.assertMayOwn(input.owner, await ctx.getInitiatorCredentials(), ctx.user?.ref, {
-        action: ACTION_ID,
-        taskId: ctx.task?.id,
-      });
+      await owners?.assertMayOwnInStep(input.owner, ctx, ACTION_ID);
       const project = projectDestination(settings.publish, settings.dataDir, input.owner, input.name);
       const request = environmentRequestDestination(
         settings.publish,

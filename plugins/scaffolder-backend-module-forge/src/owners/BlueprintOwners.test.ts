@@ -17,6 +17,8 @@ import { actionContext, demoCatalog, outputOf, RecordingAuditor, testSettings } 
 import { ForgeGuard, ServicePermissions } from '@internal/plugin-forge-node';
 import { BlueprintOwners, blueprintOwnerAnyPermission } from './BlueprintOwners';
 import { createOwnersRouter } from './createOwnersRouter';
+import { BlueprintPreview } from '../preview/BlueprintPreview';
+import { createPreviewRouter } from '../preview/createPreviewRouter';
 
 /**
  * The permission decision of the Forge policy for forge.blueprint.owner.any: not in its rules table, so reserved to
@@ -135,6 +137,24 @@ describe('BlueprintOwners', () => {
       expect(outputOf(allowed, 'repository')).toBe('fraud-science/fraud-features');
     });
 
+    it('a dry run started by a service (the review page’s preview) is left to the preview; a real one is decided', async () => {
+      const action = createForgePublishPlanAction({ settings: testSettings({ dataDir: root }), owners });
+      const input = { name: 'grc-dashboards', owner: 'group:default/grc-office' };
+      const byService = (isDryRun: boolean) =>
+        Object.assign(actionContext({ input, isDryRun, user: {} }), {
+          getInitiatorCredentials: async () => mockCredentials.service('plugin:scaffolder') as BackstageCredentials,
+        });
+      const dry = byService(true);
+      await action.handler(dry);
+      expect(outputOf(dry, 'repository')).toBe('grc-office/grc-dashboards');
+      await expect(action.handler(byService(false))).rejects.toThrow(
+        'may not create a project owned by group:default/grc-office',
+      );
+      // A person's dry run is decided as their run would be.
+      const personDry = Object.assign(contextOf('guest', input), { isDryRun: true });
+      await expect(action.handler(personDry)).rejects.toThrow('may not create a project owned by group:default/grc-office');
+    });
+
     it('forge:publish publishes nothing for such an owner, whatever the template says', async () => {
       const dataDir = path.join(root, 'data');
       const settings = testSettings({ dataDir });
@@ -153,6 +173,38 @@ describe('BlueprintOwners', () => {
       await action.handler(contextOf('noah.kim', input));
       expect(fs.existsSync(path.join(dataDir, 'git/grc-office/grc-dashboards.git/HEAD'))).toBe(true);
     });
+  });
+
+  it('POST /forge/preview decides the owner for the person before the dry run, as the step would', async () => {
+    const previews: unknown[] = [];
+    // The dry run itself needs a running scaffolder; these requests must be answered before it.
+    const preview = {
+      preview: async (...args: unknown[]) => {
+        previews.push(args);
+        return { preview: {} };
+      },
+    } as unknown as BlueprintPreview;
+    const app = express()
+      .use(createPreviewRouter({ preview, guard, owners }))
+      .use(mockErrorHandler());
+    const body = (owner: string) => ({
+      templateRef: 'template:default/dbt-analytics',
+      values: { name: 'marts', owner },
+    });
+    const refused = await request(app).post('/forge/preview').send(body('group:default/grc-office'));
+    expect(refused.status).toBe(200);
+    expect(refused.body.stoppedBy).toEqual({
+      step: 'forge:publish:plan',
+      message: expect.stringMatching(
+        /^forge:publish:plan: user:default\/amara\.okafor may not create a project owned by group:default\/grc-office/,
+      ),
+    });
+    expect(previews).toHaveLength(0);
+    expect(auditor.events.map(e => e.eventId)).toContain('blueprint-owner-refused');
+
+    const allowed = await request(app).post('/forge/preview').send(body('group:default/retention-analytics'));
+    expect(allowed.body).toEqual({ preview: {} });
+    expect(previews).toHaveLength(1);
   });
 
   it('GET /forge/owners answers the signed-in person', async () => {

@@ -126,6 +126,27 @@ export class BlueprintOwners {
     });
   }
 
+  /**
+   * The owner rule in a blueprint step (forge:publish:plan, forge:publish), for the person who started the run.
+   * A dry run started by a service is not decided here: it publishes nothing, and has no person to decide for - the
+   * review page's preview dry-runs with the scaffolder's own token (people may not dry-run templates), after checking
+   * the owner for the person itself (createPreviewRouter). A real run is always decided, whoever started it.
+   */
+  async assertMayOwnInStep(
+    owner: string,
+    ctx: {
+      isDryRun?: boolean;
+      user?: { ref?: string };
+      task?: { id: string };
+      getInitiatorCredentials(): Promise<BackstageCredentials>;
+    },
+    action: string,
+  ): Promise<void> {
+    const credentials = await ctx.getInitiatorCredentials();
+    if (ctx.isDryRun && callerOf(credentials).type === 'service') return;
+    await this.assertMayOwn(owner, credentials, ctx.user?.ref, { action, taskId: ctx.task?.id });
+  }
+
   private async membership(userRef: string, groups: Entity[], credentials: BackstageCredentials) {
     const user = await this.options.catalog.getEntityByRef(userRef, { credentials });
     const refs = new Set<string>();

@@ -1,9 +1,10 @@
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { ForgeGuard, jsonBody } from '@internal/plugin-forge-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
+import { BlueprintOwners } from '../owners';
 import { BlueprintPreview } from './BlueprintPreview';
 
 const previewBody = z
@@ -27,8 +28,13 @@ export function createPreviewRouter(options: {
   preview: BlueprintPreview;
   /** Permission, audit and actor naming (the one guard of every Forge entry point). */
   guard: ForgeGuard;
+  /**
+   * The owner rule, decided here for the person: the dry run goes with the scaffolder's own token and cannot
+   * (BlueprintOwners.assertMayOwnInStep).
+   */
+  owners?: BlueprintOwners;
 }): express.Router {
-  const { preview, guard } = options;
+  const { preview, guard, owners } = options;
   const router = Router();
   router.post(
     '/forge/preview',
@@ -41,6 +47,27 @@ export function createPreviewRouter(options: {
         throw new InputError(
           `Invalid ${issue.path.join('.') || 'body'}: ${issue.message}`,
         );
+      }
+      const owner = parsed.data.values.owner;
+      if (owners && caller.type === 'user' && typeof owner === 'string') {
+        try {
+          await owners.assertMayOwn(
+            owner,
+            caller.credentials,
+            caller.userEntityRef,
+            { action: 'forge:publish:plan' },
+          );
+        } catch (error) {
+          if (!(error instanceof NotAllowedError)) throw error;
+          // Told like any step that stops the request, on the review page, before anything is created.
+          res.json({
+            stoppedBy: {
+              step: 'forge:publish:plan',
+              message: `forge:publish:plan: ${error.message}`,
+            },
+          });
+          return;
+        }
       }
       const result = await guard.record(
         req,
