@@ -158,14 +158,17 @@ export class DemoHistory {
       (_, i) => new Date(now.getTime() - (weeks - i) * 7 * DAY),
     );
     let next = 0;
-    for (const at of weekEnds) {
+    for (const [week, at] of weekEnds.entries()) {
       for (; next < pushes.length; next++) {
         const { entityRef, fact } = pushes[next];
         if (Date.parse(fact.collectedAt) > at.getTime()) break;
         clock = new Date(fact.collectedAt);
         await compliance.pushFact(entityRef, fact, DEMO_ACTOR);
       }
-      clock = at;
+      // Today's evaluation at the time the replay ends, so it is the newest: on several replicas, another one's
+      // scheduled evaluation may have run while this one replayed (it saw the history started) and must not stay
+      // the latest word with the facts half replayed.
+      clock = week === weeks ? this.options.now?.() ?? new Date() : at;
       await compliance.evaluateAll();
     }
     this.finished = true;
