@@ -55,6 +55,15 @@ test('the main pages have no serious or critical accessibility violations', asyn
   await page.waitForLoadState('networkidle');
   await expectAccessible(page, 'the cost page');
 
+  await page.goto('/outcomes');
+  await expect(
+    page.getByRole('heading', {
+      name: 'Platform outcomes: Retention Analytics',
+    }),
+  ).toBeVisible({ timeout: 60_000 });
+  await page.waitForLoadState('networkidle');
+  await expectAccessible(page, 'the outcomes page');
+
   // The search index is built a little after start: ask again until it answers.
   await page.goto('/search?query=fraud');
   await expect(async () => {
