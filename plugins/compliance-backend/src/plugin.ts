@@ -162,7 +162,7 @@ export const compliancePlugin = createBackendPlugin({
           ...schedule('schedule', { minutes: 60 }),
           fn: async () => {
             await loader.reload();
-            await demoHistory?.seedIfFresh();
+            if (demoHistory && !(await demoHistory.seedIfFresh())) return;
             const result = await compliance.evaluateAll();
             logger.info(
               `Evaluated ${result.evaluated} entities: ${result.changedResults} results changed, ${result.removed} entities removed`,
@@ -177,7 +177,7 @@ export const compliancePlugin = createBackendPlugin({
           scope: 'global',
           ...schedule('changeSchedule', { minutes: 1 }),
           fn: async () => {
-            await demoHistory?.seedIfFresh();
+            if (demoHistory && !(await demoHistory.seedIfFresh())) return;
             await compliance.evaluateChanged();
           },
         });

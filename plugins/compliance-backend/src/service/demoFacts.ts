@@ -112,13 +112,18 @@ export class DemoHistory {
     },
   ) {}
 
-  /** Replays the demo history if the portal is fresh and the catalog has the demo entities; once. */
-  async seedIfFresh(): Promise<void> {
-    if (this.finished) return;
+  /**
+   * Replays the demo history if the portal is fresh and the catalog has the demo entities; once. False while the
+   * portal is fresh but the catalog is still loading: the caller evaluates nothing yet, or the first result
+   * recorded "now" would make the portal no longer fresh and the demo would never get its history.
+   */
+  async seedIfFresh(): Promise<boolean> {
+    if (this.finished) return true;
     this.running ??= this.seed().finally(() => {
       this.running = undefined;
     });
     await this.running;
+    return this.finished;
   }
 
   private async seed(): Promise<void> {
