@@ -46,6 +46,17 @@ export type CostConfig = {
 export const DEFAULT_GPU_PATTERN =
   'gpu|nvidia|\\b(a10g?|a100|h100|h200|v100|l4|l40s?|t4)\\b|\\b(p3|p4d|p4de|p5|g4dn|g5|g6|g6e)\\.|_n[cdv]\\d';
 
+/**
+ * Whether a query's path is narrower than everything: not the root of a file system (`/`, `C:\`) and, for an
+ * object store, a bucket and more (`s3://bucket/focus/`, not `s3://`). DuckDB lets the query read everything below it.
+ */
+function isNarrowQueryPath(p: string): boolean {
+  const url = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(p);
+  if (url) return url[2] !== '' && !url[2].startsWith('/');
+  const resolved = path.resolve(p);
+  return resolved !== path.parse(resolved).root;
+}
+
 const schema = z.object({
   currency: z
     .string()
@@ -68,30 +79,53 @@ const schema = z.object({
         .default([]),
       queries: z
         .array(
-          z.object({
-            name: z
-              .string()
-              .regex(
-                /^[\w.-]{1,64}$/,
-                'letters, digits, dots, dashes and underscores (at most 64)',
-              ),
-            engine: z.enum(QUERY_ENGINES).default('duckdb'),
-            sql: z.string().min(1).max(100_000),
-            paths: z.array(z.string().min(1)).default([]),
-            extensions: z
-              .array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'an extension name'))
-              .default([]),
-            memoryLimit: z
-              .string()
-              .regex(
-                /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i,
-                'a size such as 2GB',
-              )
-              .default('1GB'),
-            threads: z.number().int().min(1).max(64).default(2),
-            timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
-            refreshMinutes: z.number().int().min(1).default(360),
-          }),
+          z
+            .object({
+              name: z
+                .string()
+                .regex(
+                  /^[\w.-]{1,64}$/,
+                  'letters, digits, dots, dashes and underscores (at most 64)',
+                ),
+              engine: z.enum(QUERY_ENGINES).default('duckdb'),
+              sql: z.string().min(1).max(100_000),
+              paths: z
+                .array(
+                  z
+                    .string()
+                    .min(1)
+                    .max(4096)
+                    .refine(
+                      p => !p.includes('\0'),
+                      'a path without NUL characters',
+                    )
+                    .refine(
+                      isNarrowQueryPath,
+                      'a folder, file or object-store prefix of the exports, not the root of a file system or a whole object store (name the folder or bucket path the exports are in)',
+                    ),
+                )
+                .default([]),
+              extensions: z
+                .array(
+                  z.string().regex(/^[a-z0-9_]{1,64}$/, 'an extension name'),
+                )
+                .default([]),
+              memoryLimit: z
+                .string()
+                .regex(
+                  /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i,
+                  'a size such as 2GB',
+                )
+                .default('1GB'),
+              threads: z.number().int().min(1).max(64).default(2),
+              timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
+              refreshMinutes: z.number().int().min(1).default(360),
+            })
+            .refine(q => q.engine !== 'duckdb' || q.paths.length > 0, {
+              message:
+                'a DuckDB query lists the folders, files or object-store prefixes it reads under paths; it may read nothing else',
+              path: ['paths'],
+            }),
         )
         .default([])
         .refine(

@@ -1,17 +1,17 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  independentDailyTotals,
-  writeExportFile,
-} from '../__testUtils__/exportFolders';
+import { writeExportFile } from '../__testUtils__/exportFolders';
 import { focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
 import {
   createTestCatalog,
   createTestIngester,
   createTestStore,
 } from '../__testUtils__/testStore';
+import { readCostConfig } from '../config';
 import { DatabaseCostStore } from '../database/DatabaseCostStore';
 import { CostSourceScanner } from './CostSourceScanner';
 import { CostQuery } from './sources/duckdbQuerySource';
@@ -30,14 +30,45 @@ const dailyAggregates = (folder: string) => `
     BillingAccountId, BillingPeriodStart, BillingPeriodEnd, BillingCurrency,
     ProviderName, ServiceCategory, ServiceName, RegionId, SubAccountId, SubAccountName,
     ChargeCategory, ConsumedUnit, Tags, SkuId, CommitmentDiscountStatus,
-    sum(BilledCost) AS BilledCost,
-    sum(EffectiveCost) AS EffectiveCost,
-    sum(ListCost) AS ListCost,
-    sum(ConsumedQuantity) AS ConsumedQuantity,
+    sum(CAST(BilledCost AS DECIMAL(38, 15))) AS BilledCost,
+    sum(CAST(EffectiveCost AS DECIMAL(38, 15))) AS EffectiveCost,
+    sum(CAST(ListCost AS DECIMAL(38, 15))) AS ListCost,
+    sum(CAST(ConsumedQuantity AS DECIMAL(38, 15))) AS ConsumedQuantity,
     count(*) AS x_RowCount
   FROM read_parquet('${folder}/**/*.parquet')
   GROUP BY ALL
 `;
+
+/** Rows of a query DuckDB runs on its own (no sandbox, none of Forge's code), as text. */
+async function duckdbRows(sql: string): Promise<string[][]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(sql);
+    return reader.getRows().map(row => row.map(String));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * Sums of the billing lines in the files (not of the query under test), as DECIMAL, per `key` (a SQL expression),
+ * each as numbers: billed, effective, list.
+ */
+async function independentTotals(
+  files: string[],
+  key: string,
+): Promise<Record<string, number[]>> {
+  const rows = await duckdbRows(`
+    SELECT ${key},
+      sum(CAST(BilledCost AS DECIMAL(38, 15)))::VARCHAR,
+      sum(CAST(EffectiveCost AS DECIMAL(38, 15)))::VARCHAR,
+      sum(CAST(ListCost AS DECIMAL(38, 15)))::VARCHAR
+    FROM read_parquet([${files.map(f => `'${f}'`).join(', ')}])
+    GROUP BY ALL`);
+  return Object.fromEntries(rows.map(([k, ...sums]) => [k, sums.map(Number)]));
+}
 
 /** Hourly billing lines of September: 24 per day, service and tag. */
 function hourlyLines(days: number): TestFocusRow[] {
@@ -130,18 +161,37 @@ describe.each(databases.eachSupportedId())(
       expect(record.rowCount).toBe(480);
       expect(record.rollupCount).toBe(20);
 
-      const expected = await independentDailyTotals(files, 'parquet');
-      const rows = await store.aggregate(
-        { start: '2026-09-01', endExclusive: '2026-10-01', currency: 'USD' },
-        ['day'],
-        ['billedCost', 'effectiveCost', 'listCost'],
+      // Exactly the sums of the lines, per day and service (each one rollup, stored as the nearest double of its
+      // exact sum), and over the whole month.
+      const exact = await independentTotals(
+        files,
+        `strftime(ChargePeriodStart, '%Y-%m-%d') || ' ' || ServiceName`,
       );
-      expect(rows.map(r => r.day).sort()).toEqual(Object.keys(expected).sort());
-      for (const r of rows) {
-        expect(r.billedCost).toBeCloseTo(expected[r.day!].billed, 9);
-        expect(r.effectiveCost).toBeCloseTo(expected[r.day!].effective, 9);
-        expect(r.listCost).toBeCloseTo(expected[r.day!].list, 9);
-      }
+      const stored = async () =>
+        Object.fromEntries(
+          (
+            await store.aggregate(
+              {
+                start: '2026-09-01',
+                endExclusive: '2026-10-01',
+                currency: 'USD',
+              },
+              ['day', 'serviceName'],
+              ['billedCost', 'effectiveCost', 'listCost'],
+            )
+          ).map(r => [
+            `${r.day} ${r.serviceName}`,
+            [r.billedCost, r.effectiveCost, r.listCost],
+          ]),
+        );
+      expect(await stored()).toEqual(exact);
+      const { month } = await independentTotals(files, `'month'`);
+      expect(record.totals.USD).toEqual({
+        billed: month[0],
+        effective: month[1],
+        list: month[2],
+      });
+
       // Tags still attribute: the tagged service is the churn model's.
       const [churn] = await store.aggregate(
         {
@@ -163,6 +213,13 @@ describe.each(databases.eachSupportedId())(
       expect((await scanner([query()]).scan()).map(r => r.status)).toEqual([
         'succeeded',
       ]);
+      // ... and replaces the month: nothing is counted twice.
+      expect(await stored()).toEqual(exact);
+      expect(
+        (await store.listIngestions({ limit: 10, source: 'query' })).map(
+          r => r.status,
+        ),
+      ).toEqual(['succeeded', 'succeeded']);
     });
 
     it.each([
@@ -201,6 +258,66 @@ describe.each(databases.eachSupportedId())(
       expect(fs.existsSync(out)).toBe(false);
     });
 
+    it('refuses a query whose SQL or result is not what Forge reads, and says why, storing nothing', async () => {
+      const folder = path.join(data, 'focus');
+      const cases: Array<[string, string]> = [
+        [
+          'SELEC * FROM nothing',
+          'Parser Error: syntax error at or near "SELEC"',
+        ],
+        [
+          `SELECT * FROM read_parquet('${folder}/no-such-*.parquet')`,
+          'cannot run',
+        ],
+        [
+          `SELECT BilledCost FROM read_parquet('${folder}/**/*.parquet')`,
+          'missing columns',
+        ],
+        [
+          dailyAggregates(folder).replace(
+            'count(*) AS x_RowCount',
+            "'many' AS x_RowCount",
+          ),
+          'x_RowCount "many" is not a count of billing lines',
+        ],
+        [
+          dailyAggregates(folder).replace(
+            'sum(CAST(ListCost AS DECIMAL(38, 15))) AS ListCost',
+            "'12 USD' AS ListCost",
+          ),
+          '"12 USD" is not a number',
+        ],
+      ];
+      for (const [sql, message] of cases) {
+        const [record] = await scanner([query({ sql })]).scan();
+        expect([record.status, record.error]).toEqual([
+          'rejected',
+          expect.stringContaining(message),
+        ]);
+      }
+      expect(await store.hasRollups()).toBe(false);
+    });
+
+    it('reads nothing outside its paths, through a symbolic link or ..', async () => {
+      const secret = path.join(data, 'secret.csv');
+      fs.writeFileSync(secret, 'BilledCost\n1\n');
+      const allowed = path.join(data, 'allowed');
+      fs.mkdirSync(allowed, { recursive: true });
+      fs.symlinkSync(secret, path.join(allowed, 'link.csv'));
+      for (const sql of [
+        `SELECT * FROM read_csv('${allowed}/link.csv')`,
+        `SELECT * FROM read_csv('${allowed}/../secret.csv')`,
+      ]) {
+        const [record] = await scanner([
+          query({ name: 'escape', sql, paths: [allowed] }),
+        ]).scan();
+        expect([record.status, record.error]).toEqual([
+          'rejected',
+          expect.stringContaining('Permission Error'),
+        ]);
+      }
+    });
+
     it('stops a query that runs longer than its timeout', async () => {
       const slow = query({
         sql: 'SELECT count(*) AS n FROM range(100000000000) a',
@@ -216,3 +333,54 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('Query source configuration', () => {
+  const config = (query: Record<string, unknown>) =>
+    new ConfigReader({
+      forge: {
+        cost: {
+          ingestion: {
+            queries: [
+              {
+                name: 'focus',
+                sql: 'SELECT 1',
+                paths: ['/srv/focus'],
+                ...query,
+              },
+            ],
+          },
+        },
+      },
+    });
+
+  it.each([
+    [
+      { paths: [] },
+      'forge.cost.ingestion.queries.0.paths: a DuckDB query lists',
+    ],
+    [{ paths: ['/'] }, 'not the root of a file system'],
+    [
+      { paths: ['s3://'] },
+      'not the root of a file system or a whole object store',
+    ],
+    [{ sql: '' }, 'forge.cost.ingestion.queries.0.sql'],
+    [{ engine: 'oracle' }, 'forge.cost.ingestion.queries.0.engine'],
+    [{ name: 'a b' }, 'letters, digits, dots, dashes and underscores'],
+    [{ extensions: ['httpfs; INSTALL x'] }, 'an extension name'],
+    [{ memoryLimit: 'lots' }, 'a size such as 2GB'],
+    [{ timeoutSeconds: 0 }, 'forge.cost.ingestion.queries.0.timeoutSeconds'],
+  ])('refuses %j, saying what to fix', (query, message) => {
+    expect(() => readCostConfig(config(query))).toThrow(message);
+  });
+
+  it('accepts a warehouse query without paths, and object-store prefixes', () => {
+    const { ingestion } = readCostConfig(
+      config({ engine: 'bigquery', paths: undefined }),
+    );
+    expect(ingestion.queries[0].paths).toEqual([]);
+    expect(
+      readCostConfig(config({ paths: ['s3://billing/focus/'] })).ingestion
+        .queries[0].paths,
+    ).toEqual(['s3://billing/focus/']);
+  });
+});

@@ -56,20 +56,38 @@ export function isFocusSource(value: unknown): value is FocusSource {
 /**
  * The files of one export snapshot read as one source, in order: their rows are ingested together, all or nothing.
  * The hash is that of the files' hashes, in order. A file that cannot be read fails the whole source, and the message
- * names the file.
+ * names the file. The parts of a snapshot partition its lines, so a part listed twice, or two parts with the same
+ * rows under different names (a part re-delivered), would count those lines twice: the snapshot is refused instead.
  */
 export function multiPartSource(parts: FocusPart[]): FocusSource {
   const hash = createHash('sha256');
   return {
     contentHash: () => hash.copy().digest('hex'),
     async read(sink) {
+      const listed = new Set<string>();
+      for (const part of parts) {
+        if (listed.has(part.name)) {
+          throw new FocusReadError(
+            `The manifest lists ${part.name} twice; its lines would be counted twice. The export is refused until its manifest lists each file once`,
+            undefined,
+            part.name,
+          );
+        }
+        listed.add(part.name);
+      }
+      /** The parts read so far that held rows, by content hash. */
+      const partOfHash = new Map<string, string>();
       for (const part of parts) {
         let source: FocusSource;
+        let rows = 0;
         try {
           source = await part.open();
           await source.read({
             header: columns => sink.header(columns, part.name),
-            row: sink.row.bind(sink),
+            row: (fields, fractions, line, weight) => {
+              rows += 1;
+              sink.row(fields, fractions, line, weight);
+            },
           });
         } catch (error) {
           if (error instanceof FocusReadError && !error.file) {
@@ -93,7 +111,17 @@ export function multiPartSource(parts: FocusPart[]): FocusSource {
             part.name,
           );
         }
-        hash.update(`${part.name}\n${source.contentHash()}\n`);
+        const partHash = source.contentHash();
+        const same = partOfHash.get(partHash);
+        if (rows > 0 && same !== undefined) {
+          throw new FocusReadError(
+            `${part.name} has the same content as ${same}, in the same snapshot; its lines would be counted twice. The export is refused until the duplicate file is removed from its manifest`,
+            undefined,
+            part.name,
+          );
+        }
+        if (rows > 0) partOfHash.set(partHash, part.name);
+        hash.update(`${part.name}\n${partHash}\n`);
       }
     },
   };
