@@ -108,22 +108,64 @@ function parseCsv(text) {
   return records;
 }
 
+/**
+ * A text cell a spreadsheet would run as a formula: after blanks or control characters (or a double quote, which
+ * some spreadsheets drop) it starts with =, +, - or @ (also their full-width forms), or it starts with a tab or a
+ * line break. Plain numbers are figures. Forge's CSV writer prefixes such cells with a single quote
+ * (plugins/forge-node/src/csv.ts), so one found here was put in after the export.
+ */
+function isFormula(cell) {
+  if (cell === '' || /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(cell))
+    return false;
+  return (
+    /^[\t\r\n]/.test(cell) ||
+    // eslint-disable-next-line no-control-regex
+    /^[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff"]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/.test(
+      cell,
+    )
+  );
+}
+
 /** The signed part, the signature and the checkpoint of a CSV export; its last line is the signature. */
 function readCsv(text) {
+  // Forge writes CRLF (RFC 4180) and signs those exact bytes: say so plainly when an editor, a spreadsheet or a
+  // git checkout rewrote them, rather than only "the signature does not match".
+  if (/(^|[^\r])\n/.test(text))
+    throw new Error(
+      text.includes('\r\n')
+        ? 'some line endings were changed from CRLF to LF after the export (the signature covers the exact bytes): verify the file as downloaded'
+        : 'the line endings were changed from CRLF to LF after the export (an editor, a spreadsheet or a git checkout rewrote them; the signature covers the exact bytes): verify the file as downloaded',
+    );
+  if (text.charCodeAt(0) === 0xfeff)
+    throw new Error(
+      'the file starts with a byte order mark Forge does not write: it was re-saved (e.g. by a spreadsheet) after the export',
+    );
   const body = text.replace(/\r\n$/, '');
   const cut = body.lastIndexOf('\r\n');
-  if (cut < 0)
+  const last = parseCsv(body.slice(cut + 2))[0] ?? [];
+  if (cut < 0 || last[0] !== 'forge-signature')
     throw new Error(
-      'the file has no signature line: it is not a signed Forge export',
+      'the last line is not the Forge signature line ("forge-signature", key id, signature, checkpoint): the signature was removed, lines were added after it, or this is not a signed Forge export',
     );
-  const [marker, keyId, signature, seq, head, at, cpKeyId, cpSignature] =
-    parseCsv(body.slice(cut + 2))[0];
-  if (marker !== 'forge-signature')
-    throw new Error('the last line is not the Forge signature line');
+  const [, keyId, signature, seq, head, at, cpKeyId, cpSignature] = last;
   const signed = body.slice(0, cut + 2);
   const [header, ...rows] = parseCsv(signed);
   const seqColumn = header.indexOf('history_seq');
+  const formulas = [];
+  rows.forEach((r, i) =>
+    r.forEach((cell, c) => {
+      if (isFormula(cell))
+        formulas.push(
+          `line ${i + 2}, column ${
+            header[c] ?? c + 1
+          } holds a spreadsheet formula (${JSON.stringify(
+            cell.slice(0, 40),
+          )}) that Forge would have neutralised: it was put in after the export`,
+        );
+    }),
+  );
   return {
+    problems: formulas,
     signed,
     keyId,
     signature,
@@ -141,9 +183,58 @@ function prop(item, name) {
   return item.props?.find(p => p.name === name)?.value;
 }
 
+/**
+ * The first object key that appears twice in one object of a JSON text, if any. JSON.parse keeps the last value,
+ * other readers the first, so a duplicate added after the export could show a reader a value the signature does not
+ * cover. A small scanner because Node's parser has no option to refuse them.
+ */
+function duplicateKey(text) {
+  const stack = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1));
+        if (top.has(key)) return key;
+        top.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+      expectKey = false;
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (c === ',') expectKey = stack[stack.length - 1] instanceof Set;
+  }
+  return undefined;
+}
+
 /** The signed part, the signature and the checkpoint of an OSCAL export; the signature is its last resource. */
 function readOscal(text) {
-  const document = JSON.parse(text);
+  let document;
+  try {
+    document = JSON.parse(text);
+  } catch (e) {
+    throw new Error(
+      `the file is not valid JSON (${e.message}): it was changed or cut short after the export`,
+    );
+  }
+  const duplicate = duplicateKey(text);
+  if (duplicate !== undefined)
+    throw new Error(
+      `the key ${JSON.stringify(
+        duplicate,
+      )} appears twice in one object: a value was added after the export that some readers show instead of the signed one`,
+    );
   const results = document['assessment-results'];
   const resources = results?.['back-matter']?.resources ?? [];
   const signatureResource = resources.find(r => r.title === SIGNATURE_TITLE);
@@ -156,6 +247,7 @@ function readOscal(text) {
   );
   const cp = resources.find(r => r.title === CHECKPOINT_TITLE);
   return {
+    problems: [],
     signed: canonicalJson(document),
     keyId: prop(signatureResource, 'key-id'),
     signature: prop(signatureResource, 'signature'),
@@ -177,11 +269,47 @@ function readOscal(text) {
   };
 }
 
+/** The published checkpoints of a copy of the checkpoint file, and what is wrong with its lines. */
+function readPublished(file, publicKey, keyId) {
+  const checkpoints = [];
+  const problems = [];
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      let cp;
+      try {
+        cp = JSON.parse(line);
+      } catch {
+        cp = undefined;
+      }
+      if (
+        !cp ||
+        cp.keyId !== keyId ||
+        !signatureHolds(publicKey, checkpointMessage(cp), cp.signature)
+      )
+        problems.push(
+          `line ${
+            i + 1
+          } of ${file} is not a checkpoint signed by this key: the checkpoint file was altered (or holds another key's checkpoints)`,
+        );
+      else checkpoints.push(cp);
+    });
+  return { checkpoints, problems };
+}
+
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const publicKey = createPublicKey(fs.readFileSync(args.publicKey, 'utf8'));
+  let publicKey;
+  let text;
+  try {
+    publicKey = createPublicKey(fs.readFileSync(args.publicKey, 'utf8'));
+    text = fs.readFileSync(args.file, 'utf8');
+  } catch (e) {
+    console.error(`FAIL ${e.message}`);
+    process.exit(1);
+  }
   const keyId = keyIdOf(publicKey);
-  const text = fs.readFileSync(args.file, 'utf8');
   const failures = [];
   let exported;
   try {
@@ -192,6 +320,7 @@ function main() {
     console.error(`FAIL ${args.file}: ${e.message}`);
     process.exit(1);
   }
+  failures.push(...exported.problems);
 
   if (exported.keyId !== keyId)
     failures.push(
@@ -224,13 +353,22 @@ function main() {
         `${beyond.what} has history seq ${beyond.seq}, after the checkpoint's seq ${cp.seq}`,
       );
     if (args.checkpoints) {
-      const published = fs
-        .readFileSync(args.checkpoints, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map(line => JSON.parse(line));
-      if (
-        !published.some(
+      let published = { checkpoints: [], problems: [] };
+      try {
+        published = readPublished(args.checkpoints, publicKey, keyId);
+      } catch (e) {
+        published.problems.push(e.message);
+      }
+      failures.push(...published.problems);
+      const rival = published.checkpoints.find(
+        p => p.seq === cp.seq && p.head !== cp.head,
+      );
+      if (rival)
+        failures.push(
+          `the published checkpoint of seq ${cp.seq} at ${rival.at} has head ${rival.head}, the export's has ${cp.head}: the history was rewritten (e.g. restored from a backup) after that checkpoint was published`,
+        );
+      else if (
+        !published.checkpoints.some(
           p =>
             p.seq === cp.seq &&
             p.head === cp.head &&

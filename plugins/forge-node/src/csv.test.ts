@@ -18,6 +18,10 @@ const payloads = [
   '\uff0bcmd',
   '\uff20SUM(A1)',
   '\uff0d2+3',
+  '"=1+1',
+  '" =HYPERLINK("http://evil.example")',
+  '""@SUM(A1)',
+  '"\t+cmd',
 ];
 
 describe('neutraliseSpreadsheetFormula', () => {
@@ -38,7 +42,7 @@ describe('neutraliseSpreadsheetFormula', () => {
         fc.property(fc.string({ unit: 'binary' }), text => {
           const out = neutraliseSpreadsheetFormula(text);
           const start = out.replace(
-            /^[\s\u0000-\u001f\u007f-\u009f\ufeff]+/,
+            /^[\s\u0000-\u001f\u007f-\u009f\ufeff"]+/,
             '',
           );
           const startsFormula =

@@ -7,15 +7,18 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
  * and in the full-width forms some of them normalise to ASCII.
  */
 const FORMULA_START = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
-/** Whitespace and control characters a spreadsheet may skip before it looks for a formula. */
+/**
+ * Whitespace, control characters and double quotes a spreadsheet may skip before it looks for a formula (a reader
+ * that unquotes a cell twice turns `"=cmd` into `=cmd`).
+ */
 const LEADING_BLANKS =
-  /^[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]+/;
+  /^[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff"]+/;
 /** A plain decimal number, which a spreadsheet reads as that number and never as a formula. */
 const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Makes a text cell safe to open in a spreadsheet (OWASP "CSV injection"): a cell that would start a formula, after
- * any leading blanks or control characters, or that starts with a tab, carriage return or line feed, is prefixed
+ * any leading blanks, control characters or double quotes, or that starts with a tab, carriage return or line feed, is prefixed
  * with a single quote so that it is shown as text. Plain numbers are left as they are so that figures stay figures.
  *
  * csv-stringify's own `escape_formulas` looks at the first character only: it misses `" =HYPERLINK(...)"` and

@@ -9,6 +9,7 @@ import {
   testClock,
   testDatabases,
 } from '../__testUtils__/setup';
+import { checkpointMessage } from './checkpoints';
 import { HistoryKeys } from './historyKeys';
 
 /** Runs the auditor's offline check (scripts/verify-evidence.mjs) on an exported file. */
@@ -319,6 +320,231 @@ describe.each(testDatabases.eachSupportedId())(
         expect(
           verifyOffline(file, publicKey, ['--checkpoints', published]).output,
         ).toMatch(/not among the published checkpoints/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('fails the offline check with a clear message for each way an export or the checkpoint file is edited after signing', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        await h.exemptions.request(
+          {
+            entityRef: 'component:default/churn-model',
+            checkId: 'inventory.description',
+            justification: '"=HYPERLINK("http://evil.example/x") explains it',
+            compensatingControl: '+cmd|/C calc!A0 reviewed weekly',
+            expiresAt: new Date(
+              clock.now().getTime() + 30 * 86400_000,
+            ).toISOString(),
+          },
+          'user:default/mateo.garcia',
+        );
+        clock.advance(1);
+        await h.history.checkpoint();
+        const query = {
+          scope: { type: 'org' as const },
+          asOf: clock.now(),
+        };
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+        const check = (name: string, body: string, extra: string[] = []) => {
+          const file = path.join(dir, name);
+          fs.writeFileSync(file, body);
+          return verifyOffline(file, publicKey, extra);
+        };
+        const expectFailure = (
+          what: string,
+          result: ReturnType<typeof verifyOffline>,
+          message: RegExp,
+        ) => {
+          expect({ what, status: result.status }).toEqual({ what, status: 1 });
+          expect({ what, output: result.output }).toEqual({
+            what,
+            output: expect.stringMatching(message),
+          });
+          // A message, not a stack trace.
+          expect(result.output).not.toMatch(/\n\s+at /);
+        };
+
+        const csv = (await h.evidence.export(query, 'csv')).body;
+        expect(check('ok.csv', csv).status).toBe(0);
+        // Formula-like text, also after a double quote, is written as text.
+        expect(csv).toContain(
+          `"'""=HYPERLINK(""http://evil.example/x"") explains it"`,
+        );
+        expect(csv).toContain(`"'+cmd|/C calc!A0 reviewed weekly"`);
+        const csvEdits: Array<[string, string, RegExp]> = [
+          [
+            'a decider changed',
+            csv.replace(
+              'user:default/daniel.moreau',
+              'user:default/mallory.admin',
+            ),
+            /the signature does not match the content: the file was changed after it was exported/,
+          ],
+          [
+            'the neutralising quote taken off a formula',
+            csv.replace(`"'""=HYPERLINK`, `"""=HYPERLINK`),
+            /column exemption_justification holds a spreadsheet formula .*=HYPERLINK.*put in after the export/,
+          ],
+          [
+            'the signature line removed',
+            csv.slice(0, csv.lastIndexOf('"forge-signature"')),
+            /the last line is not the Forge signature line .*the signature was removed/,
+          ],
+          [
+            'a line added after the signature',
+            `${csv}"x","y"\r\n`,
+            /the last line is not the Forge signature line/,
+          ],
+          [
+            'line endings converted to LF',
+            csv.replace(/\r\n/g, '\n'),
+            /the line endings were changed from CRLF to LF/,
+          ],
+          [
+            'one line ending converted to LF',
+            csv.replace('\r\n', '\n'),
+            /some line endings were changed from CRLF to LF/,
+          ],
+          [
+            'a blank added at the end of a line',
+            csv.replace('\r\n', ' \r\n'),
+            /changed after it was exported/,
+          ],
+          [
+            'a byte order mark added by a spreadsheet',
+            `\ufeff${csv}`,
+            /byte order mark/,
+          ],
+        ];
+        for (const [what, body, message] of csvEdits)
+          expectFailure(what, check('edited.csv', body), message);
+
+        const oscal = (await h.evidence.export(query, 'oscal')).body;
+        expect(check('ok.oscal.json', oscal).status).toBe(0);
+        // Re-indenting changes no value: the signature covers the canonical JSON (docs/auditors.md).
+        expect(
+          check(
+            'indented.oscal.json',
+            JSON.stringify(JSON.parse(oscal), null, 2).replace(/\n/g, '\r\n'),
+          ).status,
+        ).toBe(0);
+        // The formula-like text is kept as recorded: JSON strings are never evaluated.
+        expect(oscal).toContain(
+          '\\"=HYPERLINK(\\"http://evil.example/x\\") explains it',
+        );
+        const firstObservation = oscal.indexOf('"observations":[{') + 17;
+        const withoutSignature = JSON.parse(oscal);
+        const resources =
+          withoutSignature['assessment-results']['back-matter'].resources;
+        resources.splice(
+          resources.findIndex(
+            (r: { title: string }) => r.title === 'Forge evidence signature',
+          ),
+          1,
+        );
+        const oscalEdits: Array<[string, string, RegExp]> = [
+          [
+            'a value changed',
+            oscal.replace('daniel.moreau', 'mallory.admin'),
+            /the signature does not match the content: the file was changed after it was exported/,
+          ],
+          [
+            'blanks inside a value',
+            oscal.replace('scheduled for January', 'scheduled  for January'),
+            /changed after it was exported/,
+          ],
+          [
+            'a duplicate key that readers keeping the first value would show',
+            `${oscal.slice(
+              0,
+              firstObservation,
+            )}"title":"Everything compliant",${oscal.slice(firstObservation)}`,
+            /the key "title" appears twice in one object/,
+          ],
+          [
+            'the signature resource removed',
+            JSON.stringify(withoutSignature),
+            /no signature resource/,
+          ],
+          [
+            'cut short',
+            oscal.slice(0, oscal.length - 10),
+            /not valid JSON .*cut short/,
+          ],
+        ];
+        for (const [what, body, message] of oscalEdits)
+          expectFailure(what, check('edited.oscal.json', body), message);
+
+        // The auditor's copy of the published checkpoints, tampered with.
+        const published = await h.store.listCheckpoints();
+        const cp = published.at(-1)!;
+        const lines = published.map(c => JSON.stringify(c));
+        const other = HistoryKeys.generate();
+        const foreign = {
+          ...cp,
+          keyId: other.keyId,
+          signature: other.sign(
+            checkpointMessage({ ...cp, keyId: other.keyId }),
+          ),
+        };
+        const rivalHead = 'f'.repeat(64);
+        const rival = {
+          ...cp,
+          head: rivalHead,
+          signature: h.keys.sign(checkpointMessage({ ...cp, head: rivalHead })),
+        };
+        const checkpointEdits: Array<[string, string, RegExp]> = [
+          [
+            'a line edited',
+            [
+              ...lines.slice(0, -1),
+              lines.at(-1)!.replace(cp.at, '2020-01-01T00:00:00.000Z'),
+            ].join('\n'),
+            /line \d+ of .* is not a checkpoint signed by this key: the checkpoint file was altered/,
+          ],
+          [
+            'the last line removed',
+            lines.slice(0, -1).join('\n'),
+            /the checkpoint of seq \d+ \(\w+\) is not among the published checkpoints/,
+          ],
+          [
+            'a line signed with another key',
+            [...lines, JSON.stringify(foreign)].join('\n'),
+            /is not a checkpoint signed by this key/,
+          ],
+          [
+            'a line that is not JSON',
+            [...lines, '{"seq": 1,'].join('\n'),
+            /is not a checkpoint signed by this key/,
+          ],
+          [
+            'another head published for the same seq',
+            [...lines, JSON.stringify(rival)].join('\n'),
+            /the published checkpoint of seq \d+ .* has head f{64}, the export's has \w+: the history was rewritten/,
+          ],
+        ];
+        const exportFile = path.join(dir, 'export.csv');
+        fs.writeFileSync(exportFile, csv);
+        const publishedFile = path.join(dir, 'published.jsonl');
+        fs.writeFileSync(publishedFile, lines.join('\n'));
+        expect(
+          verifyOffline(exportFile, publicKey, ['--checkpoints', publishedFile])
+            .status,
+        ).toBe(0);
+        for (const [what, text, message] of checkpointEdits) {
+          fs.writeFileSync(publishedFile, text);
+          expectFailure(
+            what,
+            verifyOffline(exportFile, publicKey, [
+              '--checkpoints',
+              publishedFile,
+            ]),
+            message,
+          );
+        }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

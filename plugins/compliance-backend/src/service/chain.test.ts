@@ -541,6 +541,95 @@ describe.each(testDatabases.eachSupportedId())(
       );
     });
 
+    describe('the checkpoint file', () => {
+      const file = () => path.join(dir, 'checkpoints.jsonl');
+      const lines = () => fs.readFileSync(file(), 'utf8').trim().split('\n');
+      // A second checkpoint, so that the file has more than one line.
+      const publishAnother = async () => {
+        clock.advance(1);
+        h.catalog.update('component:default/churn-model', e => {
+          e.metadata.annotations!['forge.io/region'] = 'eu-west-1';
+        });
+        await h.compliance.evaluateChanged();
+        return (await h.history.checkpoint())!;
+      };
+
+      it('names an edited line', async () => {
+        await publishAnother();
+        const edited = lines();
+        edited[0] = edited[0].replace(
+          /"at":"[^"]+"/,
+          '"at":"2020-01-01T00:00:00.000Z"',
+        );
+        fs.writeFileSync(file(), `${edited.join('\n')}\n`);
+        const verification = await h.history.verify();
+        expect(verification.ok).toBe(false);
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            table: 'checkpoint file',
+            reason: expect.stringMatching(
+              /has an invalid signature: forged, altered or signed with another key \(line 1 of the checkpoint file\)/,
+            ),
+          }),
+        );
+      });
+
+      it('names the newest lines removed from the file while the database keeps them', async () => {
+        const newest = await publishAnother();
+        fs.writeFileSync(file(), `${lines().slice(0, -1).join('\n')}\n`);
+        const verification = await h.history.verify();
+        expect(verification.ok).toBe(false);
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            seq: newest.seq,
+            table: 'checkpoint file',
+            reason: expect.stringMatching(
+              /is in the database but missing from the checkpoint file: lines were removed/,
+            ),
+          }),
+        );
+      });
+
+      it('names a line signed with another key', async () => {
+        const other = HistoryKeys.generate();
+        const [last] = lines().slice(-1);
+        const cp = JSON.parse(last);
+        const forged = { ...cp, seq: cp.seq + 3, keyId: other.keyId };
+        forged.signature = other.sign(
+          `forge-checkpoint/v1\n${forged.seq}\n${forged.head}\n${forged.at}\n${forged.keyId}`,
+        );
+        fs.appendFileSync(file(), `${JSON.stringify(forged)}\n`);
+        const verification = await h.history.verify();
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            seq: forged.seq,
+            table: 'checkpoint file',
+            reason: expect.stringMatching(/invalid signature.*line 2 of/),
+          }),
+        );
+      });
+
+      it('starts the next checkpoint on a line of its own after a line torn by a crash, and names the torn line', async () => {
+        fs.appendFileSync(file(), '{"seq":12,"head":"ab');
+        const newest = await publishAnother();
+        const read = await h.checkpoints.readAll();
+        expect(read).toContainEqual(
+          expect.objectContaining({
+            source: 'file',
+            seq: newest.seq,
+            valid: true,
+          }),
+        );
+        const verification = await h.history.verify();
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            table: 'checkpoint file',
+            reason: expect.stringMatching(/torn by a crash .*\(line 2 of/),
+          }),
+        );
+      });
+    });
+
     it('names a forged checkpoint added to the database', async () => {
       const [cp] = await knex('compliance_checkpoints')
         .orderBy('seq', 'desc')

@@ -10,6 +10,8 @@ export type CheckpointSource = 'file' | 'database';
 /** A checkpoint as read back for verification, with whether its signature holds. */
 export interface ReadCheckpoint extends SignedCheckpoint {
   source: CheckpointSource;
+  /** The line of the checkpoint file it is on. */
+  line?: number;
   valid: boolean;
 }
 
@@ -107,15 +109,36 @@ export class CheckpointPublisher {
       signature: keys.sign(checkpointMessage(unsigned)),
     };
     const line = JSON.stringify(checkpoint);
-    if (this.deps.file) {
-      await fs.mkdir(path.dirname(this.deps.file), { recursive: true });
-      await fs.appendFile(this.deps.file, `${line}\n`, { flag: 'a' });
-    }
+    if (this.deps.file) await this.appendToFile(this.deps.file, line);
     await store.saveCheckpoint(checkpoint);
     logger.info(`Compliance history checkpoint ${line}`);
     if (this.deps.webhookUrl) await this.post(line);
     this.last = checkpoint;
     return checkpoint;
+  }
+
+  /**
+   * Appends one line durably: one write() on a file opened for appending (O_APPEND, so concurrent writers never
+   * interleave within a line), then fsync before the checkpoint counts as published. Not a temporary file renamed
+   * over it: the file is append-only (chattr +a, a WORM mount) and must never be replaced. A line torn by a crash
+   * while writing is left as it is (verification names it) and the new line starts on a line of its own.
+   */
+  private async appendToFile(file: string, line: string) {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const handle = await fs.open(file, 'a+', 0o644);
+    try {
+      const { size } = await handle.stat();
+      let separator = '';
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) separator = '\n';
+      }
+      await handle.write(`${separator}${line}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 
   private async post(line: string) {
@@ -142,8 +165,13 @@ export class CheckpointPublisher {
   async readAll(): Promise<ReadCheckpoint[]> {
     const { keys, store } = this.deps;
     const out: ReadCheckpoint[] = [];
-    const add = (checkpoint: SignedCheckpoint, source: CheckpointSource) =>
+    const add = (
+      checkpoint: SignedCheckpoint,
+      source: CheckpointSource,
+      line?: number,
+    ) =>
       out.push({
+        ...(line ? { line } : {}),
         seq: checkpoint.seq,
         head: checkpoint.head,
         at: checkpoint.at,
@@ -161,7 +189,7 @@ export class CheckpointPublisher {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
-      for (const line of text.split('\n')) {
+      for (const [index, line] of text.split('\n').entries()) {
         if (!line.trim()) continue;
         let parsed: unknown;
         try {
@@ -169,7 +197,7 @@ export class CheckpointPublisher {
         } catch {
           parsed = undefined;
         }
-        if (isCheckpoint(parsed)) add(parsed, 'file');
+        if (isCheckpoint(parsed)) add(parsed, 'file', index + 1);
         else
           out.push({
             seq: 0,
@@ -178,6 +206,7 @@ export class CheckpointPublisher {
             keyId: '',
             signature: '',
             source: 'file',
+            line: index + 1,
             valid: false,
           });
       }
