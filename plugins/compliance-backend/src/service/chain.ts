@@ -111,27 +111,6 @@ export async function verifyChain(options: {
       table: c.source === 'file' ? 'checkpoint file' : 'compliance_checkpoints',
     });
   }
-  // The file and the database get every checkpoint together (the file first): one the database holds that the file
-  // lacks means lines were removed from the file. Only from the file's first checkpoint on, so that a file moved to a
-  // new place (e.g. a WORM mount) is not blamed for what was published before.
-  const inFile = valid.filter(c => c.source === 'file');
-  if (inFile.length > 0) {
-    const key = (c: ReadCheckpoint) => `${c.seq}\n${c.head}\n${c.signature}`;
-    const lines = new Set(inFile.map(key));
-    const since = Math.min(...inFile.map(c => c.seq));
-    for (const c of valid) {
-      if (c.source !== 'database' || c.seq < since || lines.has(key(c)))
-        continue;
-      problems.push({
-        seq: c.seq,
-        expectedHash: c.head,
-        storedHash: '',
-        reason: `the checkpoint of seq ${c.seq} at ${c.at} is in the database but missing from the checkpoint file: lines were removed from the file`,
-        record: `checkpoint of seq ${c.seq}`,
-        table: 'checkpoint file',
-      });
-    }
-  }
   const bySeq = new Map<number, ReadCheckpoint[]>();
   for (const c of valid) bySeq.set(c.seq, [...(bySeq.get(c.seq) ?? []), c]);
 
