@@ -11,6 +11,7 @@ import {
   APPROVAL_CHECK_IDS,
   complianceEvaluatePermission,
   complianceEvidenceExportPermission,
+  complianceEvidenceTimePermission,
   complianceExemptionApprovePermission,
   complianceExemptionRequestPermission,
   complianceFactsPushPermission,
@@ -464,6 +465,33 @@ export async function createRouter(
       `attachment; filename="${exported.filename}"`,
     );
     res.send(exported.body);
+  });
+
+  // How long the organisation-wide export of a framework takes and how big it is, without the evidence: for the
+  // outcomes collector, which needs the figure and not what auditors get (least privilege, docs/permissions.md).
+  router.get('/evidence/timing', async (req, res) => {
+    await guard.authorize(req, complianceEvidenceTimePermission);
+    const query = parse(
+      z
+        .object({
+          framework: z.enum(FRAMEWORKS),
+          format: z.enum(['oscal', 'csv']).default('oscal'),
+        })
+        .strict(),
+      req.query,
+      'query',
+    );
+    const started = performance.now();
+    const exported = await evidence.export(
+      { scope: { type: 'org' }, framework: query.framework, asOf: new Date() },
+      query.format,
+    );
+    res.json({
+      framework: query.framework,
+      format: query.format,
+      durationMs: performance.now() - started,
+      bytes: Buffer.byteLength(exported.body),
+    });
   });
 
   router.get('/history/verify', async (req, res) => {

@@ -31,6 +31,15 @@ export const complianceEvidenceExportPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Time an evidence export without receiving it (duration and size only): what the outcomes collector needs for
+ * "time to produce audit evidence", without the evidence itself. @public
+ */
+export const complianceEvidenceTimePermission = createPermission({
+  name: 'forge.compliance.evidence.time',
+  attributes: { action: 'read' },
+});
+
 /** Push facts such as scan results (the services listed for it in forge.permissions.services, e.g. CI). @public */
 export const complianceFactsPushPermission = createPermission({
   name: 'forge.compliance.facts.push',
@@ -60,6 +69,7 @@ export const compliancePermissions = [
   complianceExemptionRequestPermission,
   complianceExemptionApprovePermission,
   complianceEvidenceExportPermission,
+  complianceEvidenceTimePermission,
   complianceFactsPushPermission,
   complianceGateRecordPermission,
 ];

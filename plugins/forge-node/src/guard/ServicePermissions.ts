@@ -19,11 +19,12 @@ export const DEFAULT_SERVICE_PERMISSIONS: Readonly<
     'forge.compliance.exemption.request',
     'forge.compliance.gate.record',
   ],
-  // The outcomes collector and page read compliance (failing checks, exemptions, policy packs), time the evidence
-  // export, and read budgets; they change nothing.
+  // The outcomes collector reads compliance (failing checks, exemptions, policy packs) and budgets, and times the
+  // organisation-wide evidence export without receiving the evidence (forge.compliance.evidence.time, not
+  // .export: an outcomes figure needs the duration, not every exemption's justification). It changes nothing.
   'plugin:outcomes': [
     'forge.compliance.scorecard.read',
-    'forge.compliance.evidence.export',
+    'forge.compliance.evidence.time',
     'forge.cost.read',
   ],
 };

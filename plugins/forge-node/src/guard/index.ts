@@ -7,7 +7,12 @@ export {
 export { actorOf, callerOf, SCAFFOLDER_SERVICE_ACTOR } from './callers';
 export type { Caller } from './callers';
 export { entityRefKey, normalizeEntityRef, sameEntityRef } from './entityRefs';
-export { jsonBody, exceedsJsonDepth, MAX_JSON_DEPTH } from './jsonBody';
+export {
+  jsonBody,
+  exceedsJsonDepth,
+  MAX_JSON_DEPTH,
+  PayloadTooLargeError,
+} from './jsonBody';
 export {
   rfc3339Timestamp,
   rfc3339DateOrTimestamp,

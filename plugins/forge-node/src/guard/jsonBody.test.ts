@@ -43,11 +43,11 @@ describe('jsonBody', () => {
     expect(deep.status).toBe(400);
   });
 
-  it('answers 400 with the limit to a body that is too large', async () => {
+  it('answers 413 with the limit to a body that is too large', async () => {
     const res = await request(app({ limit: '1kb' }))
       .post('/')
       .send({ text: 'x'.repeat(2000) });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(413);
     expect(res.body.error.message).toBe(
       'The request body is larger than the 1kb this endpoint accepts; send less',
     );

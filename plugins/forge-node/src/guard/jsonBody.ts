@@ -1,5 +1,16 @@
 import express, { RequestHandler } from 'express';
-import { InputError } from '@backstage/errors';
+import { CustomErrorBase, InputError } from '@backstage/errors';
+
+/**
+ * A request body larger than its endpoint accepts: 413, with the limit in the message. @backstage/errors has no
+ * such error; Backstage's error handler takes the status from `statusCode`.
+ *
+ * @public
+ */
+export class PayloadTooLargeError extends CustomErrorBase {
+  name = 'PayloadTooLargeError' as const;
+  readonly statusCode = 413;
+}
 
 /** How deeply a JSON body may nest: Forge's documents (entities, facts, gate evaluations) need far fewer. @public */
 export const MAX_JSON_DEPTH = 32;
@@ -28,7 +39,7 @@ export function exceedsJsonDepth(value: unknown, max: number): boolean {
 function bodyError(error: Error & { type?: string }, limit: string): Error {
   switch (error.type) {
     case 'entity.too.large':
-      return new InputError(
+      return new PayloadTooLargeError(
         `The request body is larger than the ${limit} this endpoint accepts; send less`,
       );
     case 'entity.parse.failed':
@@ -47,8 +58,8 @@ function bodyError(error: Error & { type?: string }, limit: string): Error {
 
 /**
  * The JSON body parser of every Forge router: express.json bounded in size and, once parsed, in depth, so a body
- * can neither exhaust memory nor crash validation with a stack overflow. Anything it refuses is an InputError (400)
- * saying what is wrong.
+ * can neither exhaust memory nor crash validation with a stack overflow. Anything it refuses says what is wrong: a
+ * body too large is a PayloadTooLargeError (413), anything else an InputError (400).
  *
  * @public
  */

@@ -23,7 +23,7 @@ function parentOf(entity: Entity): string | undefined {
 
 /**
  * The real sources: the catalog through its service, the scaffolder, compliance and cost plugins through their
- * REST APIs with this plugin's own service token (ForgeGuard gives `plugin:outcomes` read access only, see
+ * REST APIs with this plugin's own service token (ForgeGuard gives `plugin:outcomes` reads and evidence timing only, see
  * DEFAULT_SERVICE_PERMISSIONS in plugin-forge-node).
  */
 export class BackstageForgeSources implements ForgeSources {
@@ -192,18 +192,18 @@ export class BackstageForgeSources implements ForgeSources {
   async timeEvidenceExport(
     framework: string,
   ): Promise<{ durationMs: number; bytes: number }> {
-    const started = performance.now();
-    const res = await this.request(
+    // Compliance times the export itself and answers only its duration and size: this plugin may time evidence
+    // (forge.compliance.evidence.time), not receive it.
+    const { durationMs, bytes } = await this.json<{
+      durationMs: number;
+      bytes: number;
+    }>(
       'compliance',
-      `/evidence?scope=org&framework=${encodeURIComponent(
+      `/evidence/timing?framework=${encodeURIComponent(
         framework,
       )}&format=oscal`,
     );
-    const body = await res.arrayBuffer();
-    return {
-      durationMs: performance.now() - started,
-      bytes: body.byteLength,
-    };
+    return { durationMs, bytes };
   }
 
   async budgets(): Promise<BudgetInfo[]> {

@@ -543,7 +543,7 @@ export class OutcomesService {
           'How long the organisation-wide evidence export (OSCAL, every control of the framework, with ' +
           'history and decisions) takes, measured by running it once a day; the slowest framework is the value.',
         source:
-          'Compliance: GET /api/compliance/evidence, timed by the outcomes collector.',
+          'Compliance: GET /api/compliance/evidence/timing (the export of GET /evidence, timed by compliance for the outcomes collector).',
         series: months.map(month => {
           const m = quantile(
             timings

@@ -86,6 +86,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   'forge.compliance.exemption.request': ownersOfEntity,
   'forge.compliance.exemption.approve': onlyRoles('compliance'),
   'forge.compliance.evidence.export': onlyRoles('compliance', 'security'),
+  'forge.compliance.evidence.time': onlyRoles('compliance', 'security'),
   'forge.compliance.facts.push': nobody,
   'forge.compliance.gate.record': nobody,
   'forge.compliance.policy.reload': onlyRoles('admin'),

@@ -17,6 +17,8 @@ import { permissionsServiceFactory } from '@backstage/backend-defaults/permissio
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { actionsRegistryServiceFactory } from '@backstage/backend-defaults/alpha';
+import { DEFAULT_SERVICE_PERMISSIONS } from '@internal/plugin-forge-node';
+import outcomesPlugin from '@internal/plugin-outcomes-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -27,6 +29,8 @@ import { forgePermissionPolicyModule } from './module';
 import {
   allows,
   CALLERS,
+  GrantedService,
+  grantsOf,
   MatrixCaller,
   MatrixEntry,
   PERMISSION_MATRIX,
@@ -35,6 +39,10 @@ import {
 } from './permissionMatrix';
 import { backendTestDatabases } from '../../testing/databases';
 import { pluginTokenAuthServiceFactory } from './__testUtils__/pluginTokenAuth';
+import {
+  recordingEntryPointFactories,
+  RegisteredEntryPoints,
+} from './__testUtils__/recordingEntryPoints';
 
 jest.setTimeout(300_000);
 
@@ -65,7 +73,22 @@ const PLUGINS = [
     mount: '/api/scaffolder',
     id: 'scaffolder',
   },
+  {
+    dir: 'plugins/outcomes-backend/src',
+    mount: '/api/outcomes',
+    id: 'outcomes',
+  },
 ];
+
+/** The plugins whose every entry point is Forge's (of the scaffolder, only the Forge module's /forge routes). */
+const FORGE_PLUGIN_IDS = ['compliance', 'cost-insights', 'outcomes'];
+const isForgeEntryPoint = (id: string) =>
+  // Backstage's own: the actions registry's and the permission integration's routes.
+  !/\/\.(backstage|well-known\/backstage)\//.test(id) &&
+  (FORGE_PLUGIN_IDS.some(
+    p => id.startsWith(`action ${p}:`) || id.includes(` /api/${p}/`),
+  ) ||
+    id.includes(' /api/scaffolder/forge/'));
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
@@ -106,6 +129,45 @@ describe('the permission matrix', () => {
     expect(missing).toEqual([]);
     const inSource = new Set(entryPointsInSource());
     expect([...documented].filter(e => !inSource.has(e))).toEqual([]);
+  });
+
+  it('grants each service exactly what its matrix rows need, in the embedded default and in production', () => {
+    // app-config.production.yaml is read over app-config.yaml: its services (if any) replace the embedded ones.
+    const configured = (doc: any) => doc?.forge?.permissions?.services ?? {};
+    const embedded = {
+      ...DEFAULT_SERVICE_PERMISSIONS,
+      ...configured(appConfig),
+    };
+    const production = { ...embedded, ...configured(productionConfig) };
+    for (const [name, grants] of [
+      ['app-config.yaml', embedded],
+      ['app-config.yaml + app-config.production.yaml', production],
+    ] as const) {
+      const granted = Object.fromEntries(
+        Object.entries(grants).map(([subject, permissions]) => [
+          subject,
+          [...new Set(permissions as string[])].sort(),
+        ]),
+      );
+      const needed = Object.fromEntries(
+        Object.keys(granted).map(subject => [
+          subject,
+          grantsOf(subject as GrantedService),
+        ]),
+      );
+      expect([name, granted]).toEqual([name, needed]);
+    }
+  });
+
+  it('restricts the CI token in Backstage too, to pushing facts to compliance', () => {
+    for (const doc of [appConfig, productionConfig]) {
+      const ci = doc.backend.auth.externalAccess.filter(
+        (e: any) => e.options.subject === 'ci',
+      );
+      expect(ci.map((e: any) => e.accessRestrictions)).toEqual([
+        [{ plugin: 'compliance', permission: 'forge.compliance.facts.push' }],
+      ]);
+    }
   });
 
   it('is what docs/permissions.md shows (FORGE_WRITE_DOCS=1 rewrites the table)', () => {
@@ -349,6 +411,19 @@ const REQUESTS: Record<
     ok: [404],
   },
   'GET /api/scaffolder/forge/owners': { ok: [200] },
+  'GET /api/compliance/evidence/timing': {
+    path: '/api/compliance/evidence/timing?framework=SOC2',
+    ok: [200],
+  },
+  'GET /api/outcomes/openapi.json': { ok: [200] },
+  'GET /api/outcomes/report': { ok: [200] },
+  'GET /api/outcomes/surveys/pending': { ok: [200] },
+  // Nobody in the demo created churn-model with a blueprint: the survey's own rule answers 403, not the guard.
+  'POST /api/outcomes/surveys': {
+    body: { entityRef: 'component:default/churn-model', score: 9 },
+    ok: [403],
+  },
+  'action outcomes:get-platform-outcomes': { body: {}, ok: [200] },
 };
 
 /** A cost read answers whatever the demo data gives (the guard runs first in every one of them). */
@@ -423,6 +498,7 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
     let server: any;
     let stop: () => Promise<void>;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-matrix-'));
+    const registered = new RegisteredEntryPoints();
 
     beforeAll(async () => {
       const backend = await startTestBackend({
@@ -433,11 +509,12 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
           permissionPlugin,
           forgePermissionPolicyModule,
           permissionsServiceFactory,
-          actionsRegistryServiceFactory,
+          ...recordingEntryPointFactories(registered),
           signInLikeUserInfo,
           recordingAuditor,
           compliancePlugin,
           costInsightsPlugin,
+          outcomesPlugin,
           scaffolderPlugin,
           scaffolderModuleForge,
           mockServices.rootConfig.factory({
@@ -495,6 +572,13 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
+    it('has a row for every route and action the Forge plugins register, whatever way their code does it', () => {
+      const documented = new Set(PERMISSION_MATRIX.map(entryPoint));
+      const live = registered.list().filter(isForgeEntryPoint);
+      expect(live.filter(e => !documented.has(e))).toEqual([]);
+      expect([...documented].filter(e => !live.includes(e))).toEqual([]);
+    });
+
     it.each(PERMISSION_MATRIX.map(e => [e.id, e] as const))(
       '%s',
       async (_name, entry) => {
@@ -516,17 +600,23 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
           const before = audited.length;
           const res = await send(server, entry, headerFor(caller, plugin));
           const allowed = allows(entry, caller);
-          // Let through: one of the statuses of the work itself; refused: 403. Never a 500.
+          // Refused by the guard: an audited permission-denied (whatever the work itself would have answered).
+          const refusal = audited
+            .slice(before)
+            .find(
+              e => e.eventId === 'permission-denied' && e.status === 'failed',
+            );
+          // Let through: one of the statuses of the work itself and no refusal of the guard; refused: 403 by the
+          // guard. Never a 500.
           outcomes.push([
             caller,
-            allowed && ok.includes(res.status) ? 'let through' : res.status,
+            allowed && ok.includes(res.status) && !refusal
+              ? 'let through'
+              : res.status,
           ]);
           expected.push([caller, allowed ? 'let through' : 403]);
-          if (!allowed && !entry.id.endsWith('/forge/owners')) {
-            // Every refusal is in the audit log, under the caller's one name.
-            const refusal = audited
-              .slice(before)
-              .find(e => e.status === 'failed');
+          if (!allowed) {
+            // Every refusal is the guard's, in the audit log, under the caller's one name.
             refusals.push([caller, refusal?.meta?.actor]);
             const subject = SERVICE_SUBJECTS[caller];
             expectedRefusals.push([
@@ -594,6 +684,7 @@ describe('external tokens exactly as app-config.yaml and app-config.production.y
         catalogPlugin,
         compliancePlugin,
         costInsightsPlugin,
+        outcomesPlugin,
         mockServices.rootConfig.factory({
           data: {
             backend: {

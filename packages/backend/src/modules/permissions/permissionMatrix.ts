@@ -1,6 +1,6 @@
 /**
- * Who may use each entry point of the Forge plugins (every route and every action of compliance, cost and the
- * blueprints), for the callers Forge has. This table is the documented rule: docs/permissions.md shows it (a test
+ * Who may use each entry point of the Forge plugins (every route and every action of compliance, cost, outcomes
+ * and the blueprints), for the callers Forge has. This table is the documented rule: docs/permissions.md shows it (a test
  * fails when the page differs) and permissionMatrix.test.ts asserts every cell against a real backend.
  */
 
@@ -15,6 +15,7 @@ export const CALLERS = [
   'CI token',
   'other service',
   'scaffolder',
+  'outcomes',
 ] as const;
 
 /** @public */
@@ -34,6 +35,8 @@ export const CALLER_DESCRIPTIONS: Record<MatrixCaller, string> = {
     'a Backstage plugin with its own token that Forge grants nothing (`plugin:catalog`)',
   scaffolder:
     "the scaffolder's own token (`plugin:scaffolder`): the Forge blueprints",
+  outcomes:
+    "the outcomes plugin's own token (`plugin:outcomes`): the outcomes collector",
 };
 
 /** The service subject behind each service caller. */
@@ -41,7 +44,11 @@ export const SERVICE_SUBJECTS: Partial<Record<MatrixCaller, string>> = {
   'CI token': 'ci',
   'other service': 'plugin:catalog',
   scaffolder: 'plugin:scaffolder',
+  outcomes: 'plugin:outcomes',
 };
+
+/** The service subjects Forge grants anything; each grant is the permissions of the matrix rows naming it. */
+export type GrantedService = 'ci' | 'plugin:scaffolder' | 'plugin:outcomes';
 
 type Role = 'member' | 'admin' | 'compliance' | 'security';
 
@@ -51,7 +58,7 @@ type Role = 'member' | 'admin' | 'compliance' | 'security';
  */
 export type Who = {
   people: 'everyone' | 'owners' | Role[] | 'nobody';
-  services: Array<'ci' | 'plugin:scaffolder'> | 'all';
+  services: GrantedService[] | 'all';
 };
 
 export type MatrixEntry = {
@@ -66,7 +73,13 @@ export type MatrixEntry = {
 };
 
 const everyone: Who = { people: 'everyone', services: [] };
-const readers: Who = { people: 'everyone', services: ['plugin:scaffolder'] };
+/** Compliance reads: the blueprints read policy packs and exemptions, the outcomes collector what it reports. */
+const readers: Who = {
+  people: 'everyone',
+  services: ['plugin:scaffolder', 'plugin:outcomes'],
+};
+/** Cost reads: the outcomes collector reads budgets (the blueprints read them on behalf of the person). */
+const costReaders: Who = { people: 'everyone', services: ['plugin:outcomes'] };
 const admins: Who = { people: ['admin'], services: [] };
 const costRead = 'forge.cost.read';
 const scorecardRead = 'forge.compliance.scorecard.read';
@@ -75,6 +88,8 @@ const compliance = (method: string, path: string) =>
   `${method} /api/compliance${path}`;
 const cost = (method: string, path: string) =>
   `${method} /api/cost-insights${path}`;
+const outcomes = (method: string, path: string) =>
+  `${method} /api/outcomes${path}`;
 
 const COST_READS = [
   '/last-complete-billing-date',
@@ -143,7 +158,7 @@ export const PERMISSION_MATRIX: MatrixEntry[] = [
   {
     id: compliance('POST', '/scorecards/:kind/:namespace/:name/evaluate'),
     permission: 'forge.compliance.evaluate',
-    who: readers,
+    who: { people: 'everyone', services: ['plugin:scaffolder'] },
   },
   {
     id: compliance('POST', '/dry-run'),
@@ -208,6 +223,12 @@ export const PERMISSION_MATRIX: MatrixEntry[] = [
     who: { people: ['compliance', 'security'], services: [] },
   },
   {
+    id: compliance('GET', '/evidence/timing'),
+    permission: 'forge.compliance.evidence.time',
+    who: { people: ['compliance', 'security'], services: ['plugin:outcomes'] },
+    note: 'duration and size of an export, not the evidence',
+  },
+  {
     id: compliance('GET', '/history/verify'),
     permission: 'forge.compliance.evidence.export',
     who: { people: ['compliance', 'security'], services: [] },
@@ -250,7 +271,7 @@ export const PERMISSION_MATRIX: MatrixEntry[] = [
   ...COST_READS.map(path => ({
     id: cost('GET', path),
     permission: costRead,
-    who: everyone,
+    who: costReaders,
   })),
   {
     id: cost('PUT', '/budgets/:entityRef'),
@@ -270,12 +291,12 @@ export const PERMISSION_MATRIX: MatrixEntry[] = [
   {
     id: 'action cost-insights:get-group-cost-forecast',
     permission: costRead,
-    who: everyone,
+    who: costReaders,
   },
   {
     id: 'action cost-insights:get-entity-top-cost-drivers',
     permission: costRead,
-    who: everyone,
+    who: costReaders,
   },
 
   // --- Blueprints -------------------------------------------------------------------------------------------
@@ -286,11 +307,57 @@ export const PERMISSION_MATRIX: MatrixEntry[] = [
   },
   {
     id: 'GET /api/scaffolder/forge/owners',
-    permission: '(people only)',
+    permission: 'scaffolder.task.create',
     who: everyone,
-    note: 'any team for holders of forge.blueprint.owner.any (admins), else their own teams and those below',
+    note: 'people only; any team for holders of forge.blueprint.owner.any (admins), else their own teams and those below',
+  },
+
+  // --- Outcomes ---------------------------------------------------------------------------------------------
+  {
+    id: outcomes('GET', '/openapi.json'),
+    permission: '(none)',
+    who: { people: 'everyone', services: 'all' },
+    public: true,
+    note: 'the API description; public',
+  },
+  {
+    id: outcomes('GET', '/report'),
+    permission: 'forge.outcomes.read',
+    who: everyone,
+    note: 'their own teams; the organisation and other teams with forge.outcomes.org.read (admin, compliance, security)',
+  },
+  {
+    id: outcomes('GET', '/surveys/pending'),
+    permission: 'forge.outcomes.read',
+    who: everyone,
+  },
+  {
+    id: outcomes('POST', '/surveys'),
+    permission: 'forge.outcomes.survey.respond',
+    who: everyone,
+    note: 'people only, about a project they created',
+  },
+  {
+    id: 'action outcomes:get-platform-outcomes',
+    permission: 'forge.outcomes.read',
+    who: everyone,
+    note: 'the same rules as GET /report',
   },
 ];
+
+/**
+ * What each service subject is granted: exactly the permissions of the matrix rows that name it, so a grant no
+ * entry point of the matrix needs cannot hide in config (permissionMatrix.test.ts compares it with both configs).
+ */
+export function grantsOf(subject: GrantedService): string[] {
+  return [
+    ...new Set(
+      PERMISSION_MATRIX.filter(
+        e => e.who.services !== 'all' && e.who.services.includes(subject),
+      ).map(e => e.permission),
+    ),
+  ].sort();
+}
 
 /** Roles of the people callers. */
 export const CALLER_ROLES: Partial<Record<MatrixCaller, Role[]>> = {
