@@ -97,8 +97,20 @@ export function BillingData(props: { onUploaded: () => void }) {
           <TableBody>
             {ingestions.value.map(r => (
               <TableRow key={r.id}>
-                <TableCell style={{ overflowWrap: 'anywhere' }}>
-                  {r.location}
+                <TableCell title={r.location}>
+                  {/* A file location is one long word: shortened with an ellipsis (full text as the title), never
+                      split mid-word across lines. */}
+                  <span
+                    style={{
+                      display: 'block',
+                      maxWidth: '32em',
+                      overflow: 'hidden',
+                      textOverflow: 'ellipsis',
+                      whiteSpace: 'nowrap',
+                    }}
+                  >
+                    {r.location}
+                  </span>
                 </TableCell>
                 <TableCell title={r.error}>{r.status}</TableCell>
                 <TableCell align="right" style={{ whiteSpace: 'nowrap' }}>

@@ -26,7 +26,7 @@ export function BreakdownBars(props: {
   }));
   return (
     <figure aria-label={props.title} style={{ margin: 0 }}>
-      <ResponsiveContainer width="100%" height={40 + 36 * data.length}>
+      <ResponsiveContainer width="100%" height={72 + 36 * data.length}>
         <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" stroke={theme.palette.divider} />
           <XAxis
@@ -39,7 +39,9 @@ export function BreakdownBars(props: {
           <Tooltip
             formatter={value => formatCurrency(Number(value), props.currency)}
           />
-          <Legend />
+          {/* Above the bars with a fixed height, so the plot leaves it room from the first render; measured late
+              at the bottom, it covered the last category's label while the page was resized. */}
+          <Legend verticalAlign="top" height={32} />
           <Bar
             dataKey="previous"
             name="Period before"
