@@ -108,6 +108,36 @@ describe('blueprints rendered through the scaffolder backend', () => {
     }
   });
 
+  it('takes a description on one line, without template syntax, markup or control characters', () => {
+    // The scaffolder checks parameters with their JSON schema pattern as a unicode RegExp, in the form and again in
+    // the backend when the task is created; the description is written into the generated README, docs and catalog.
+    for (const name of blueprintNames()) {
+      const steps = loadTemplate(name).spec.parameters as any[];
+      const schema = steps.find(p => p.properties?.description)?.properties
+        .description;
+      const accepts = (value: string) =>
+        new RegExp(schema.pattern, 'u').test(value);
+      expect(accepts('Scores claims for fraud, nightly, in eu-west-1.')).toBe(
+        true,
+      );
+      for (const bad of [
+        'Scores claims for fraud\nowner: group:default/other',
+        'Scores claims for fraud\r\n# Injected heading',
+        'Scores claims\u0000 for fraud nightly',
+        'Scores claims\u001b[31m for fraud nightly',
+        'Scores claims for fraud ${{ secrets.token }}',
+        'Scores claims <script>alert(1)</script>',
+        'Scores claims for fraud \\u0041',
+      ]) {
+        expect({ name, bad, accepted: accepts(bad) }).toEqual({
+          name,
+          bad,
+          accepted: false,
+        });
+      }
+    }
+  });
+
   it('reads only its own skeleton and the shared one, and has its own docs beside them', () => {
     for (const name of blueprintNames()) {
       const template = loadTemplate(name);
