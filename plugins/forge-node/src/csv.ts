@@ -34,6 +34,30 @@ export function neutraliseSpreadsheetFormula(value: string): string {
   return dangerous ? `'${value}` : value;
 }
 
+/**
+ * The same rule for every text value of a JSON document a person will open elsewhere (an OSCAL export goes into
+ * GRC tools that flatten it into spreadsheets): a copy in which each string, at any depth, is neutralised; keys,
+ * numbers, booleans and null are kept. Strings Forge writes itself (ids, dates, refs, sentences) never start a
+ * formula, so in practice only text a person typed can change.
+ *
+ * @public
+ */
+export function neutraliseSpreadsheetFormulasDeep<T>(value: T): T {
+  if (typeof value === 'string')
+    return neutraliseSpreadsheetFormula(value) as unknown as T;
+  if (Array.isArray(value))
+    return value.map(v => neutraliseSpreadsheetFormulasDeep(v)) as unknown as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        neutraliseSpreadsheetFormulasDeep(v),
+      ]),
+    ) as T;
+  }
+  return value;
+}
+
 /** A cell value: text is neutralised, numbers and booleans are written as they are, null and undefined as empty. */
 export type CsvValue = string | number | bigint | boolean | null | undefined;
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Knex } from 'knex';
+import { neutraliseSpreadsheetFormula } from '@internal/plugin-forge-node';
 import { REPO_ROOT } from '../__testUtils__/catalog';
 import {
   createHarness,
@@ -431,10 +432,19 @@ describe.each(testDatabases.eachSupportedId())(
             JSON.stringify(JSON.parse(oscal), null, 2).replace(/\n/g, '\r\n'),
           ).status,
         ).toBe(0);
-        // The formula-like text is kept as recorded: JSON strings are never evaluated.
+        // Typed text stands inside Forge's sentences ("Justification: ..."), and no value of the document may start
+        // a formula when a GRC tool flattens it into a spreadsheet.
         expect(oscal).toContain(
           '\\"=HYPERLINK(\\"http://evil.example/x\\") explains it',
         );
+        const strings: string[] = [];
+        JSON.parse(oscal, (_key, value) => {
+          if (typeof value === 'string') strings.push(value);
+          return value;
+        });
+        expect(
+          strings.filter(v => neutraliseSpreadsheetFormula(v) !== v),
+        ).toEqual([]);
         const firstObservation = oscal.indexOf('"observations":[{') + 17;
         const withoutSignature = JSON.parse(oscal);
         const resources =

@@ -6,7 +6,11 @@ import {
   ExemptionKind,
   Framework,
 } from '@internal/plugin-compliance-common';
-import { CsvColumn, toCsv } from '@internal/plugin-forge-node';
+import {
+  CsvColumn,
+  neutraliseSpreadsheetFormulasDeep,
+  toCsv,
+} from '@internal/plugin-forge-node';
 import { ComplianceStore, SignedCheckpoint } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
 import { descendantGroups } from './groups';
@@ -820,9 +824,12 @@ export class EvidenceService {
    * Adds the signature resource: Ed25519 over the canonical JSON (keys sorted) of the document without it. The
    * canonical form makes the signature independent of how the JSON is indented when saved or re-saved.
    */
-  private signOscal(document: {
+  private signOscal(recorded: {
     'assessment-results': Record<string, any>;
   }): Record<string, unknown> {
+    // Text people typed (justifications, notes) is made safe to open in a spreadsheet before it is signed, as in
+    // the CSV export: GRC tools flatten OSCAL into sheets.
+    const document = neutraliseSpreadsheetFormulasDeep(recorded);
     const signature = this.deps.history.signExport(canonicalJson(document));
     document['assessment-results']['back-matter'].resources.push({
       uuid: uuidFrom(`signature:${signature}`),
