@@ -112,7 +112,7 @@ describe('blueprints rendered through the scaffolder backend', () => {
     // The scaffolder checks parameters with their JSON schema pattern as a unicode RegExp, in the form and again in
     // the backend when the task is created; the description is written into the generated README, docs and catalog.
     for (const name of blueprintNames()) {
-      const steps = loadTemplate(name).spec.parameters as any[];
+      const steps = loadTemplate(name).spec!.parameters as any[];
       const schema = steps.find(p => p.properties?.description)?.properties
         .description;
       const accepts = (value: string) =>
