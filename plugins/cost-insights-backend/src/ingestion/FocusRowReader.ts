@@ -11,7 +11,13 @@ import {
   FocusVersion,
 } from '@internal/plugin-cost-insights-common';
 import { MAX_MAGNITUDE, OK, readDecimal, TOO_LARGE } from './focusDecimal';
-import { billingPeriodOf, isNull, parseTimestamp, utcDay } from './focusValues';
+import {
+  billingAccountIdentity,
+  billingPeriodOf,
+  isNull,
+  parseTimestamp,
+  utcDay,
+} from './focusValues';
 
 /** Where each amount of a charge lies in `FocusCharge.amounts`: whole units, then the fraction in 10^-15. */
 export const AMOUNT = {
@@ -26,6 +32,7 @@ const AMOUNT_SLOTS = 8;
 export type FocusCharge = {
   /** UTC day of ChargePeriodStart. */
   day: string;
+  /** The account as billingAccountIdentity keys it (Azure ids and GUIDs in lower case...). */
   billingAccountId: string;
   /** The billing period as the provider means it (see billingPeriodOf). */
   billingPeriodStart: string;
@@ -496,7 +503,7 @@ export class FocusRowReader {
     const { tags, column: tagsColumn } = this.attributionTags(fields);
     const charge: FocusCharge = {
       day: utcDay(chargeStart),
-      billingAccountId,
+      billingAccountId: this.accountIdentity(provider, billingAccountId),
       billingPeriodStart: this.billingPeriod(fields, periodStart, periodEnd),
       provider,
       serviceCategory,
@@ -514,6 +521,20 @@ export class FocusRowReader {
       isGpu,
     };
     return this.lengthProblem() ?? charge;
+  }
+
+  private lastAccount: string | undefined;
+  private lastAccountProvider: string | undefined;
+  private lastAccountIdentity = '';
+
+  /** billingAccountIdentity, remembered for the line before: consecutive lines mostly share their account. */
+  private accountIdentity(provider: string, id: string): string {
+    if (id !== this.lastAccount || provider !== this.lastAccountProvider) {
+      this.lastAccount = id;
+      this.lastAccountProvider = provider;
+      this.lastAccountIdentity = billingAccountIdentity(provider, id);
+    }
+    return this.lastAccountIdentity;
   }
 
   private lastPeriodStart: string | number | undefined;

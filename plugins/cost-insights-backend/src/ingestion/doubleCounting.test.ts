@@ -301,6 +301,81 @@ describe.each(databases.eachSupportedId())(
       await expectOnce(second, 'parquet');
     });
 
+    it('the same account in another case: an Azure subscription, a billing account path, a GUID of any provider', async () => {
+      const spellings: Array<[string, string, string, string]> = [
+        // provider, first delivery, re-delivery, the key Forge gives both
+        [
+          'Microsoft',
+          '9F1C2E3A-4B5D-4E6F-8A7B-0C1D2E3F4A5B',
+          '9f1c2e3a-4b5d-4e6f-8a7b-0c1d2e3f4a5b',
+          '9f1c2e3a-4b5d-4e6f-8a7b-0c1d2e3f4a5b',
+        ],
+        [
+          'Microsoft',
+          '/providers/Microsoft.Billing/billingAccounts/Meridian-EA',
+          '/providers/microsoft.billing/billingaccounts/meridian-ea',
+          '/providers/microsoft.billing/billingaccounts/meridian-ea',
+        ],
+        [
+          'Oracle',
+          'AB12CD34-0000-4000-8000-00000000ABCD',
+          'ab12cd34-0000-4000-8000-00000000abcd',
+          'ab12cd34-0000-4000-8000-00000000abcd',
+        ],
+        [
+          'Google Cloud',
+          '01a2b3-c4d5e6-f7a8b9',
+          '01A2B3-C4D5E6-F7A8B9',
+          '01A2B3-C4D5E6-F7A8B9',
+        ],
+      ];
+      const redelivered: string[] = [];
+      for (const [i, [provider, first, again, key]] of spellings.entries()) {
+        await writeExportFile(
+          path.join(inbox, `first-${i}.csv`),
+          september(20, i, { ProviderName: provider, BillingAccountId: first }),
+          'csv',
+        );
+        await scanner().scan();
+        redelivered.push(path.join(inbox, `again-${i}.csv`));
+        await writeExportFile(
+          redelivered[i],
+          september(20, i + 5, {
+            ProviderName: provider,
+            BillingAccountId: again,
+          }),
+          'csv',
+        );
+        const [record] = await scanner().scan();
+        expect(record.periods).toEqual([
+          { billingAccountId: key, billingPeriodStart: '2026-09-01' },
+        ]);
+        // Every account's September once: the re-deliveries replaced the first deliveries.
+        await expectOnce(redelivered, 'csv');
+      }
+      // Other providers' ids are kept as written (AWS's are digits): two spellings are two accounts.
+      await writeExportFile(
+        path.join(inbox, 'other.csv'),
+        september(20, 0, {
+          ProviderName: 'Oracle',
+          BillingAccountId: 'Tenancy-A',
+        }),
+        'csv',
+      );
+      await writeExportFile(
+        path.join(inbox, 'other-lower.csv'),
+        september(20, 0, {
+          ProviderName: 'Oracle',
+          BillingAccountId: 'tenancy-a',
+        }),
+        'csv',
+      );
+      const records = await scanner().scan();
+      expect(
+        records.flatMap(r => r.periods.map(p => p.billingAccountId)).sort(),
+      ).toEqual(['Tenancy-A', 'tenancy-a']);
+    });
+
     it('refuses a snapshot whose manifest lists a part twice, or two parts with the same content', async () => {
       const root = path.join(inbox, 'aws');
       await writeAwsExecution({

@@ -85,3 +85,23 @@ export function billingPeriodOf(
   }
   return WRITTEN_DAY.exec(startText)?.[1] ?? utcDay(startMs);
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const AZURE = /^(microsoft|azure)\b/i;
+const GOOGLE_BILLING_ACCOUNT = /^[0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6}$/i;
+
+/**
+ * The identity of a billing account, which keys its billing periods: two spellings the provider treats as the same
+ * account must give the same key, or a month delivered in the other spelling is counted twice.
+ * - Microsoft (Azure): every id is an Azure Resource Manager id or a GUID, and ARM ids are case-insensitive; lower case.
+ * - A GUID from any provider: case-insensitive by its standard (RFC 9562); lower case.
+ * - Google Cloud: a billing account is three groups of six hex digits, shown in upper case; upper case.
+ * - AWS (12 digits) and any other provider: as written, since their ids are either digits or case-sensitive.
+ * Blanks around the id are never part of it.
+ */
+export function billingAccountIdentity(provider: string, id: string): string {
+  const trimmed = id.trim();
+  if (AZURE.test(provider) || GUID.test(trimmed)) return trimmed.toLowerCase();
+  if (GOOGLE_BILLING_ACCOUNT.test(trimmed)) return trimmed.toUpperCase();
+  return trimmed;
+}
