@@ -175,6 +175,20 @@ export interface ComplianceStore {
   saveCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
   listCheckpoints(): Promise<SignedCheckpoint[]>;
 
+  /**
+   * Claims a one-time job across replicas: true for the one claimant whose claim went in first, false for every
+   * other (the job is claimed, running or finished).
+   */
+  claimJob(name: string, claimant: string, at: string): Promise<boolean>;
+  /** The claim of a one-time job, if it was claimed. */
+  getJobClaim(
+    name: string,
+  ): Promise<
+    { claimant: string; claimedAt: string; finishedAt?: string } | undefined
+  >;
+  /** Marks a claimed job finished. */
+  finishJob(name: string, at: string): Promise<void>;
+
   upsertFact(
     entityRef: string,
     fact: Fact,

@@ -1060,6 +1060,36 @@ export class DatabaseComplianceStore implements ComplianceStore {
     );
   }
 
+  async claimJob(name: string, claimant: string, at: string): Promise<boolean> {
+    // The primary key decides: every replica inserts, one row goes in, and each reads back whose it is.
+    await this.db('compliance_claims')
+      .insert({ name, claimant, claimed_at: at })
+      .onConflict('name')
+      .ignore();
+    return (await this.getJobClaim(name))?.claimant === claimant;
+  }
+
+  async getJobClaim(
+    name: string,
+  ): Promise<
+    { claimant: string; claimedAt: string; finishedAt?: string } | undefined
+  > {
+    const row = await this.db('compliance_claims').where({ name }).first();
+    return row
+      ? {
+          claimant: row.claimant,
+          claimedAt: row.claimed_at,
+          finishedAt: row.finished_at ?? undefined,
+        }
+      : undefined;
+  }
+
+  async finishJob(name: string, at: string): Promise<void> {
+    await this.db('compliance_claims')
+      .where({ name })
+      .update({ finished_at: at });
+  }
+
   async upsertFact(
     entityRef: string,
     fact: Fact,

@@ -139,6 +139,54 @@ describe.each(testDatabases.eachSupportedId())(
       expect(await h.store.countHistory()).toBe(records);
     }, 60_000);
 
+    it('still replays when a project was created before the first scheduled evaluation, without backdating it', async () => {
+      knex = await testDatabases.init(databaseId);
+      const clock = testClock('2026-11-26T10:00:00.000Z');
+      const h = await createHarness(knex, { now: clock.now });
+      withForgePackages(h.catalog);
+      const project: Entity = {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'first-project', namespace: 'default', etag: 'v1' },
+        spec: {
+          type: 'service',
+          lifecycle: 'experimental',
+          owner: 'group:default/fraud-science',
+        },
+      };
+      h.catalog.entities.push(project);
+      // The blueprint left its first evidence, and the project was evaluated: facts and history exist.
+      await h.compliance.pushFact(
+        'component:default/first-project',
+        {
+          name: 'ci',
+          collectedAt: '2026-11-26T09:00:00.000Z',
+          data: { status: 'passing', tests: 3 },
+        },
+        'service:ci',
+      );
+      expect(await h.store.countHistory()).toBeGreaterThan(0);
+
+      expect(
+        await new DemoHistory({
+          store: h.store,
+          loader: h.loader,
+          catalog: h.catalog,
+          logger: mockServices.logger.mock(),
+          file,
+          weeks: 11,
+          now: clock.now,
+        }).seedIfFresh(),
+      ).toBe(true);
+      expect((await h.dashboard.dashboard({})).trend).toHaveLength(12);
+      // The project's history starts when it was created, not weeks before.
+      expect(
+        (
+          await h.store.firstEvaluatedAt(['component:default/first-project'])
+        ).get('component:default/first-project'),
+      ).toBe('2026-11-26T10:00:00.000Z');
+    }, 60_000);
+
     it('waits for the catalog to hold the demo entities, and never replays over real facts', async () => {
       knex = await testDatabases.init(databaseId);
       const h = await createHarness(knex);
