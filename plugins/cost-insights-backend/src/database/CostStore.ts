@@ -6,37 +6,11 @@ import {
   RejectedRow,
 } from '@internal/plugin-cost-insights-common';
 
-/** The dimensions a daily rollup is keyed by (besides the billing account and period it came from). */
-export type RollupDimensions = {
-  day: string;
-  billingAccountId: string;
-  billingPeriodStart: string;
-  /** Empty when unattributed. */
-  entityRef: string;
-  provider: string;
-  serviceCategory: string;
-  serviceName: string;
-  region: string;
-  subAccountId: string;
-  subAccountName: string;
-  chargeCategory: string;
-  currency: string;
-  consumedUnit: string;
-};
+import { RollupDimensions, RollupMeasures } from './rollupColumns';
 
-/** Sums over the FOCUS rows of one rollup. */
-export type RollupMeasures = {
-  billedCost: number;
-  effectiveCost: number;
-  listCost: number;
-  consumedQuantity: number;
-  gpuCost: number;
-  gpuHours: number;
-  gpuIdleCost: number;
-  rowCount: number;
-};
+export type { RollupDimensions, RollupMeasures } from './rollupColumns';
 
-/** FOCUS rows summed per day, entity, provider, service category, service, region, sub-account, charge category, currency and unit. */
+/** FOCUS rows summed per day and the other key dimensions of ROLLUP_COLUMN_DECLARATION (rollupColumns.ts). */
 export type DailyCostRollup = RollupDimensions & RollupMeasures;
 
 /** An account's billing period: what one ingestion replaces as a whole. */

@@ -31,6 +31,7 @@ import {
   RollupGroupBy,
   RollupMeasure,
 } from './CostStore';
+import { ROLLUP_COLUMNS as DECLARED, rollupColumnOf } from './rollupColumns';
 
 const ROLLUPS = 'cost_daily_rollups';
 const ENTITY_DAILY = 'cost_entity_daily';
@@ -41,27 +42,25 @@ const INGESTIONS = 'cost_ingestions';
 const BUDGETS = 'cost_budgets';
 const ALERTS = 'cost_alerts_sent';
 
-const GROUP_COLUMNS: Record<RollupGroupBy, string> = {
-  day: 'day',
-  entityRef: 'entity_ref',
-  provider: 'provider',
-  serviceCategory: 'service_category',
-  serviceName: 'service_name',
-  region: 'region',
-  subAccountId: 'sub_account_id',
-  chargeCategory: 'charge_category',
-  consumedUnit: 'consumed_unit',
-};
+const GROUP_COLUMNS = Object.fromEntries(
+  (
+    [
+      'day',
+      'entityRef',
+      'provider',
+      'serviceCategory',
+      'serviceName',
+      'region',
+      'subAccountId',
+      'chargeCategory',
+      'consumedUnit',
+    ] as const satisfies readonly RollupGroupBy[]
+  ).map(field => [field, rollupColumnOf(field)]),
+) as Record<RollupGroupBy, string>;
 
-const MEASURE_COLUMNS: Record<RollupMeasure, string> = {
-  billedCost: 'billed_cost',
-  effectiveCost: 'effective_cost',
-  listCost: 'list_cost',
-  consumedQuantity: 'consumed_quantity',
-  gpuCost: 'gpu_cost',
-  gpuHours: 'gpu_hours',
-  gpuIdleCost: 'gpu_idle_cost',
-};
+const MEASURE_COLUMNS = Object.fromEntries(
+  DECLARED.sums.map(c => [c.field, c.column]),
+) as Record<RollupMeasure, string>;
 
 /** Rows per INSERT: 23 columns each stays under SQLite's and PostgreSQL's bind-parameter limits. */
 const INSERT_CHUNK = 500;
@@ -101,32 +100,8 @@ const ENTITY_DAILY_COLUMN_TYPES: Record<string, string> = {
   ...DAY_TOTAL_COLUMN_TYPES,
 };
 
-/** The rollup table's columns and their SQL types, in insert order (rollupValues). */
-const ROLLUP_COLUMN_TYPES: Record<string, string> = {
-  day: 'varchar',
-  billing_account_id: 'varchar',
-  billing_period_start: 'varchar',
-  entity_ref: 'varchar',
-  provider: 'varchar',
-  service_category: 'varchar',
-  service_name: 'varchar',
-  region: 'varchar',
-  sub_account_id: 'varchar',
-  sub_account_name: 'varchar',
-  charge_category: 'varchar',
-  currency: 'varchar',
-  consumed_unit: 'varchar',
-  billed_cost: 'double precision',
-  effective_cost: 'double precision',
-  list_cost: 'double precision',
-  consumed_quantity: 'double precision',
-  gpu_cost: 'double precision',
-  gpu_hours: 'double precision',
-  gpu_idle_cost: 'double precision',
-  row_count: 'integer',
-  ingestion_id: 'varchar',
-};
-
+/** The rollup table's columns and their SQL types, in insert order (rollupValues): the declaration's. */
+const ROLLUP_COLUMN_TYPES = DECLARED.columnTypes;
 const ROLLUP_COLUMNS = Object.keys(ROLLUP_COLUMN_TYPES);
 const ENTITY_DAILY_COLUMNS = Object.keys(ENTITY_DAILY_COLUMN_TYPES);
 const DAY_TOTAL_COLUMNS = Object.keys(DAY_TOTAL_COLUMN_TYPES);
@@ -173,32 +148,16 @@ function toIso(value: Date | string | number): string {
   return new Date(value).toISOString();
 }
 
+/** The rollup's fields in the order of ROLLUP_COLUMN_TYPES (the declaration's). */
+const ROLLUP_FIELDS = DECLARED.declaration.map(c => c.field) as Array<
+  keyof DailyCostRollup
+>;
+
 /** A rollup's values in the order of ROLLUP_COLUMN_TYPES. */
 function rollupValues(ingestionId: string, r: DailyCostRollup): unknown[] {
-  return [
-    r.day,
-    r.billingAccountId,
-    r.billingPeriodStart,
-    r.entityRef,
-    r.provider,
-    r.serviceCategory,
-    r.serviceName,
-    r.region,
-    r.subAccountId,
-    r.subAccountName,
-    r.chargeCategory,
-    r.currency,
-    r.consumedUnit,
-    r.billedCost,
-    r.effectiveCost,
-    r.listCost,
-    r.consumedQuantity,
-    r.gpuCost,
-    r.gpuHours,
-    r.gpuIdleCost,
-    r.rowCount,
-    ingestionId,
-  ];
+  const values: unknown[] = ROLLUP_FIELDS.map(field => r[field]);
+  values.push(ingestionId);
+  return values;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { ROLLUP_COLUMNS } from './rollupColumns';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-cost-insights-backend',
@@ -40,6 +41,19 @@ function rollup(entityRef: string, day: string, service: string, cost: number) {
 describe.each(databases.eachSupportedId())(
   'cost migrations (%s)',
   databaseId => {
+    it('creates the rollup table with exactly the columns rollupColumns.ts declares', async () => {
+      // The declaration drives the accumulator, the rollup type and the store's inserts: a column declared
+      // without its migration (or migrated without its declaration) fails here.
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory: migrationsDir });
+      const columns = Object.keys(
+        await knex('cost_daily_rollups').columnInfo(),
+      );
+      expect(columns.sort()).toEqual(
+        Object.keys(ROLLUP_COLUMNS.columnTypes).sort(),
+      );
+    });
+
     it('backfills the per-entity daily table from rollups stored before it existed, and removes it going down', async () => {
       const knex = await databases.init(databaseId);
       await knex.migrate.up({ directory: migrationsDir }); // the cost tables

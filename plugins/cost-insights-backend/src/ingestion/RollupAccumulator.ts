@@ -2,23 +2,47 @@ import { IngestionRecord } from '@internal/plugin-cost-insights-common';
 import { randomInt } from 'node:crypto';
 import { addDecimal, decimalToNumber, MAX_SUM } from './focusDecimal';
 import { BillingPeriodKey, DailyCostRollup } from '../database/CostStore';
+import { ROLLUP_COLUMNS, RollupSumCondition } from '../database/rollupColumns';
 import { AMOUNT, FocusCharge } from './FocusRowReader';
 
 const SEP = '\u0001';
 const HOURS = /hour|hrs?\b/i;
 
-/** The dimensions a rollup is keyed by, in key order. */
-const DIMENSIONS = 12;
-/** The sums a rollup keeps, in `sums` order: each an exact decimal pair (workers/focusDecimal.js), then the row count. */
-const BILLED = 0;
-const EFFECTIVE = 2;
-const LIST = 4;
-const QUANTITY = 6;
-const GPU_COST = 8;
-const GPU_HOURS = 10;
-const GPU_IDLE = 12;
-const ROW_COUNT = 14;
-const SUMS = 15;
+/** The dimensions a rollup is keyed by, in key order, and where each is read from (the declaration's keys). */
+const {
+  keys: ROLLUP_KEYS,
+  labels: ROLLUP_LABELS,
+  sums: ROLLUP_SUMS,
+} = ROLLUP_COLUMNS;
+const DIMENSIONS = ROLLUP_KEYS.length;
+const KEY_FROM = ROLLUP_KEYS.map(c => c.from);
+const KEY_FIELDS = ROLLUP_KEYS.map(c => c.field);
+/** The dimension holding the attributed entity (not a property of the charge). */
+const ENTITY_DIMENSION = KEY_FROM.indexOf('entityRef');
+const LABEL_FROM = ROLLUP_LABELS.map(
+  c => c.from as Exclude<(typeof c)['from'], 'entityRef'>,
+);
+const LABEL_FIELDS = ROLLUP_LABELS.map(c => c.field);
+/**
+ * The sums a rollup keeps, in the declaration's order: sum m is an exact decimal pair (workers/focusDecimal.js) at
+ * 2m, then the row count. Per sum, the offset of the amount it adds in FocusCharge.amounts and when it adds it.
+ */
+const SUM_COUNT = ROLLUP_SUMS.length;
+const SUM_FIELDS = ROLLUP_SUMS.map(c => c.field);
+const SUM_AMOUNT = Int32Array.from(ROLLUP_SUMS.map(c => AMOUNT[c.of]));
+/** Condition slots: every line, GPU lines, GPU lines in hours, GPU lines of unused commitments. */
+const CONDITIONS: Array<RollupSumCondition | undefined> = [
+  undefined,
+  'gpu',
+  'gpuHours',
+  'gpuIdle',
+];
+const SUM_WHEN = Uint8Array.from(
+  ROLLUP_SUMS.map(c => CONDITIONS.indexOf('when' in c ? c.when : undefined)),
+);
+const ROW_COUNT = SUM_COUNT * 2;
+const COUNT_FIELD = ROLLUP_COLUMNS.countField;
+const SUMS = ROW_COUNT + 1;
 /** A currency's totals: billed, effective and list, each a pair. */
 const TOTALS = 6;
 
@@ -70,8 +94,10 @@ export class RollupAccumulator {
   private count = 0;
   private keys = new Int32Array(1024 * DIMENSIONS);
   private sums = new Float64Array(1024 * SUMS);
-  /** SubAccountName is not part of the key: the first one seen for a rollup's sub-account. */
-  private readonly subAccountNames: string[] = [];
+  /** Per label (not part of the key, SubAccountName): by rollup, the first value seen. */
+  private readonly labels = LABEL_FROM.map(() => [] as string[]);
+  /** Per condition slot (CONDITIONS), 1 when the charge being added meets it. */
+  private readonly conditions = Uint8Array.of(1, 0, 0, 0);
   /** Open addressing: per slot, a rollup index plus one (0 for an empty slot). */
   private slots = new Int32Array(4096);
 
@@ -142,7 +168,9 @@ export class RollupAccumulator {
       this.sums = sums;
     }
     this.keys.set(this.key, r * DIMENSIONS);
-    this.subAccountNames.push(charge.subAccountName);
+    for (let l = 0; l < LABEL_FROM.length; l++) {
+      this.labels[l].push(charge[LABEL_FROM[l]] as string);
+    }
     this.slots[slot] = r + 1;
     this.count = r + 1;
     if (this.count * 2 > this.slots.length) this.grow();
@@ -175,47 +203,36 @@ export class RollupAccumulator {
    */
   add(charge: FocusCharge, entityRef: string, lines = 1) {
     const key = this.key;
-    key[0] = this.idOf(0, charge.day);
-    key[1] = this.idOf(1, charge.billingAccountId);
-    key[2] = this.idOf(2, charge.billingPeriodStart);
-    key[3] = this.idOf(3, entityRef);
-    key[4] = this.idOf(4, charge.provider);
-    key[5] = this.idOf(5, charge.serviceCategory);
-    key[6] = this.idOf(6, charge.serviceName);
-    key[7] = this.idOf(7, charge.region);
-    key[8] = this.idOf(8, charge.subAccountId);
-    key[9] = this.idOf(9, charge.chargeCategory);
-    key[10] = this.idOf(10, charge.currency);
-    key[11] = this.idOf(11, charge.consumedUnit);
+    for (let k = 0; k < DIMENSIONS; k++) {
+      key[k] = this.idOf(
+        k,
+        k === ENTITY_DIMENSION
+          ? entityRef
+          : (charge[KEY_FROM[k] as keyof FocusCharge] as string),
+      );
+    }
     const at = this.rollupOfKey(charge) * SUMS;
     const sums = this.sums;
     const a = charge.amounts;
+    const conditions = this.conditions;
+    const gpu = charge.isGpu;
+    conditions[1] = gpu ? 1 : 0;
+    conditions[2] = gpu && this.isHours(charge.consumedUnit) ? 1 : 0;
+    conditions[3] = gpu && charge.unusedCommitment ? 1 : 0;
+    let exact = true;
+    for (let m = 0; m < SUM_COUNT; m++) {
+      if (conditions[SUM_WHEN[m]] === 1) {
+        const o = SUM_AMOUNT[m];
+        exact = addDecimal(sums, at + 2 * m, a[o], a[o + 1]) && exact;
+      }
+    }
+    sums[at + ROW_COUNT] += lines;
     const billedHi = a[AMOUNT.billedCost];
     const billedLo = a[AMOUNT.billedCost + 1];
     const effectiveHi = a[AMOUNT.effectiveCost];
     const effectiveLo = a[AMOUNT.effectiveCost + 1];
     const listHi = a[AMOUNT.listCost];
     const listLo = a[AMOUNT.listCost + 1];
-    const quantityHi = a[AMOUNT.consumedQuantity];
-    const quantityLo = a[AMOUNT.consumedQuantity + 1];
-    let exact =
-      addDecimal(sums, at + BILLED, billedHi, billedLo) &&
-      addDecimal(sums, at + EFFECTIVE, effectiveHi, effectiveLo) &&
-      addDecimal(sums, at + LIST, listHi, listLo) &&
-      addDecimal(sums, at + QUANTITY, quantityHi, quantityLo);
-    sums[at + ROW_COUNT] += lines;
-    if (charge.isGpu) {
-      exact =
-        addDecimal(sums, at + GPU_COST, effectiveHi, effectiveLo) && exact;
-      if (this.isHours(charge.consumedUnit)) {
-        exact =
-          addDecimal(sums, at + GPU_HOURS, quantityHi, quantityLo) && exact;
-      }
-      if (charge.unusedCommitment) {
-        exact =
-          addDecimal(sums, at + GPU_IDLE, effectiveHi, effectiveLo) && exact;
-      }
-    }
 
     let total = this.lastTotal;
     if (charge.currency !== this.lastCurrency) {
@@ -257,43 +274,26 @@ export class RollupAccumulator {
   result(): { rollups: DailyCostRollup[]; periods: BillingPeriodKey[] } {
     const v = this.values;
     const rollups: DailyCostRollup[] = [];
+    const keys = this.keys;
+    const sums = this.sums;
     for (let r = 0; r < this.count; r++) {
       const k = r * DIMENSIONS;
       const s = r * SUMS;
-      const keys = this.keys;
-      const sums = this.sums;
-      rollups.push({
-        day: v[0][keys[k]],
-        billingAccountId: v[1][keys[k + 1]],
-        billingPeriodStart: v[2][keys[k + 2]],
-        entityRef: v[3][keys[k + 3]],
-        provider: v[4][keys[k + 4]],
-        serviceCategory: v[5][keys[k + 5]],
-        serviceName: v[6][keys[k + 6]],
-        region: v[7][keys[k + 7]],
-        subAccountId: v[8][keys[k + 8]],
-        subAccountName: this.subAccountNames[r],
-        chargeCategory: v[9][keys[k + 9]],
-        currency: v[10][keys[k + 10]],
-        consumedUnit: v[11][keys[k + 11]],
-        billedCost: decimalToNumber(sums[s + BILLED], sums[s + BILLED + 1]),
-        effectiveCost: decimalToNumber(
-          sums[s + EFFECTIVE],
-          sums[s + EFFECTIVE + 1],
-        ),
-        listCost: decimalToNumber(sums[s + LIST], sums[s + LIST + 1]),
-        consumedQuantity: decimalToNumber(
-          sums[s + QUANTITY],
-          sums[s + QUANTITY + 1],
-        ),
-        gpuCost: decimalToNumber(sums[s + GPU_COST], sums[s + GPU_COST + 1]),
-        gpuHours: decimalToNumber(sums[s + GPU_HOURS], sums[s + GPU_HOURS + 1]),
-        gpuIdleCost: decimalToNumber(
-          sums[s + GPU_IDLE],
-          sums[s + GPU_IDLE + 1],
-        ),
-        rowCount: sums[s + ROW_COUNT],
-      });
+      const rollup: Record<string, string | number> = {};
+      for (let d = 0; d < DIMENSIONS; d++) {
+        rollup[KEY_FIELDS[d]] = v[d][keys[k + d]];
+      }
+      for (let l = 0; l < LABEL_FIELDS.length; l++) {
+        rollup[LABEL_FIELDS[l]] = this.labels[l][r];
+      }
+      for (let m = 0; m < SUM_COUNT; m++) {
+        rollup[SUM_FIELDS[m]] = decimalToNumber(
+          sums[s + 2 * m],
+          sums[s + 2 * m + 1],
+        );
+      }
+      rollup[COUNT_FIELD] = sums[s + ROW_COUNT];
+      rollups.push(rollup as DailyCostRollup);
     }
     return { rollups, periods: [...this.periods.values()] };
   }
