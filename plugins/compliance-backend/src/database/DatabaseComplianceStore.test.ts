@@ -303,6 +303,9 @@ describe.each(databases.eachSupportedId())(
     it('migrates down and up again', async () => {
       const directory = path.resolve(__dirname, '../../migrations');
       await knex.migrate.down({ directory });
+      expect(await knex.schema.hasTable('compliance_claims')).toBe(false);
+      expect(await knex.schema.hasTable('compliance_ledger')).toBe(true);
+      await knex.migrate.down({ directory });
       expect(await knex.schema.hasTable('compliance_ledger')).toBe(false);
       expect(await knex.schema.hasTable('compliance_history')).toBe(true);
       await knex.migrate.rollback({ directory }, true);
