@@ -10,7 +10,6 @@
 // 100,000 rows/s on SQLite; memory flat in file size. Ingestion scans on a worker thread while the main thread
 // reads, validates, attributes and sums, so it uses two cores where the baselines use one; the figures are
 // wall-clock throughput.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +24,14 @@ import { CostCatalog } from '../plugins/cost-insights-backend/src/catalog/CostCa
 import { DEFAULT_GPU_PATTERN } from '../plugins/cost-insights-backend/src/config';
 import { DatabaseCostStore } from '../plugins/cost-insights-backend/src/database/DatabaseCostStore';
 import { CostIngester } from '../plugins/cost-insights-backend/src/ingestion/CostIngester';
-import { postgresUrl, withDatabase, printTable } from './lib.mjs';
+import {
+  postgresUrl,
+  withDatabase,
+  printTable,
+  peakRss,
+  runCaseIfAsked,
+  runCaseInChild,
+} from './lib.mjs';
 
 // Plain JavaScript, as the parser thread runs it (typed by csvScanner.d.ts).
 import {
@@ -273,11 +279,6 @@ async function writeNarrowExport(file: string, rows: number) {
 }
 
 /** VmHWM: the peak resident memory of this process so far. */
-function peakRss(): number {
-  const status = fs.readFileSync('/proc/self/status', 'utf8');
-  return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) * 1024;
-}
-
 type CaseResult = { rows: number; ms: number; peakRss: number };
 
 /** The baseline: the same CSV parser, same options, on the same file, doing nothing with the records. */
@@ -427,22 +428,14 @@ async function ingest(
 }
 
 // --- a child process runs one case and prints its result as JSON ------------------------------------------------
-const caseArg = process.argv.indexOf('--case');
-if (caseArg >= 0) {
-  const [kind, file] = [process.argv[caseArg + 1], process.argv[caseArg + 2]];
-  let run: Promise<CaseResult>;
-  if (kind === 'parse') run = parseOnly(file);
-  else if (kind === 'parse-csv-parse') run = parseOnlyCsvParse(file);
-  else if (kind === 'parse-scanner') run = parseOnlyScanner(file);
-  else run = ingest(file, kind === 'ingest-pg' ? 'pg' : 'sqlite');
-  run.then(
-    result => console.log(`RESULT ${JSON.stringify(result)}`),
-    error => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-} else {
+if (
+  !runCaseIfAsked((kind: string, file: string): Promise<CaseResult> => {
+    if (kind === 'parse') return parseOnly(file);
+    if (kind === 'parse-csv-parse') return parseOnlyCsvParse(file);
+    if (kind === 'parse-scanner') return parseOnlyScanner(file);
+    return ingest(file, kind === 'ingest-pg' ? 'pg' : 'sqlite');
+  })
+) {
   main().catch(error => {
     console.error(error);
     process.exit(1);
@@ -450,20 +443,7 @@ if (caseArg >= 0) {
 }
 
 function runCase(kind: string, file: string): CaseResult {
-  const child = spawnSync(
-    process.execPath,
-    [...process.execArgv, __filename, '--case', kind, file],
-    {
-      encoding: 'utf8',
-      env: process.env,
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-  const line = child.stdout.split('\n').find(l => l.startsWith('RESULT '));
-  if (child.status !== 0 || !line) {
-    throw new Error(`case ${kind} failed: ${child.stderr}`);
-  }
-  return JSON.parse(line.slice('RESULT '.length));
+  return runCaseInChild(__filename, kind, file);
 }
 
 async function main() {

@@ -1,4 +1,6 @@
-// Shared by the benchmarks: medians, ratios and the one table format they all print.
+// Shared by the benchmarks: medians, ratios, the one table format they all print, and cases run in their own process.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -49,4 +51,44 @@ export function printTable(title, columns, rows) {
       }`,
     );
   }
+}
+
+/** Peak resident memory of this process so far (VmHWM), in bytes. */
+export function peakRss() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Number(status.match(/VmHWM:\s+(\d+) kB/)[1]) * 1024;
+}
+
+/**
+ * Runs one case of a benchmark in its own Node process, so that its peak memory is its own: `script --case kind
+ * ...args`; the child answers with one line `RESULT <json>` (see runCaseIfAsked).
+ */
+export function runCaseInChild(script, kind, ...args) {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, script, '--case', kind, ...args],
+    { encoding: 'utf8', env: process.env, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const line = child.stdout.split('\n').find(l => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) {
+    throw new Error(`case ${kind} failed: ${child.stderr}`);
+  }
+  return JSON.parse(line.slice('RESULT '.length));
+}
+
+/**
+ * In the child runCaseInChild started: runs the case named on the command line with its arguments and prints its
+ * RESULT line; returns false when this process is not a case child (it is the benchmark's main run).
+ */
+export function runCaseIfAsked(run) {
+  const at = process.argv.indexOf('--case');
+  if (at < 0) return false;
+  run(process.argv[at + 1], ...process.argv.slice(at + 2)).then(
+    result => console.log(`RESULT ${JSON.stringify(result)}`),
+    error => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+  return true;
 }
