@@ -20,6 +20,7 @@ import {
   sha256,
 } from '../service/hashing';
 import { HistoryKeys } from '../service/historyKeys';
+import { migrateLatest } from './migrate';
 import {
   ChainRecord,
   ComplianceStore,
@@ -282,7 +283,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }): Promise<DatabaseComplianceStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
-      await client.migrate.latest({ directory: migrationsDir });
+      await migrateLatest(client, migrationsDir);
     }
     const store = new DatabaseComplianceStore(client, options.keys.macKey);
     await store.anchorLegacy(new Date().toISOString());
@@ -294,7 +295,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
     knex: Knex,
     options: { keys?: HistoryKeys; skipAnchor?: boolean } = {},
   ): Promise<DatabaseComplianceStore> {
-    await knex.migrate.latest({ directory: migrationsDir });
+    await migrateLatest(knex, migrationsDir);
     const store = new DatabaseComplianceStore(
       knex,
       (options.keys ?? HistoryKeys.generate()).macKey,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Knex } from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { DatabaseComplianceStore } from '../database/DatabaseComplianceStore';
 import { InMemoryCatalog, REPO_ROOT } from '../__testUtils__/catalog';
-import { mockServices } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabaseId } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { parseAllDocuments } from 'yaml';
 import {
@@ -13,6 +13,7 @@ import {
   testDatabases,
 } from '../__testUtils__/setup';
 import { DemoHistory, seedDemoFacts } from './demoFacts';
+import { HistoryKeys } from './historyKeys';
 
 /** The demo catalog with Forge's own packages (the repository's catalog-info.yaml), as the portal reads it. */
 const withForgePackages = (catalog: InMemoryCatalog) => {
@@ -222,5 +223,128 @@ describe.each(testDatabases.eachSupportedId())(
       expect(await new DemoHistory(options).seedIfFresh()).toBe(true);
       expect(await h.store.countHistory()).toBe(0);
     });
+  },
+);
+
+/**
+ * Two replicas of one portal: two stores on their own connections to one database (one PostgreSQL database, one
+ * SQLite file - an in-memory SQLite database cannot be shared), each with its own DemoHistory, started together.
+ */
+async function twoReplicas(databaseId: TestDatabaseId) {
+  let first: Knex;
+  let second: Knex;
+  if (databaseId === 'SQLITE_3') {
+    const filename = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'forge-replicas-')),
+      'compliance.sqlite',
+    );
+    const connect = () =>
+      knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename },
+        useNullAsDefault: true,
+      });
+    first = connect();
+    second = connect();
+  } else {
+    first = await testDatabases.init(databaseId);
+    second = knexFactory({
+      client: first.client.config.client,
+      connection: first.client.config.connection,
+    });
+  }
+  return [first, second] as const;
+}
+
+/** What the history says, without its sequence numbers and hashes: results and scores, by entity and time. */
+async function historyRows(knex: Knex) {
+  const results = await knex('compliance_history')
+    .select(
+      'entity_ref',
+      'check_id',
+      'status',
+      'previous_status',
+      'recorded_at',
+    )
+    .orderBy(['recorded_at', 'entity_ref', 'check_id', 'status']);
+  const scores = await knex('compliance_summary_history')
+    .select('entity_ref', 'score', 'level', 'failing', 'recorded_at')
+    .orderBy(['recorded_at', 'entity_ref', 'score', 'failing']);
+  return { results, scores };
+}
+
+describe.each(testDatabases.eachSupportedId())(
+  'DemoHistory on two replicas (%s)',
+  databaseId => {
+    let knexes: readonly Knex[] = [];
+    const file = path.join(REPO_ROOT, 'catalog/demo/facts.yaml');
+    afterEach(() => Promise.all(knexes.map(k => k.destroy())));
+
+    it('replays once when two replicas start together: one claims, the other waits, no week twice', async () => {
+      knexes = await twoReplicas(databaseId);
+      const clock = testClock('2026-11-26T10:00:00.000Z');
+      const keys = HistoryKeys.generate();
+      // The same history key on every replica, as operations require; each replica migrates and loads its packs.
+      const replicas = await Promise.all(
+        knexes.map(async k => {
+          const h = await createHarness(k, { now: clock.now, keys });
+          withForgePackages(h.catalog);
+          const demo = new DemoHistory({
+            store: h.store,
+            loader: h.loader,
+            catalog: h.catalog,
+            logger: mockServices.logger.mock(),
+            file,
+            weeks: 11,
+            now: clock.now,
+          });
+          return { h, demo };
+        }),
+      );
+
+      // Both start their first scheduled evaluation at the same moment.
+      await Promise.all(replicas.map(r => r.demo.seedIfFresh()));
+      // Every replica is done by its next scheduled run at the latest (the other waited, or found it finished).
+      expect(
+        await Promise.all(replicas.map(r => r.demo.seedIfFresh())),
+      ).toEqual([true, true]);
+
+      const [a, b] = replicas.map(r => r.h);
+      // Twelve weekly points, whichever replica is asked.
+      for (const h of [a, b]) {
+        const { trend } = await h.dashboard.dashboard({});
+        expect(trend.map(t => t.date)).toEqual([
+          ...new Set(trend.map(t => t.date)),
+        ]);
+        expect(trend).toHaveLength(12);
+      }
+      // The history two replicas wrote is the history one replica replaying alone writes: the same results and
+      // scores at the same times, none twice.
+      const aloneKnex = await testDatabases.init(databaseId);
+      try {
+        const alone = await createHarness(aloneKnex, { now: clock.now });
+        withForgePackages(alone.catalog);
+        await new DemoHistory({
+          store: alone.store,
+          loader: alone.loader,
+          catalog: alone.catalog,
+          logger: mockServices.logger.mock(),
+          file,
+          weeks: 11,
+          now: clock.now,
+        }).seedIfFresh();
+        expect(await a.store.countHistory()).toBe(
+          await alone.store.countHistory(),
+        );
+        expect(await historyRows(knexes[0])).toEqual(
+          await historyRows(aloneKnex),
+        );
+      } finally {
+        await aloneKnex.destroy();
+      }
+      // One chain, written by one replica in order: it verifies from either replica.
+      await a.checkpoints.checkpoint();
+      expect((await b.history.verify()).ok).toBe(true);
+    }, 120_000);
   },
 );
