@@ -178,7 +178,9 @@ export function readFocusRecords(
 ): FocusRecords {
   const meter = new ByteMeter(options.maxBytes);
   content.on('error', error => meter.destroy(error));
-  content.pipe(meter);
+  // A stream that failed before it was handed over (an upload stopped at its size limit) fails the read at once.
+  if (content.errored) meter.destroy(content.errored);
+  else content.pipe(meter);
   const plain = decompressIfGzip(meter);
   const chunks = (
     options.encoding && !isUtf8Label(options.encoding)

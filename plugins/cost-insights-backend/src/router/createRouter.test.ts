@@ -7,6 +7,7 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { addDays } from '@internal/plugin-cost-insights-common';
 import express from 'express';
+import { Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -51,13 +52,15 @@ const databases = TestDatabases.create({
 
 describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
   let app: express.Express;
+  let knex: Knex;
   let services: Awaited<ReturnType<typeof createTestServices>>;
   const auditor = mockServices.auditor.mock();
   const auditEvent = { success: jest.fn(), fail: jest.fn() };
   const as = (user: string) => mockCredentials.user.header(user);
 
   beforeAll(async () => {
-    services = await createTestServices(await databases.init(databaseId), {
+    knex = await databases.init(databaseId);
+    services = await createTestServices(knex, {
       today: TODAY,
     });
     await services.ingester.ingest({
@@ -66,6 +69,11 @@ describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
       content: demoFocusCsv({ endDay: TODAY, days: 100, seed: 7 }),
     });
     auditor.createEvent.mockResolvedValue(auditEvent);
+    app = await appWithUploadLimit(10 * 1024 * 1024);
+  });
+
+  /** The cost router as the plugin mounts it, with the real error handler, on this test's services. */
+  async function appWithUploadLimit(maxUploadBytes: number) {
     const router = await createRouter({
       ...services,
       guard: new CostRouteGuard({
@@ -74,11 +82,11 @@ describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
         auditor,
       }),
       logger: mockServices.logger.mock(),
-      maxUploadBytes: 10 * 1024 * 1024,
+      maxUploadBytes,
       openApiPath: path.resolve(__dirname, '../../openapi.yaml'),
     });
-    app = express().use(router).use(mockErrorHandler());
-  });
+    return express().use(router).use(mockErrorHandler());
+  }
 
   beforeEach(() => {
     auditor.createEvent.mockClear();
@@ -376,5 +384,73 @@ describe.each(databases.eachSupportedId())('cost router (%s)', databaseId => {
       .set('Content-Type', 'text/csv; charset=windows-1252')
       .send(latin1)
       .expect(201);
+  });
+
+  it('answers 413 for an upload over maxUploadBytes, declared or streamed, saying the limit and the ways in without it; nothing is stored', async () => {
+    const limited = await appWithUploadLimit(4096);
+    const rows = Array.from({ length: 60 }, (_, i) =>
+      focusRow(`2026-11-${String((i % 9) + 1).padStart(2, '0')}`, {
+        BillingAccountId: 'acct-too-large',
+      }),
+    );
+    const csv = Buffer.from(focusCsv(rows));
+    expect(csv.length).toBeGreaterThan(4096);
+    const storedOf = async () =>
+      Number(
+        (
+          await knex('cost_daily_rollups')
+            .where({ billing_account_id: 'acct-too-large' })
+            .count({ n: '*' })
+        )[0].n,
+      );
+    const recordsBefore = await services.store.listIngestions({ limit: 500 });
+
+    // Content-Length says it: refused before a byte is read, and no ingestion is started.
+    const declared = await request(limited)
+      .post('/ingestions?name=big.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(413);
+    const message = declared.body.error.message;
+    expect(message).toContain('4096 bytes');
+    expect(message).toContain('forge.cost.ingestion.maxUploadBytes');
+    expect(message).toContain('inbox folder (forge.cost.ingestion.folder)');
+    expect(message).toContain('URL location (forge.cost.ingestion.locations)');
+    expect(message).toContain('nothing was stored');
+    expect(declared.body.error.name).toBe('PayloadTooLargeError');
+    expect(declared.body.error.stack).toBeUndefined();
+    expect((await services.store.listIngestions({ limit: 500 })).length).toBe(
+      recordsBefore.length,
+    );
+
+    // Sent chunked, without its length: found over the limit while streaming, refused the same way.
+    const chunked = request(limited)
+      .post('/ingestions?name=big.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv');
+    for (let at = 0; at < csv.length; at += 1024) {
+      chunked.write(csv.subarray(at, at + 1024));
+    }
+    const streamed = await chunked;
+    expect(streamed.status).toBe(413);
+    expect(streamed.body.error.message).toBe(message);
+    const [refused] = await services.store.listIngestions({ limit: 1 });
+    expect(refused).toMatchObject({
+      location: 'upload:big.csv',
+      status: 'rejected',
+      rollupCount: 0,
+    });
+    expect(await storedOf()).toBe(0);
+    expect(auditEvent.fail).toHaveBeenCalledTimes(2);
+
+    // The same file within the limit is taken.
+    await request(await appWithUploadLimit(csv.length))
+      .post('/ingestions?name=big.csv')
+      .set('Authorization', as(ADMIN))
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(201);
+    expect(await storedOf()).toBeGreaterThan(0);
   });
 });

@@ -6,10 +6,15 @@ import {
   costUploadPermission,
   CostDimension,
 } from '@internal/plugin-cost-insights-common';
-import { createCsvStream, CsvColumn } from '@internal/plugin-forge-node';
+import {
+  createCsvStream,
+  CsvColumn,
+  PayloadTooLargeError,
+} from '@internal/plugin-forge-node';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import fs from 'node:fs';
+import { Transform, TransformCallback } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CostStore } from '../database/CostStore';
@@ -42,6 +47,42 @@ export type CostRouterOptions = {
   /** Called after a successful upload (alerts run on fresh data). */
   onIngested?: () => void;
 };
+
+/**
+ * An upload's body, passed through until it holds more than `maxBytes`; then the stream fails and `exceeded` says
+ * why, so the route answers 413 whether the size was declared (Content-Length) or only found while streaming.
+ */
+class UploadLimit extends Transform {
+  bytes = 0;
+  exceeded = false;
+
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+
+  _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      this.exceeded = true;
+      done(uploadTooLarge(this.maxBytes));
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
+/** 413 for an upload over the limit: what the limit is, and the ways in that have none. */
+function uploadTooLarge(maxBytes: number): PayloadTooLargeError {
+  const mib =
+    maxBytes >= 2 ** 20
+      ? ` (${(maxBytes / 2 ** 20).toLocaleString('en-US', {
+          maximumFractionDigits: 1,
+        })} MiB)`
+      : '';
+  return new PayloadTooLargeError(
+    `The file is larger than the ${maxBytes} bytes${mib} an upload may hold (forge.cost.ingestion.maxUploadBytes); nothing was stored. Send it gzip-compressed, or give Forge larger exports through the inbox folder (forge.cost.ingestion.folder) or a URL location (forge.cost.ingestion.locations), which are read as a stream without this limit`,
+  );
+}
 
 const DIMENSIONS: CostDimension[] = [
   'entity',
@@ -389,18 +430,26 @@ export async function createRouter(
       },
       async credentials => {
         if (declared > options.maxUploadBytes) {
-          throw new InputError(
-            `The file is larger than the ${options.maxUploadBytes} bytes allowed (forge.cost.ingestion.maxUploadBytes)`,
-          );
+          throw uploadTooLarge(options.maxUploadBytes);
         }
+        // A body sent without its length (chunked) is measured as it streams.
+        const limit = new UploadLimit(options.maxUploadBytes);
+        req.on('error', error => limit.destroy(error));
+        // The body streams in while the ingestion starts; a failure before it reads is seen there (stream.errored).
+        limit.on('error', () => {});
         const result = await options.ingester.ingest({
           source: 'upload',
           location: `upload:${q.name}`,
-          content: req,
+          content: req.pipe(limit),
           actor: actorOf(credentials),
           maxBytes: options.maxUploadBytes,
           encoding: charset,
         });
+        if (limit.exceeded) {
+          // The ingestion stopped at the limit and stored nothing; its record says it was refused.
+          req.unpipe(limit);
+          throw uploadTooLarge(options.maxUploadBytes);
+        }
         if (result.status !== 'succeeded') {
           const details = result.rejects
             .slice(0, 5)
