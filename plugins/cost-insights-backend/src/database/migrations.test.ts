@@ -1,6 +1,10 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { focusCsv, focusRow } from '../__testUtils__/focusCsv';
+import { createTestServices } from '../__testUtils__/testServices';
 import { ROLLUP_COLUMNS } from './rollupColumns';
+import { Readable } from 'node:stream';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-cost-insights-backend',
@@ -111,5 +115,151 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasTable('cost_known_refs')).toBe(false);
       expect(await knex.schema.hasTable('cost_entity_daily')).toBe(true);
     });
+
+    it('rewrites accounts stored before the identity rule to their identity, keeping the later of two deliveries of a period, so a re-delivered month replaces it', async () => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.down({ directory: migrationsDir }); // rows as stored before the rule
+      const upper = 'ABCDEF01-2345-6789-ABCD-EF0123456789';
+      const lower = upper.toLowerCase();
+      await deliver(knex, 'i-aug', upper, 'Microsoft', '2026-08-05', 5, 1);
+      await deliver(knex, 'i-sep-old', upper, 'Microsoft', '2026-09-05', 10, 1);
+      await deliver(knex, 'i-sep-new', lower, 'Microsoft', '2026-09-06', 7, 2);
+      await deliver(knex, 'i-oct-old', lower, 'Microsoft', '2026-10-05', 3, 1);
+      await deliver(knex, 'i-oct-new', upper, 'Microsoft', '2026-10-06', 4, 2);
+      await deliver(
+        knex,
+        'i-gcp',
+        'ab12cd-ef34ab-56cd78',
+        'Google Cloud',
+        '2026-09-05',
+        6,
+        1,
+      );
+      await deliver(knex, 'i-aws', '123456789012', 'AWS', '2026-09-05', 8, 1);
+      await deliver(knex, 'i-acme', 'AbC', 'Acme', '2026-09-05', 9, 1);
+      const before = await storedKeys(knex);
+
+      await knex.migrate.up({ directory: migrationsDir });
+      const expected = {
+        [`${lower} 2026-08-01`]: { cost: 5, ingestion: 'i-aug' },
+        [`${lower} 2026-09-01`]: { cost: 7, ingestion: 'i-sep-new' },
+        [`${lower} 2026-10-01`]: { cost: 4, ingestion: 'i-oct-new' },
+        'AB12CD-EF34AB-56CD78 2026-09-01': { cost: 6, ingestion: 'i-gcp' },
+        '123456789012 2026-09-01': { cost: 8, ingestion: 'i-aws' },
+        'AbC 2026-09-01': { cost: 9, ingestion: 'i-acme' },
+      };
+      expect(await storedKeys(knex)).toEqual(expected);
+
+      // Going down leaves the rewritten keys (the earlier spellings are gone); going up again changes nothing.
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await storedKeys(knex)).toEqual(expected);
+      await knex.migrate.up({ directory: migrationsDir });
+      expect(await storedKeys(knex)).toEqual(expected);
+      expect(Object.keys(before)).toHaveLength(8);
+
+      // September delivered again, in the old spelling: it replaces what is stored instead of adding to it.
+      const services = await createTestServices(knex, { today: '2026-11-20' });
+      const record = await services.ingester.ingest({
+        source: 'upload',
+        location: 'upload:september.csv',
+        content: Readable.from([
+          focusCsv([
+            focusRow('2026-09-07', {
+              BillingAccountId: upper,
+              ProviderName: 'Microsoft',
+              BilledCost: '11',
+              EffectiveCost: '11',
+            }),
+          ]),
+        ]),
+      });
+      expect(record.status).toBe('succeeded');
+      expect((await storedKeys(knex))[`${lower} 2026-09-01`]).toEqual({
+        cost: 11,
+        ingestion: record.id,
+      });
+    });
   },
 );
+
+/**
+ * One delivery of an account's period as the store wrote it before the identity rule: a rollup, its per-entity
+ * daily and day total rows, and the period's row, delivered `order` hours into the day.
+ */
+async function deliver(
+  knex: Knex,
+  ingestionId: string,
+  account: string,
+  provider: string,
+  day: string,
+  cost: number,
+  order: number,
+) {
+  const period = `${day.slice(0, 7)}-01`;
+  const keys = { billing_account_id: account, billing_period_start: period };
+  const measures = {
+    billed_cost: cost,
+    effective_cost: cost,
+    list_cost: cost,
+    gpu_cost: 0,
+    gpu_hours: 0,
+    gpu_idle_cost: 0,
+  };
+  await knex('cost_daily_rollups').insert({
+    ...rollup('component:default/a', day, 'VMs', cost),
+    ...keys,
+    provider,
+    ingestion_id: ingestionId,
+  });
+  await knex('cost_entity_daily').insert({
+    entity_ref: 'component:default/a',
+    day,
+    currency: 'USD',
+    ...keys,
+    ...measures,
+  });
+  await knex('cost_day_totals').insert({
+    day,
+    currency: 'USD',
+    ...keys,
+    ...measures,
+  });
+  await knex('cost_billing_periods').insert({
+    ...keys,
+    ingestion_id: ingestionId,
+    updated_at: new Date(Date.UTC(2026, 10, 1, order)),
+  });
+}
+
+/**
+ * Each stored account and period: its cost, the same in the rollups, the per-entity daily and the day totals
+ * tables (or the test fails), and the ingestion its period row names.
+ */
+async function storedKeys(
+  knex: Knex,
+): Promise<Record<string, { cost: number; ingestion: string }>> {
+  const sums = async (table: string) =>
+    Object.fromEntries(
+      (
+        await knex(table)
+          .select('billing_account_id', 'billing_period_start')
+          .sum({ cost: 'effective_cost' })
+          .groupBy('billing_account_id', 'billing_period_start')
+      ).map((r: Record<string, unknown>) => [
+        `${r.billing_account_id} ${r.billing_period_start}`,
+        Number(r.cost),
+      ]),
+    );
+  const rollups = await sums('cost_daily_rollups');
+  expect(await sums('cost_entity_daily')).toEqual(rollups);
+  expect(await sums('cost_day_totals')).toEqual(rollups);
+  const periods = await knex('cost_billing_periods').select();
+  expect(periods).toHaveLength(Object.keys(rollups).length);
+  return Object.fromEntries(
+    periods.map(p => {
+      const key = `${p.billing_account_id} ${p.billing_period_start}`;
+      return [key, { cost: rollups[key], ingestion: p.ingestion_id }];
+    }),
+  );
+}
