@@ -2,12 +2,14 @@
 // Verifies a Forge evidence export offline, with nothing but the file and the Forge history public key:
 //
 //   node scripts/verify-evidence.mjs <forge-evidence-….oscal.json | forge-evidence-….csv> --public-key <key.pem>
-//        [--checkpoints <checkpoints.jsonl>]
+//        [--public-key <another.pem> …] [--checkpoints <checkpoints.jsonl>]
 //
-// It checks that (1) the export is signed by that key and not a byte of its content changed since, (2) the history
-// checkpoint it carries is signed by the same key, (3) every record in it is covered by that checkpoint (its history
-// seq is at most the checkpoint's), and, with --checkpoints (a copy of the published checkpoint file or of a
-// transparency log), (4) that checkpoint is one that was published. Exit code 0 when all hold, 1 otherwise.
+// It checks that (1) the export is signed by one of the given keys and not a byte of its content changed since, (2)
+// the history checkpoint it carries is signed by one of them, (3) every record in it is covered by that checkpoint
+// (its history seq is at most the checkpoint's), and, with --checkpoints (a copy of the published checkpoint file or
+// of a transparency log), (4) that checkpoint is one that was published. Exit code 0 when all hold, 1 otherwise.
+// After a key rotation, give the current key and the retired ones (several --public-key, or one file holding several
+// keys, as Forge's /history/public-key serves them).
 // Plain Node (18+), no dependencies: an auditor can read all of it. docs/auditors.md explains what it proves.
 import fs from 'node:fs';
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -18,7 +20,7 @@ const CHECKPOINT_TITLE = 'Forge history checkpoint';
 function usage(message) {
   if (message) console.error(`verify-evidence: ${message}`);
   console.error(
-    'usage: node scripts/verify-evidence.mjs <export.oscal.json|export.csv> --public-key <key.pem> [--checkpoints <checkpoints.jsonl>]',
+    'usage: node scripts/verify-evidence.mjs <export.oscal.json|export.csv> --public-key <key.pem> [--public-key <another.pem> …] [--checkpoints <checkpoints.jsonl>]',
   );
   process.exit(2);
 }
@@ -26,19 +28,20 @@ function usage(message) {
 function parseArgs(argv) {
   const args = {
     file: undefined,
-    publicKey: undefined,
+    publicKeys: [],
     checkpoints: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--public-key') args.publicKey = argv[++i];
+    if (arg === '--public-key') args.publicKeys.push(argv[++i]);
     else if (arg === '--checkpoints') args.checkpoints = argv[++i];
     else if (arg.startsWith('--')) usage(`unknown option ${arg}`);
     else if (!args.file) args.file = arg;
     else usage(`unexpected argument ${arg}`);
   }
   if (!args.file) usage('the export file is missing');
-  if (!args.publicKey) usage('--public-key is missing');
+  if (args.publicKeys.length === 0 || args.publicKeys.includes(undefined))
+    usage('--public-key is missing');
   return args;
 }
 
@@ -269,8 +272,31 @@ function readOscal(text) {
   };
 }
 
+/** The public keys of PEM files (each may hold several keys, as Forge serves the current and retired ones), by id. */
+function readPublicKeys(files) {
+  const keys = new Map();
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    const blocks = text.match(
+      /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g,
+    );
+    if (!blocks) throw new Error(`${file} holds no PEM public key`);
+    for (const block of blocks) {
+      const key = createPublicKey(block);
+      keys.set(keyIdOf(key), key);
+    }
+  }
+  return keys;
+}
+
+/** Whether a checkpoint is signed by one of the keys, the one it names. */
+function checkpointHolds(keys, cp) {
+  const key = keys.get(cp?.keyId);
+  return !!key && signatureHolds(key, checkpointMessage(cp), cp.signature);
+}
+
 /** The published checkpoints of a copy of the checkpoint file, and what is wrong with its lines. */
-function readPublished(file, publicKey, keyId) {
+function readPublished(file, keys) {
   const checkpoints = [];
   const problems = [];
   fs.readFileSync(file, 'utf8')
@@ -283,15 +309,11 @@ function readPublished(file, publicKey, keyId) {
       } catch {
         cp = undefined;
       }
-      if (
-        !cp ||
-        cp.keyId !== keyId ||
-        !signatureHolds(publicKey, checkpointMessage(cp), cp.signature)
-      )
+      if (!checkpointHolds(keys, cp))
         problems.push(
-          `line ${
-            i + 1
-          } of ${file} is not a checkpoint signed by this key: the checkpoint file was altered (or holds another key's checkpoints)`,
+          `line ${i + 1} of ${file} is not a checkpoint signed by ${
+            keys.size > 1 ? 'these keys' : 'this key'
+          }: the checkpoint file was altered (or holds another key's checkpoints: give every retired public key too)`,
         );
       else checkpoints.push(cp);
     });
@@ -300,16 +322,15 @@ function readPublished(file, publicKey, keyId) {
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  let publicKey;
+  let keys;
   let text;
   try {
-    publicKey = createPublicKey(fs.readFileSync(args.publicKey, 'utf8'));
+    keys = readPublicKeys(args.publicKeys);
     text = fs.readFileSync(args.file, 'utf8');
   } catch (e) {
     console.error(`FAIL ${e.message}`);
     process.exit(1);
   }
-  const keyId = keyIdOf(publicKey);
   const failures = [];
   let exported;
   try {
@@ -322,9 +343,12 @@ function main() {
   }
   failures.push(...exported.problems);
 
-  if (exported.keyId !== keyId)
+  const publicKey = keys.get(exported.keyId);
+  if (!publicKey)
     failures.push(
-      `the export names signing key ${exported.keyId}, the public key given is ${keyId}`,
+      `the export names signing key ${exported.keyId}, the public ${
+        keys.size > 1 ? 'keys' : 'key'
+      } given ${keys.size > 1 ? 'are' : 'is'} ${[...keys.keys()].join(', ')}`,
     );
   else if (
     !signatureHolds(
@@ -340,12 +364,11 @@ function main() {
   const cp = exported.checkpoint;
   if (!cp) failures.push('the export carries no history checkpoint');
   else {
-    if (
-      cp.keyId !== keyId ||
-      !signatureHolds(publicKey, checkpointMessage(cp), cp.signature)
-    )
+    if (!checkpointHolds(keys, cp))
       failures.push(
-        `the checkpoint of seq ${cp.seq} is not signed by this key`,
+        `the checkpoint of seq ${cp.seq} is not signed by ${
+          keys.size > 1 ? 'these keys' : 'this key'
+        }`,
       );
     const beyond = exported.records.find(r => r.seq > cp.seq);
     if (beyond)
@@ -355,7 +378,7 @@ function main() {
     if (args.checkpoints) {
       let published = { checkpoints: [], problems: [] };
       try {
-        published = readPublished(args.checkpoints, publicKey, keyId);
+        published = readPublished(args.checkpoints, keys);
       } catch (e) {
         published.problems.push(e.message);
       }
@@ -386,7 +409,9 @@ function main() {
     process.exit(1);
   }
   console.log(`OK ${args.file}`);
-  console.log(`  signed by key ${keyId}; content unchanged since the export`);
+  console.log(
+    `  signed by key ${exported.keyId}; content unchanged since the export`,
+  );
   console.log(
     `  ${
       exported.records.length

@@ -26,6 +26,15 @@ export interface Config {
          * @visibility secret
          */
         signingKey?: string;
+        /**
+         * Keys retired by a rotation, kept to verify the records and checkpoints they sealed before it, never to seal
+         * new ones (docs/operations.md, rotating the history key). Production: FORGE_HISTORY_RETIRED_KEYS, the
+         * previous FORGE_HISTORY_KEY values separated by commas; or a list, with `signingKey` where one was set apart.
+         * @visibility secret
+         */
+        retiredKeys?:
+          | string
+          | Array<string | { key: string; signingKey?: string }>;
         checkpoints?: {
           /** Append-only file of signed checkpoints. Default <forge.dataDir>/compliance/checkpoints.jsonl */
           file?: string;

@@ -73,6 +73,7 @@ export const compliancePlugin = createBackendPlugin({
         const store = await DatabaseComplianceStore.create({
           database: deps.database,
           keys,
+          logger,
         });
         const checkpoints = new CheckpointPublisher({
           store,

@@ -62,6 +62,11 @@ export interface ChainRecord {
   prevHash: string;
   hash: string;
   /**
+   * The id of the history key that sealed it (null for records older than the keyed ledger); a rotation record
+   * names the new key.
+   */
+  keyId: string | null;
+  /**
    * The text its hash covers: for results, the canonical JSON of the result's fields; for ledger records, the body
    * with the record's id, event, entity and time (hashing.ts ledgerText).
    */
@@ -155,8 +160,8 @@ export interface ComplianceStore {
   listHistory(entityRef: string, limit: number): Promise<HistoryEntry[]>;
   countHistory(): Promise<number>;
 
-  /** The newest record of the chain (seq 0 and hash `genesis` when empty). */
-  chainHead(): Promise<{ seq: number; hash: string }>;
+  /** The newest record of the chain (seq 0 and hash `genesis` when empty) and the id of the key in force. */
+  chainHead(): Promise<{ seq: number; hash: string; keyId?: string }>;
   /** Reads the chain (results and ledger records together) in order of seq, in pages. */
   readChain(afterSeq: number, limit: number): Promise<ChainRecord[]>;
   /** The record that re-anchored history written before the keyed ledger, if there is one. */

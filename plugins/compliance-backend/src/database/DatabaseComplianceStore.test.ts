@@ -303,6 +303,11 @@ describe.each(databases.eachSupportedId())(
     it('migrates down and up again', async () => {
       const directory = path.resolve(__dirname, '../../migrations');
       await knex.migrate.down({ directory });
+      expect(await knex.schema.hasColumn('compliance_ledger', 'key_id')).toBe(
+        false,
+      );
+      expect(await knex.schema.hasTable('compliance_claims')).toBe(true);
+      await knex.migrate.down({ directory });
       expect(await knex.schema.hasTable('compliance_claims')).toBe(false);
       expect(await knex.schema.hasTable('compliance_ledger')).toBe(true);
       await knex.migrate.down({ directory });

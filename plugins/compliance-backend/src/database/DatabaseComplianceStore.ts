@@ -1,5 +1,6 @@
 import {
   DatabaseService,
+  LoggerService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
@@ -8,7 +9,7 @@ import {
   GateEvaluationRecord,
   HistoryEntry,
 } from '@internal/plugin-compliance-common';
-import { KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import {
   canonicalJson,
@@ -17,6 +18,8 @@ import {
   ledgerText,
   recordMac,
   resultText,
+  rotationEndorsement,
+  rotationSeal,
   sha256,
 } from '../service/hashing';
 import { HistoryKeys } from '../service/historyKeys';
@@ -70,6 +73,7 @@ type HistoryRow = {
   recorded_at: string;
   prev_hash: string;
   hash: string;
+  key_id?: string | null;
 };
 
 function toHistoryEntry(row: HistoryRow): HistoryEntry & { prevHash: string } {
@@ -153,6 +157,10 @@ interface Head {
   seq: number;
   hash: string;
   legacyPending: boolean;
+  /** The key that seals the next record; null before the first record sealed with a key id. */
+  keyId: string | null;
+  /** Records written before key ids were recorded have none yet. */
+  keyIdsPending: boolean;
 }
 
 type LedgerRow = {
@@ -165,6 +173,7 @@ type LedgerRow = {
   recorded_at: string;
   prev_hash: string;
   hash: string;
+  key_id: string | null;
 };
 
 function ledgerToChain(row: LedgerRow): ChainRecord {
@@ -173,6 +182,7 @@ function ledgerToChain(row: LedgerRow): ChainRecord {
     kind: row.kind,
     prevHash: row.prev_hash,
     hash: row.hash,
+    keyId: row.key_id ?? null,
     text: ledgerText({
       recordId: row.record_id,
       event: row.event,
@@ -195,6 +205,7 @@ function historyToChain(row: HistoryRow): ChainRecord {
     kind: 'result',
     prevHash: entry.prevHash,
     hash: entry.hash,
+    keyId: row.key_id ?? null,
     text: resultText({
       ...entry,
       previousStatus: row.previous_status,
@@ -280,13 +291,20 @@ export class DatabaseComplianceStore implements ComplianceStore {
   static async create(options: {
     database: DatabaseService;
     keys: HistoryKeys;
+    logger?: LoggerService;
   }): Promise<DatabaseComplianceStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await migrateLatest(client, migrationsDir);
     }
-    const store = new DatabaseComplianceStore(client, options.keys.macKey);
-    await store.anchorLegacy(new Date().toISOString());
+    const store = new DatabaseComplianceStore(client, options.keys);
+    const rotation = await store.prepareHistory(new Date().toISOString());
+    if (rotation) {
+      // Key ids only: fingerprints of public keys, never the secrets.
+      options.logger?.info(
+        `Rotated the compliance history key from ${rotation.from} to ${options.keys.keyId} at seq ${rotation.seq}; ${rotation.from} is kept for verification only`,
+      );
+    }
     return store;
   }
 
@@ -298,9 +316,10 @@ export class DatabaseComplianceStore implements ComplianceStore {
     await migrateLatest(knex, migrationsDir);
     const store = new DatabaseComplianceStore(
       knex,
-      (options.keys ?? HistoryKeys.generate()).macKey,
+      options.keys ?? HistoryKeys.generate(),
     );
-    if (!options.skipAnchor) await store.anchorLegacy(new Date().toISOString());
+    if (!options.skipAnchor)
+      await store.prepareHistory(new Date().toISOString());
     return store;
   }
 
@@ -309,7 +328,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
 
   private constructor(
     private readonly db: Knex,
-    private readonly macKey: KeyObject,
+    private readonly keys: HistoryKeys,
   ) {
     this.isPostgres = db.client.config.client === 'pg';
   }
@@ -322,9 +341,12 @@ export class DatabaseComplianceStore implements ComplianceStore {
   /**
    * Runs `write` in a transaction holding the head of the chain: appends are serialised across replicas (row lock on
    * PostgreSQL; SQLite serialises write transactions anyway and has no row locks). The head is saved if it moved.
+   * A replica whose key is not the one in force (the history was rotated to a newer key while it ran) refuses to
+   * write: what it sealed would be named by verify as sealed by a retired key.
    */
   private async append<T>(
     write: (trx: Knex.Transaction, head: Head) => Promise<T>,
+    options: { adoptingKey?: boolean } = {},
   ): Promise<T> {
     let appended = false;
     const result = await this.db.transaction(async trx => {
@@ -334,14 +356,36 @@ export class DatabaseComplianceStore implements ComplianceStore {
         seq: Number(row.last_seq),
         hash: row.last_hash,
         legacyPending: Boolean(row.legacy_pending),
+        keyId: row.key_id ?? null,
+        keyIdsPending: Boolean(row.key_ids_pending),
       };
+      if (!options.adoptingKey) {
+        if (head.keyIdsPending) {
+          throw new Error(
+            'The compliance history has records without key ids: the backend fills them in when it starts (DatabaseComplianceStore.create)',
+          );
+        }
+        if (head.keyId && head.keyId !== this.keys.keyId) {
+          throw new Error(
+            `The compliance history is sealed with key ${head.keyId}, not this backend's key ${this.keys.keyId}: the key was rotated while this replica ran. Restart it with the current FORGE_HISTORY_KEY (docs/operations.md, rotating the history key)`,
+          );
+        }
+        head.keyId = this.keys.keyId;
+      }
       const before = head.seq;
       const out = await write(trx, head);
-      if (head.seq !== before || !head.legacyPending !== !row.legacy_pending) {
+      if (
+        head.seq !== before ||
+        !head.legacyPending !== !row.legacy_pending ||
+        head.keyId !== (row.key_id ?? null) ||
+        !head.keyIdsPending !== !row.key_ids_pending
+      ) {
         await trx('compliance_chain_head').where({ id: 1 }).update({
           last_seq: head.seq,
           last_hash: head.hash,
           legacy_pending: head.legacyPending,
+          key_id: head.keyId,
+          key_ids_pending: head.keyIdsPending,
         });
         appended = head.seq !== before;
       }
@@ -362,13 +406,16 @@ export class DatabaseComplianceStore implements ComplianceStore {
       body: string;
       at: string;
     },
+    seal: (prevHash: string, seq: number, text: string) => string = (
+      prevHash,
+      seq,
+      text,
+    ) => recordMac(this.keys.macKey, prevHash, seq, record.kind, text),
   ): LedgerRow {
     const seq = head.seq + 1;
-    const hash = recordMac(
-      this.macKey,
+    const hash = seal(
       head.hash,
       seq,
-      record.kind,
       ledgerText({
         recordId: record.recordId,
         event: record.event,
@@ -378,6 +425,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
       }),
     );
     const row: LedgerRow = {
+      key_id: head.keyId,
       seq,
       kind: record.kind,
       record_id: record.recordId,
@@ -399,6 +447,116 @@ export class DatabaseComplianceStore implements ComplianceStore {
    * and head hash (so the old records cannot be changed from then on without breaking it), then one record per
    * existing exemption and gate evaluation as it stands. Returns whether it anchored.
    */
+  /** What every start does before anything is written: key ids, key rotation, the legacy anchor. */
+  async prepareHistory(
+    at: string,
+  ): Promise<{ seq: number; from: string } | undefined> {
+    const rotation = await this.adoptKey(at);
+    await this.anchorLegacy(at);
+    return rotation;
+  }
+
+  /**
+   * Makes this backend's key the one in force. Records written before key ids get the id of the key that sealed
+   * them (the one whose HMAC holds for the newest record). If the key in force is one of this backend's retired
+   * keys, the history is rotated: a `key-rotation` record naming both keys, sealed by both (hashing.ts rotationSeal)
+   * and endorsing the new public key with the retiring signing key, after which only the new key seals records.
+   * Any other key in force stops the start with what to configure. Returns the rotation's seq, if it rotated.
+   */
+  async adoptKey(
+    at: string,
+  ): Promise<{ seq: number; from: string } | undefined> {
+    return this.append(
+      async (trx, head) => {
+        const keys = this.keys;
+        if (head.keyIdsPending) {
+          const sealer = head.legacyPending
+            ? keys
+            : await this.keyOfRecord(trx, head.seq);
+          if (!head.legacyPending) {
+            for (const table of ['compliance_history', 'compliance_ledger'])
+              await trx(table)
+                .whereNull('key_id')
+                .update({ key_id: sealer.keyId });
+          }
+          head.keyId = sealer.keyId;
+          head.keyIdsPending = false;
+        }
+        head.keyId ??= keys.keyId;
+        if (head.keyId === keys.keyId) return undefined;
+        const retiring = keys.byId(head.keyId);
+        if (!retiring) {
+          throw new Error(
+            `The compliance history is sealed with key ${
+              head.keyId
+            }, which is neither this backend's key (${
+              keys.keyId
+            }) nor one of its retired keys (${
+              keys.retired.map(k => k.keyId).join(', ') || 'none configured'
+            }). To rotate, put the previous FORGE_HISTORY_KEY in FORGE_HISTORY_RETIRED_KEYS (forge.compliance.history.retiredKeys) and the new one in FORGE_HISTORY_KEY; if this replica is older than a rotation, start it with the current key (docs/operations.md)`,
+          );
+        }
+        const toPublicKey = keys.publicKeyPem();
+        const rotation = {
+          fromKeyId: retiring.keyId,
+          toKeyId: keys.keyId,
+          toPublicKey,
+        };
+        head.keyId = keys.keyId;
+        const row = this.ledgerRow(
+          head,
+          {
+            kind: 'key-rotation',
+            recordId: keys.keyId,
+            event: 'rotated',
+            body: canonicalJson({
+              ...rotation,
+              endorsement: retiring.sign(rotationEndorsement(rotation)),
+            }),
+            at,
+          },
+          (prevHash, seq, text) =>
+            rotationSeal(retiring.macKey, keys.macKey, prevHash, seq, text),
+        );
+        await this.insertRows(trx, 'compliance_ledger', [row]);
+        return { seq: Number(row.seq), from: retiring.keyId };
+      },
+      { adoptingKey: true },
+    );
+  }
+
+  /** The key (current or retired) whose HMAC holds for the record at `seq`; a clear error if none does. */
+  private async keyOfRecord(trx: Knex, seq: number): Promise<HistoryKeys> {
+    const [ledger] = await trx<LedgerRow>('compliance_ledger').where({ seq });
+    const [result] = ledger
+      ? []
+      : await trx<HistoryRow>('compliance_history').where({ seq });
+    const record = ledger
+      ? ledgerToChain(ledger)
+      : result && historyToChain(result);
+    const candidates = [this.keys, ...this.keys.retired];
+    const sealer =
+      record &&
+      candidates.find(
+        k =>
+          recordMac(
+            k.macKey,
+            record.prevHash,
+            record.seq,
+            record.kind,
+            record.text,
+          ) === record.hash,
+      );
+    if (!sealer) {
+      throw new Error(
+        `The newest record of the compliance history (seq ${seq}) is not sealed by the configured history key (${this.keys.keyIds.join(
+          ', ',
+        )}): set FORGE_HISTORY_KEY to the key the history was written with (or, if you are rotating, put that key in FORGE_HISTORY_RETIRED_KEYS), then run verify (docs/operations.md)`,
+      );
+    }
+    return sealer;
+  }
+
   async anchorLegacy(at: string): Promise<boolean> {
     return this.append(async (trx, head) => {
       if (!head.legacyPending) return false;
@@ -518,7 +676,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
       }) => {
         const seq = head.seq + 1;
         const hash = recordMac(
-          this.macKey,
+          this.keys.macKey,
           head.hash,
           seq,
           'result',
@@ -538,6 +696,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
           recorded_at: fields.recordedAt,
           prev_hash: head.hash,
           hash,
+          key_id: head.keyId,
         });
         head.seq = seq;
         head.hash = hash;
@@ -892,9 +1051,13 @@ export class DatabaseComplianceStore implements ComplianceStore {
     return Number(count);
   }
 
-  async chainHead(): Promise<{ seq: number; hash: string }> {
+  async chainHead(): Promise<{ seq: number; hash: string; keyId?: string }> {
     const row = await this.db('compliance_chain_head').where({ id: 1 }).first();
-    return { seq: Number(row.last_seq), hash: row.last_hash };
+    return {
+      seq: Number(row.last_seq),
+      hash: row.last_hash,
+      ...(row.key_id ? { keyId: row.key_id } : {}),
+    };
   }
 
   async readChain(afterSeq: number, limit: number): Promise<ChainRecord[]> {

@@ -21,9 +21,12 @@ export class HistoryService {
     return this.deps.keys.keyId;
   }
 
-  /** The public key auditors verify checkpoints and exports with (SPKI PEM). */
+  /**
+   * The public keys auditors verify checkpoints and exports with (SPKI PEM): the current key first, then every
+   * retired key still configured, whose checkpoints and exports from before their rotation stay verifiable.
+   */
   publicKeyPem(): string {
-    return this.deps.keys.publicKeyPem();
+    return this.deps.keys.publicKeysPem();
   }
 
   async verify(): Promise<ChainVerification> {
@@ -44,8 +47,7 @@ export class HistoryService {
     const { keys, store } = this.deps;
     return (await store.listCheckpoints()).filter(
       c =>
-        c.keyId === keys.keyId &&
-        keys.verify(checkpointMessage(c), c.signature),
+        keys.byId(c.keyId)?.verify(checkpointMessage(c), c.signature) ?? false,
     );
   }
 

@@ -5,7 +5,13 @@ import {
   StateKind,
 } from '../database/ComplianceStore';
 import { ReadCheckpoint } from './checkpoints';
-import { chainHash, recordMac, sha256 } from './hashing';
+import {
+  chainHash,
+  recordMac,
+  rotationEndorsement,
+  rotationSeal,
+  sha256,
+} from './hashing';
 import { HistoryKeys } from './historyKeys';
 
 const PAGE = 5000;
@@ -26,6 +32,8 @@ function describe(record: ChainRecord): string {
   if (record.result)
     return `result of ${record.result.entityRef}, check ${record.result.checkId} (${record.result.status})`;
   if (record.kind === 'anchor') return 'anchor of the history before the key';
+  if (record.kind === 'key-rotation')
+    return `rotation of the history key to ${record.recordId}`;
   return `${record.kind} ${record.recordId} (${record.event})`;
 }
 
@@ -80,11 +88,13 @@ export async function verifyChain(options: {
 
   // Records up to the anchor predate the key; the anchor itself is keyed, so only a genuine one counts.
   const anchor = await store.findAnchor();
+  const anchorKey = anchor && keys.byId(anchor.keyId);
   let legacyThrough = 0;
   if (
     anchor &&
+    anchorKey &&
     recordMac(
-      keys.macKey,
+      anchorKey.macKey,
       anchor.prevHash,
       anchor.seq,
       'anchor',
@@ -98,15 +108,20 @@ export async function verifyChain(options: {
 
   const valid = checkpoints.filter(c => c.valid);
   for (const c of checkpoints.filter(cp => !cp.valid)) {
+    let why =
+      'a line of the checkpoint file is not a checkpoint: the file was altered, or the line was torn by a crash while it was written';
+    if (c.at && keys.byId(c.keyId)) {
+      why = `the checkpoint of seq ${c.seq} at ${c.at} has an invalid signature: forged, altered or signed with another key`;
+    } else if (c.at) {
+      why = `the checkpoint of seq ${c.seq} at ${c.at} has an invalid signature: forged, altered or signed with another key (key ${c.keyId}, which is neither the current history key nor a configured retired key; if it is a retired key of yours, add it to FORGE_HISTORY_RETIRED_KEYS)`;
+    }
     problems.push({
       seq: c.seq,
       expectedHash: c.head,
       storedHash: c.head,
-      reason: `${
-        c.at
-          ? `the checkpoint of seq ${c.seq} at ${c.at} has an invalid signature: forged, altered or signed with another key`
-          : 'a line of the checkpoint file is not a checkpoint: the file was altered, or the line was torn by a crash while it was written'
-      }${c.line ? ` (line ${c.line} of the checkpoint file)` : ''}`,
+      reason: `${why}${
+        c.line ? ` (line ${c.line} of the checkpoint file)` : ''
+      }`,
       record: `checkpoint of seq ${c.seq}`,
       table: c.source === 'file' ? 'checkpoint file' : 'compliance_checkpoints',
     });
@@ -129,6 +144,12 @@ export async function verifyChain(options: {
   let lastSeq = 0;
   let checked = 0;
   let broken: Problem | undefined;
+  // The key in force: set by the first keyed record, changed only by a rotation record that holds.
+  const inForce: KeyInForce = {
+    keyId: undefined,
+    since: 0,
+    retiredAt: new Map(),
+  };
   while (!broken) {
     const page = await store.readChain(lastSeq, PAGE);
     if (page.length === 0) break;
@@ -139,6 +160,7 @@ export async function verifyChain(options: {
         prev,
         lastSeq,
         legacyThrough,
+        inForce,
         checkpoints: bySeq.get(record.seq) ?? [],
       });
       if (broken) break;
@@ -153,7 +175,11 @@ export async function verifyChain(options: {
             seq: record.seq,
           },
         );
-      } else if (record.kind !== 'anchor' && record.recordId) {
+      } else if (
+        record.kind !== 'anchor' &&
+        record.kind !== 'key-rotation' &&
+        record.recordId
+      ) {
         latest[record.kind as StateKind].set(record.recordId, {
           seq: record.seq,
           event: record.event ?? '',
@@ -184,6 +210,22 @@ export async function verifyChain(options: {
         }, the stored history ends at seq ${lastSeq}`,
         record: `record seq ${lastSeq + 1}`,
         table: 'compliance_history / compliance_ledger',
+      });
+    } else if (
+      inForce.keyId &&
+      inForce.keyId !== keys.keyId &&
+      keys.byId(inForce.keyId) &&
+      head.seq === lastSeq
+    ) {
+      // Only possible if the rotation to the current key was removed with everything after it: a start with the
+      // current key rotates before anything else is written.
+      problems.push({
+        seq: lastSeq + 1,
+        expectedHash: '',
+        storedHash: '',
+        reason: `the stored history ends sealed by retired key ${inForce.keyId}, with no rotation to the current key ${keys.keyId}: the rotation record and what followed it were removed`,
+        record: `record seq ${lastSeq + 1}`,
+        table: 'compliance_ledger',
       });
     } else if (head.seq !== lastSeq || head.hash !== prev) {
       problems.push({
@@ -224,6 +266,16 @@ export async function verifyChain(options: {
   };
 }
 
+/** Which key seals the records being read, since which seq, and when each earlier key was retired. */
+interface KeyInForce {
+  keyId: string | undefined;
+  since: number;
+  retiredAt: Map<string, number>;
+}
+
+const RETIRED_KEYS_HINT =
+  'add the retired key to FORGE_HISTORY_RETIRED_KEYS (forge.compliance.history.retiredKeys) and verify again';
+
 /** The first thing wrong with one record of the chain, given the one before it; undefined if it holds. */
 function checkRecord(options: {
   keys: HistoryKeys;
@@ -231,9 +283,10 @@ function checkRecord(options: {
   prev: string;
   lastSeq: number;
   legacyThrough: number;
+  inForce: KeyInForce;
   checkpoints: ReadCheckpoint[];
 }): Problem | undefined {
-  const { keys, record, prev, lastSeq, legacyThrough } = options;
+  const { keys, record, prev, lastSeq, legacyThrough, inForce } = options;
   const problem = (reason: string, expectedHash: string): Problem => ({
     seq: record.seq,
     expectedHash,
@@ -263,20 +316,100 @@ function checkRecord(options: {
         table: tableOf(record),
       };
     }
-    const expected = recordMac(
-      keys.macKey,
-      record.prevHash,
-      record.seq,
-      record.kind,
-      record.text,
-    );
-    if (record.prevHash !== prev) return problem(brokenLink, expected);
-    if (record.hash !== expected) {
-      return problem(
-        'the record fails its keyed hash (HMAC): it was altered after it was written, or re-hashed without the history key',
-        expected,
+    const keyProblem = checkKey(keys, record, inForce, problem);
+    if (keyProblem) return keyProblem;
+    const sealer = keys.byId(inForce.keyId)!;
+    let expected: string;
+    if (record.kind === 'key-rotation') {
+      const rotation = parseRotation(record.body);
+      const next = rotation && keys.byId(rotation.toKeyId);
+      if (!rotation || rotation.fromKeyId !== inForce.keyId) {
+        return problem(
+          `the key rotation record does not rotate from the key in force (${inForce.keyId}): it was forged or altered`,
+          '',
+        );
+      }
+      if (!next) {
+        return problem(
+          `the history was rotated to key ${rotation.toKeyId}, which is neither the current history key (${keys.keyId}) nor a configured retired key: if your operators made this rotation, ${RETIRED_KEYS_HINT}; otherwise the rotation was forged`,
+          '',
+        );
+      }
+      expected = rotationSeal(
+        sealer.macKey,
+        next.macKey,
+        record.prevHash,
+        record.seq,
+        record.text,
       );
+      if (record.prevHash !== prev) return problem(brokenLink, expected);
+      if (
+        record.hash !== expected ||
+        record.keyId !== next.keyId ||
+        next.publicKeyPem() !== rotation.toPublicKey ||
+        !sealer.verify(rotationEndorsement(rotation), rotation.endorsement)
+      ) {
+        return problem(
+          `the key rotation record is not sealed by both the retiring key ${sealer.keyId} and the new key ${next.keyId}: it was forged (a stolen retired key cannot seal a rotation) or altered`,
+          expected,
+        );
+      }
+      inForce.retiredAt.set(sealer.keyId, record.seq);
+      inForce.keyId = next.keyId;
+      inForce.since = record.seq;
+    } else {
+      expected = recordMac(
+        sealer.macKey,
+        record.prevHash,
+        record.seq,
+        record.kind,
+        record.text,
+      );
+      if (record.prevHash !== prev) return problem(brokenLink, expected);
+      if (record.hash !== expected) {
+        const retired = [...inForce.retiredAt].find(
+          ([id]) =>
+            recordMac(
+              keys.byId(id)?.macKey ?? sealer.macKey,
+              record.prevHash,
+              record.seq,
+              record.kind,
+              record.text,
+            ) === record.hash && id !== sealer.keyId,
+        );
+        if (retired) {
+          return problem(
+            `the record is sealed by retired key ${retired[0]} after its retirement at seq ${retired[1]}: it was forged with a stolen retired key`,
+            expected,
+          );
+        }
+        return problem(
+          'the record fails its keyed hash (HMAC): it was altered after it was written, or re-hashed without the history key',
+          expected,
+        );
+      }
     }
+  }
+  // A checkpoint is signed by the key in force at its record: a retired key signs none after its rotation.
+  const misSigned = options.checkpoints.find(
+    c =>
+      record.seq > legacyThrough && inForce.keyId && c.keyId !== inForce.keyId,
+  );
+  if (misSigned) {
+    return problem(
+      `the checkpoint of seq ${record.seq} at ${
+        misSigned.at
+      } is signed by key ${misSigned.keyId}, not by ${
+        inForce.keyId
+      }, the key in force at that record${
+        inForce.retiredAt.has(misSigned.keyId)
+          ? `: ${misSigned.keyId} was retired at seq ${inForce.retiredAt.get(
+              misSigned.keyId,
+            )}, so the checkpoint was forged with a stolen retired key`
+          : ''
+      }`,
+      misSigned.head,
+    );
   }
   const mismatch = options.checkpoints.find(c => c.head !== record.hash);
   if (mismatch) {
@@ -286,6 +419,71 @@ function checkRecord(options: {
     );
   }
   return undefined;
+}
+
+/**
+ * The record names the key in force (or, for a rotation, the key it rotates to, checked with the rotation); the
+ * first keyed record sets which key that is. Returns a problem if the record names no key, a key not configured, or
+ * another key than the one in force.
+ */
+function checkKey(
+  keys: HistoryKeys,
+  record: ChainRecord,
+  inForce: KeyInForce,
+  problem: (reason: string, expectedHash: string) => Problem,
+): Problem | undefined {
+  if (!record.keyId) {
+    return problem(
+      'the record names no key id (key_id was cleared or emptied): every record after the keyed ledger names the key that sealed it',
+      '',
+    );
+  }
+  if (!inForce.keyId) {
+    if (!keys.byId(record.keyId)) {
+      return problem(
+        `the record is sealed by history key ${
+          record.keyId
+        }, which is not configured (this backend has ${keys.keyIds.join(
+          ', ',
+        )}): if it is a key your operators retired, ${RETIRED_KEYS_HINT}`,
+        '',
+      );
+    }
+    inForce.keyId = record.keyId;
+    inForce.since = record.seq;
+  }
+  if (record.kind === 'key-rotation') return undefined;
+  if (record.keyId !== inForce.keyId) {
+    const retiredAt = inForce.retiredAt.get(record.keyId);
+    return problem(
+      retiredAt !== undefined
+        ? `the record names retired key ${record.keyId}, retired at seq ${retiredAt}; the key in force is ${inForce.keyId}: a record after a rotation sealed by the retired key is forged`
+        : `the record names key ${record.keyId}, but the key in force since seq ${inForce.since} is ${inForce.keyId} (key_id was altered, or the record was forged)`,
+      '',
+    );
+  }
+  return undefined;
+}
+
+function parseRotation(body: string | undefined):
+  | {
+      fromKeyId: string;
+      toKeyId: string;
+      toPublicKey: string;
+      endorsement: string;
+    }
+  | undefined {
+  try {
+    const v = JSON.parse(body ?? '');
+    return typeof v?.fromKeyId === 'string' &&
+      typeof v.toKeyId === 'string' &&
+      typeof v.toPublicKey === 'string' &&
+      typeof v.endorsement === 'string'
+      ? v
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function compareState(

@@ -95,6 +95,14 @@ export class CheckpointPublisher {
     const { store, keys, logger } = this.deps;
     const head = await store.chainHead();
     if (head.seq === 0) return undefined;
+    if (head.keyId && head.keyId !== keys.keyId) {
+      // The history was rotated to a newer key while this replica ran: a checkpoint signed with its retired key
+      // would be named as forged. The replicas with the current key publish.
+      logger.warn(
+        `Not publishing a compliance history checkpoint: the history is sealed with key ${head.keyId} since a rotation, this replica has ${keys.keyId}; restart it with the current FORGE_HISTORY_KEY`,
+      );
+      return undefined;
+    }
     this.last ??= (await store.listCheckpoints()).at(-1);
     if (this.last && this.last.seq === head.seq && this.last.head === head.hash)
       return this.last;
@@ -178,9 +186,12 @@ export class CheckpointPublisher {
         keyId: checkpoint.keyId,
         signature: checkpoint.signature,
         source,
+        // Signed by the current key or a retired one; verification checks it was the key in force at its seq.
         valid:
-          checkpoint.keyId === keys.keyId &&
-          keys.verify(checkpointMessage(checkpoint), checkpoint.signature),
+          keys
+            .byId(checkpoint.keyId)
+            ?.verify(checkpointMessage(checkpoint), checkpoint.signature) ??
+          false,
       });
     if (this.deps.file) {
       let text = '';

@@ -88,7 +88,8 @@ export type LedgerKind =
   | 'exemption'
   | 'gate-evaluation'
   | 'policy-pack'
-  | 'anchor';
+  | 'anchor'
+  | 'key-rotation';
 
 /**
  * The text a ledger record's keyed hash covers: its body and every column beside it that verification or an export
@@ -127,4 +128,35 @@ export function recordMac(
   return createHmac('sha256', key)
     .update(`${prevHash}\n${seq}\n${kind}\n${text}`)
     .digest('hex');
+}
+
+/**
+ * The hash of a key rotation record, sealed by both keys: the retiring key's HMAC over the record and the new key's
+ * HMAC of it. Whoever holds only the retired key cannot write a rotation (to a key of their own or to the real new
+ * one), and whoever holds only the new key cannot pretend the history was rotated from another key.
+ */
+export function rotationSeal(
+  retiringKey: KeyObject,
+  newKey: KeyObject,
+  prevHash: string,
+  seq: number,
+  text: string,
+): string {
+  const inner = recordMac(newKey, prevHash, seq, 'key-rotation', text);
+  return recordMac(
+    retiringKey,
+    prevHash,
+    seq,
+    'key-rotation',
+    `${text}\n${inner}`,
+  );
+}
+
+/** The text a retiring signing key signs to endorse its successor's public key (checkable offline). */
+export function rotationEndorsement(rotation: {
+  fromKeyId: string;
+  toKeyId: string;
+  toPublicKey: string;
+}): string {
+  return `forge-key-rotation/v1\n${rotation.fromKeyId}\n${rotation.toKeyId}\n${rotation.toPublicKey}`;
 }

@@ -71,4 +71,64 @@ describe('HistoryKeys.load', () => {
       `The key file ${keyFile()} is too short (5 characters)`,
     );
   });
+
+  describe('retired keys', () => {
+    const current = 'c'.repeat(64);
+    const old = ['o'.repeat(64), 'p'.repeat(48)];
+    const ids = old.map(k => HistoryKeys.fromSecret(k).keyId);
+
+    it.each([
+      [
+        'FORGE_HISTORY_RETIRED_KEYS: secrets separated by commas',
+        old.join(', '),
+      ],
+      ['a list of secrets', old],
+      ['a list of { key }', old.map(key => ({ key }))],
+    ])('reads %s, for verification only', (_, retiredKeys) => {
+      const logger = mockServices.logger.mock();
+      const keys = HistoryKeys.load({
+        config: new ConfigReader({
+          forge: { compliance: { history: { key: current, retiredKeys } } },
+        }),
+        dataDir,
+        logger,
+        production: true,
+      });
+      expect(keys.keyId).toBe(HistoryKeys.fromSecret(current).keyId);
+      expect(keys.retired.map(k => k.keyId)).toEqual(ids);
+      expect(keys.byId(ids[1])?.keyId).toBe(ids[1]);
+      // Auditors get every public key, the current one first; the log names key ids, never a secret.
+      const published = fs.readFileSync(
+        path.join(dataDir, 'compliance', 'checkpoint-public-key.pem'),
+        'utf8',
+      );
+      expect(published.match(/BEGIN PUBLIC KEY/g)).toHaveLength(3);
+      expect(published.startsWith(keys.publicKeyPem())).toBe(true);
+      const logged = JSON.stringify([
+        ...(logger.info as jest.Mock).mock.calls,
+        ...(logger.warn as jest.Mock).mock.calls,
+      ]);
+      expect(logged).toContain(ids[0]);
+      for (const secret of [current, ...old])
+        expect(logged).not.toContain(secret.slice(0, 32));
+    });
+
+    it('leaves no retired keys when FORGE_HISTORY_RETIRED_KEYS is unset or empty', () => {
+      expect(load({ key: current }, true).retired).toEqual([]);
+      expect(load({ key: current, retiredKeys: '' }, true).retired).toEqual([]);
+    });
+
+    it('refuses a retired key that is too short or not a key, naming which one and what to set', () => {
+      expect(() =>
+        load({ key: current, retiredKeys: `${old[0]},short` }, true),
+      ).toThrow(
+        /^forge\.compliance\.history\.retiredKeys\[1\] is too short \(5 characters\)/,
+      );
+      expect(() =>
+        load({ key: current, retiredKeys: [{ secret: old[0] }] }, true),
+      ).toThrow(
+        /forge\.compliance\.history\.retiredKeys\[0\] must be a retired history key .*FORGE_HISTORY_RETIRED_KEYS/,
+      );
+    });
+  });
 });

@@ -39,13 +39,47 @@ export class HistoryKeys {
   readonly publicKey: KeyObject;
   /** Short id of the signing key: the first 16 hex digits of the SHA-256 of its public key (DER). */
   readonly keyId: string;
+  /**
+   * Keys this one replaced, kept to verify what they sealed before their rotation and never to seal anything new
+   * (docs/operations.md, rotating the history key). Empty on a retired key itself.
+   */
+  readonly retired: readonly HistoryKeys[];
   private readonly signingKey: KeyObject;
 
-  private constructor(macKey: KeyObject, signingKey: KeyObject) {
+  private constructor(
+    macKey: KeyObject,
+    signingKey: KeyObject,
+    retired: readonly HistoryKeys[] = [],
+  ) {
     this.macKey = macKey;
     this.signingKey = signingKey;
     this.publicKey = createPublicKey(signingKey);
     this.keyId = publicKeyId(this.publicKey);
+    this.retired = retired.filter(
+      (k, i) =>
+        k.keyId !== this.keyId &&
+        retired.findIndex(o => o.keyId === k.keyId) === i,
+    );
+  }
+
+  /** These keys as the current ones, with `retired` kept for verification only. */
+  withRetired(retired: readonly HistoryKeys[]): HistoryKeys {
+    return new HistoryKeys(this.macKey, this.signingKey, [
+      ...this.retired,
+      ...retired.flatMap(k => [k.withRetired([]), ...k.retired]),
+    ]);
+  }
+
+  /** The current key or a retired one, by key id. */
+  byId(keyId: string | null | undefined): HistoryKeys | undefined {
+    if (!keyId) return undefined;
+    if (keyId === this.keyId) return this;
+    return this.retired.find(k => k.keyId === keyId);
+  }
+
+  /** The ids of every key this backend can verify with: the current one first. */
+  get keyIds(): string[] {
+    return [this.keyId, ...this.retired.map(k => k.keyId)];
   }
 
   /**
@@ -120,6 +154,7 @@ export class HistoryKeys {
         'forge.compliance.history.key is not set: in production (NODE_ENV=production) the compliance history needs its key from the environment, FORGE_HISTORY_KEY, at least 32 characters and the same on every replica (e.g. `openssl rand -hex 32`, kept in your secret store). Forge does not generate one in production. See docs/auditors.md',
       );
     }
+    const retired = readRetiredKeys(settings);
     let keys: HistoryKeys;
     if (configured !== undefined) {
       keys = HistoryKeys.fromSecret(configured, signingKeyPem);
@@ -149,13 +184,29 @@ export class HistoryKeys {
         `The key file ${file}`,
       );
     }
+    keys = keys.withRetired(retired);
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(folder, PUBLIC_KEY_FILE), keys.publicKeyPem());
+    fs.writeFileSync(path.join(folder, PUBLIC_KEY_FILE), keys.publicKeysPem());
+    if (keys.retired.length > 0) {
+      // Ids only: they are fingerprints of public keys, never the secrets.
+      options.logger.info(
+        `Compliance history key ${
+          keys.keyId
+        }; retired keys kept for verification: ${keys.retired
+          .map(k => k.keyId)
+          .join(', ')}`,
+      );
+    }
     return keys;
   }
 
   publicKeyPem(): string {
     return this.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  }
+
+  /** The public key of the current key and of every retired one, current first: what auditors verify with. */
+  publicKeysPem(): string {
+    return [this, ...this.retired].map(k => k.publicKeyPem()).join('');
   }
 
   /** Ed25519 signature of a text, in hex. */
@@ -166,6 +217,42 @@ export class HistoryKeys {
   verify(message: string | Buffer, signatureHex: string): boolean {
     return verifySignature(this.publicKey, message, signatureHex);
   }
+}
+
+/**
+ * Retired keys from `forge.compliance.history.retiredKeys`: a list of secrets (or of `{ key, signingKey }` where the
+ * signing key was set apart), or one string of secrets separated by commas or white space, which is what
+ * FORGE_HISTORY_RETIRED_KEYS gives through `${...}` substitution.
+ */
+function readRetiredKeys(settings: Config | undefined): HistoryKeys[] {
+  const source = 'forge.compliance.history.retiredKeys';
+  const value = settings?.getOptional('retiredKeys');
+  if (value === undefined || value === null || value === '') return [];
+  let entries: unknown[] = [value];
+  if (typeof value === 'string')
+    entries = value.split(/[\s,]+/).filter(Boolean);
+  else if (Array.isArray(value)) entries = value;
+  return entries.map((entry, i) => {
+    const where = `${source}[${i}]`;
+    if (typeof entry === 'string')
+      return HistoryKeys.fromSecret(entry, undefined, where);
+    const e = entry as { key?: unknown; signingKey?: unknown };
+    if (
+      e &&
+      typeof e === 'object' &&
+      typeof e.key === 'string' &&
+      (e.signingKey === undefined || typeof e.signingKey === 'string')
+    ) {
+      return HistoryKeys.fromSecret(
+        e.key,
+        e.signingKey as string | undefined,
+        where,
+      );
+    }
+    throw new Error(
+      `${where} must be a retired history key (a string of at least ${MIN_SECRET_LENGTH} characters) or { key, signingKey }; set FORGE_HISTORY_RETIRED_KEYS to the previous FORGE_HISTORY_KEY values, separated by commas`,
+    );
+  });
 }
 
 export function publicKeyId(publicKey: KeyObject): string {
