@@ -11,7 +11,10 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
+  DuckDBType,
+  DuckDBTypeId,
   DuckDBValue,
+  DuckDBVector,
   StatementType,
 } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
@@ -20,6 +23,7 @@ import path from 'node:path';
 import { FocusFileError } from '../FocusRowReader';
 import { FocusReadError } from '../readFocusRecords';
 import { FocusSource } from './FocusSource';
+import { readUnscaledDecimal } from './parquetSource';
 
 /** The engines a query source may name; only DuckDB runs inside Forge (docs/cost.md shows the others' queries). */
 export const QUERY_ENGINES = [
@@ -113,6 +117,84 @@ export function textOfDuckDBValue(value: DuckDBValue): string {
     return JSON.stringify(plain(value), JSON_SAFE);
   }
   return String(value);
+}
+
+/** Reads one result column of a row into the fields (and fractions) handed to the sink. */
+type ColumnReader = {
+  column: number;
+  read(
+    vector: DuckDBVector,
+    row: number,
+    fields: Array<string | number>,
+    fractions: Float64Array,
+  ): void;
+};
+
+/**
+ * Readers of the columns the sink reads (and x_RowCount). A DECIMAL column the sink reads as a number is handed over
+ * as the exact pair of workers/focusDecimal.js straight from DuckDB's scaled integer (no text to write and parse
+ * again); one too large for it goes as text, for the reader to refuse with its message. Timestamps are written once
+ * per distinct value (a day's aggregates share a handful). Everything else is its text, as textOfDuckDBValue writes it.
+ */
+function columnReaders(
+  types: DuckDBType[],
+  selected: number[],
+  numeric: Set<number>,
+  weightAt: number,
+): ColumnReader[] {
+  const wanted = [
+    ...new Set(weightAt >= 0 ? [...selected, weightAt] : selected),
+  ];
+  return wanted.map((column): ColumnReader => {
+    const type = types[column];
+    if (type.typeId === DuckDBTypeId.DECIMAL && numeric.has(column)) {
+      const { scale } = type;
+      const pair = new Float64Array(2);
+      return {
+        column,
+        read(vector, row, fields, fractions) {
+          const scaled = (
+            vector as unknown as {
+              getScaledValue(i: number): number | bigint | null;
+            }
+          ).getScaledValue(row);
+          if (scaled !== null && readUnscaledDecimal(scaled, scale, pair, 0)) {
+            fields[column] = pair[0];
+            fractions[column] = pair[1];
+          } else {
+            fields[column] = textOfDuckDBValue(vector.getItem(row));
+          }
+        },
+      };
+    }
+    if (type.typeId === DuckDBTypeId.TIMESTAMP) {
+      const written = new Map<number, string>();
+      return {
+        column,
+        read(vector, row, fields) {
+          const value = vector.getItem(row) as DuckDBTimestampValue | null;
+          if (value === null) {
+            fields[column] = '';
+            return;
+          }
+          const micros = Number(value.micros);
+          let text = written.get(micros);
+          if (text === undefined) {
+            text = textOfDuckDBValue(value);
+            if (written.size > 10_000) written.clear();
+            written.set(micros, text);
+          }
+          fields[column] = text;
+        },
+      };
+    }
+    return {
+      column,
+      read(vector, row, fields) {
+        fields[column] = textOfDuckDBValue(vector.getItem(row));
+      },
+    };
+  });
 }
 
 /** A DuckDB string literal. */
@@ -244,11 +326,21 @@ export function duckdbQuerySource(query: CostQuery): FocusSource {
           throw failed(error, 'failed');
         }
         const columns = result.columnNames();
-        sink.header(columns, undefined);
+        const selection = sink.header(columns, undefined);
         const weightAt = columns.findIndex(
           c => c.toLowerCase() === ROW_COUNT_COLUMN,
         );
-        const fields: string[] = new Array(columns.length).fill('');
+        const readers = columnReaders(
+          result.columnTypes(),
+          selection.columns.filter(i => i >= 0 && i < columns.length),
+          new Set(selection.numeric ?? []),
+          weightAt,
+        );
+        const fields: Array<string | number> = new Array(columns.length).fill(
+          '',
+        );
+        const fractions = new Float64Array(columns.length);
+        const fractionBytes = new Uint8Array(fractions.buffer);
         let line = 0;
         for (;;) {
           let chunk;
@@ -258,10 +350,12 @@ export function duckdbQuerySource(query: CostQuery): FocusSource {
             throw failed(error, 'failed');
           }
           if (!chunk || chunk.rowCount === 0) break;
-          for (const row of chunk.getRows()) {
+          // Column by column from DuckDB's vectors: no row arrays or value objects per row.
+          const vectors = readers.map(r => chunk.getColumnVector(r.column));
+          for (let row = 0; row < chunk.rowCount; row++) {
             line += 1;
-            for (let i = 0; i < row.length; i++) {
-              fields[i] = textOfDuckDBValue(row[i]);
+            for (let k = 0; k < readers.length; k++) {
+              readers[k].read(vectors[k], row, fields, fractions);
             }
             let weight = 1;
             if (weightAt >= 0) {
@@ -274,7 +368,8 @@ export function duckdbQuerySource(query: CostQuery): FocusSource {
               }
             }
             hash.update(fields.join('\u0001'));
-            sink.row(fields, undefined, line, weight);
+            hash.update(fractionBytes);
+            sink.row(fields, fractions, line, weight);
           }
         }
       } finally {
