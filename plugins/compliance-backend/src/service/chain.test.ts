@@ -631,6 +631,250 @@ describe.each(testDatabases.eachSupportedId())(
       });
     });
 
+    describe('attacks on the history and its checkpoints together', () => {
+      const file = () => path.join(dir, 'checkpoints.jsonl');
+      const publishAnother = async (region: string) => {
+        clock.advance(1);
+        h.catalog.update('component:default/churn-model', e => {
+          e.metadata.annotations!['forge.io/region'] = region;
+        });
+        await h.compliance.evaluateChanged();
+        return (await h.history.checkpoint())!;
+      };
+
+      it('names an edited record re-hashed with the stolen MAC key when the checkpoint rows are rewritten to match (the file still holds the signed head)', async () => {
+        const edited = await editOneResult();
+        await rehashFrom(knex, Number(edited.seq), macWith(h.keys.macKey));
+        // Without the signing key the rows cannot be re-signed: the attacker drops the database's copies, and
+        // re-labels what is left with the new head, keeping the old signatures.
+        const { last_hash: newHead } = await knex(
+          'compliance_chain_head',
+        ).first();
+        await knex('compliance_checkpoints').update({ head: newHead });
+        let verification = await h.history.verify();
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            table: 'compliance_checkpoints',
+            reason: expect.stringMatching(/invalid signature/),
+          }),
+        );
+        await knex('compliance_checkpoints').delete();
+        verification = await h.history.verify();
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            seq: checkpointSeq,
+            reason: expect.stringMatching(
+              /does not match the checkpoint signed/,
+            ),
+          }),
+        );
+      });
+
+      it('names the missing records when the newest records, the newest checkpoint row and the newest file line are all removed, while the backend that published it runs', async () => {
+        const newest = await publishAnother('eu-west-1');
+        for (const table of ['compliance_history', 'compliance_ledger'])
+          await knex(table).where('seq', '>', checkpointSeq).delete();
+        const backup = await storedChain(knex);
+        await knex('compliance_chain_head').update({
+          last_seq: checkpointSeq,
+          last_hash: backup.at(-1)!.hash,
+        });
+        await knex('compliance_checkpoints')
+          .where('seq', '>', checkpointSeq)
+          .delete();
+        const lines = fs.readFileSync(file(), 'utf8').trim().split('\n');
+        fs.writeFileSync(file(), `${lines.slice(0, -1).join('\n')}\n`);
+
+        const verification = await h.history.verify();
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            seq: checkpointSeq + 1,
+            reason: expect.stringContaining(
+              `covers up to seq ${newest.seq}, the stored history ends at seq ${checkpointSeq} (from the backend's last published checkpoint)`,
+            ),
+          }),
+        );
+      });
+
+      it('names records re-ordered by their timestamps', async () => {
+        // The decision moved before the request, by swapping their times.
+        const [request, decision] = await knex('compliance_ledger')
+          .where({ kind: 'exemption', record_id: rejectedId })
+          .orderBy('seq');
+        await knex('compliance_ledger')
+          .where({ seq: request.seq })
+          .update({ recorded_at: decision.recorded_at });
+        await knex('compliance_ledger')
+          .where({ seq: decision.seq })
+          .update({ recorded_at: request.recorded_at });
+        const verification = await h.history.verify();
+        expect(verification.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            seq: Number(request.seq),
+            reason: expect.stringMatching(/keyed hash/),
+          }),
+        );
+      });
+    });
+
+    describe('state tables changed without a ledger record', () => {
+      it.each([
+        [
+          'an approval added as approved',
+          async () => {
+            await knex('compliance_exemptions').insert({
+              id: 'forged-approval',
+              kind: 'approval',
+              entity_ref: 'component:default/claims-lapse-us',
+              check_id: 'approval.production-release',
+              justification: 'Approved by the change board on the phone.',
+              compensating_control: 'none',
+              requested_by: 'user:default/mallory',
+              requested_at: clock.now().toISOString(),
+              expires_at: '2027-12-31T00:00:00.000Z',
+              status: 'approved',
+              decided_by: 'user:default/daniel.moreau',
+              decided_at: clock.now().toISOString(),
+              decision_note: null,
+            });
+          },
+          () => /^exemption forged-approval$/,
+          /has no history record: it was written outside Forge/,
+        ],
+        [
+          "an exemption's expiry extended",
+          async () => {
+            await knex('compliance_exemptions')
+              .where({ id: rejectedId })
+              .update({ expires_at: '2099-01-01T00:00:00.000Z' });
+          },
+          () => new RegExp(`^exemption ${rejectedId}$`),
+          /expires_at is "2099-01-01T00:00:00.000Z" in the table/,
+        ],
+        [
+          "a gate evaluation's refusal turned into an allowance",
+          async () => {
+            await knex('compliance_gate_evaluations')
+              .where({ id: gateId })
+              .update({ decision: 'allowed' });
+          },
+          () => new RegExp(`^gate-evaluation ${gateId}$`),
+          /decision is "allowed" in the table but "blocked" in the history/,
+        ],
+        [
+          "a policy pack's definition edited",
+          async () => {
+            const pack = await knex('compliance_policy_packs')
+              .where({ name: 'baseline' })
+              .first();
+            await knex('compliance_policy_packs')
+              .where({ name: 'baseline' })
+              .update({
+                definition: pack.definition.replace(/"critical"/g, '"low"'),
+              });
+          },
+          () => /^policy-pack baseline$/,
+          /definition is .* in the table but/,
+        ],
+        [
+          "a current result's message changed",
+          async () => {
+            const [row] = await knex('compliance_current')
+              .where({ status: 'fail' })
+              .whereNotNull('message')
+              .limit(1);
+            await knex('compliance_current')
+              .where({ entity_ref: row.entity_ref, check_id: row.check_id })
+              .update({ message: 'Fixed.' });
+          },
+          () => /^result of /,
+          /does not match its newest history record/,
+        ],
+        [
+          'a current result added for an entity with no history',
+          async () => {
+            const [row] = await knex('compliance_current').limit(1);
+            await knex('compliance_current').insert({
+              ...row,
+              entity_ref: 'component:default/not-in-history',
+              status: 'pass',
+            });
+          },
+          () => /^result of component:default\/not-in-history, check /,
+          /has no history record: it was written outside Forge/,
+        ],
+      ] as Array<[string, () => Promise<void>, () => RegExp, RegExp]>)(
+        'names %s',
+        async (_, tamper, record, reason) => {
+          await tamper();
+          const verification = await h.history.verify();
+          expect(verification.ok).toBe(false);
+          expect(verification.firstBrokenLink!.record).toMatch(record());
+          expect(verification.firstBrokenLink!.reason).toMatch(reason);
+        },
+      );
+
+      it('names an entity ref replaced by a Unicode twin (NFD, or a Cyrillic letter) in a table and in the ledger', async () => {
+        const ref = 'component:default/claims-fraud-features';
+        for (const twin of [
+          `${ref}\u0301`.normalize('NFD'),
+          ref.replace('a', '\u0430'),
+        ]) {
+          await knex('compliance_exemptions')
+            .where({ id: rejectedId })
+            .update({ entity_ref: twin });
+          let verification = await h.history.verify();
+          expect(verification.firstBrokenLink).toEqual(
+            expect.objectContaining({
+              record: `exemption ${rejectedId}`,
+              reason: expect.stringContaining(
+                `entity_ref is ${JSON.stringify(
+                  twin,
+                )} in the table but "${ref}" in the history`,
+              ),
+            }),
+          );
+          await knex('compliance_exemptions')
+            .where({ id: rejectedId })
+            .update({ entity_ref: ref });
+
+          const [current] = await knex('compliance_current')
+            .where({ entity_ref: ref })
+            .limit(1);
+          await knex('compliance_current')
+            .where({ entity_ref: ref, check_id: current.check_id })
+            .update({ entity_ref: twin });
+          verification = await h.history.verify();
+          expect(verification.ok).toBe(false);
+          expect(verification.firstBrokenLink!.record).toMatch(
+            /^result of component:default\/claims/,
+          );
+          await knex('compliance_current')
+            .where({ entity_ref: twin, check_id: current.check_id })
+            .update({ entity_ref: ref });
+
+          const [record] = await knex('compliance_history')
+            .where({ entity_ref: ref })
+            .orderBy('seq')
+            .limit(1);
+          await knex('compliance_history')
+            .where({ seq: record.seq })
+            .update({ entity_ref: twin });
+          verification = await h.history.verify();
+          expect(verification.firstBrokenLink).toEqual(
+            expect.objectContaining({
+              seq: Number(record.seq),
+              reason: expect.stringMatching(/keyed hash/),
+            }),
+          );
+          await knex('compliance_history')
+            .where({ seq: record.seq })
+            .update({ entity_ref: ref });
+          expect((await h.history.verify()).ok).toBe(true);
+        }
+      });
+    });
+
     it('names a forged checkpoint added to the database', async () => {
       const [cp] = await knex('compliance_checkpoints')
         .orderBy('seq', 'desc')

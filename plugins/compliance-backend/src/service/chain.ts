@@ -24,6 +24,12 @@ const TABLES: Record<StateKind, string> = {
   'policy-pack': 'compliance_policy_packs',
 };
 
+const CHECKPOINT_SOURCES: Record<ReadCheckpoint['source'], string> = {
+  file: 'checkpoint file',
+  database: 'compliance_checkpoints',
+  memory: "the backend's last published checkpoint",
+};
+
 function tableOf(record: ChainRecord): string {
   return record.kind === 'result' ? 'compliance_history' : 'compliance_ledger';
 }
@@ -123,7 +129,7 @@ export async function verifyChain(options: {
         c.line ? ` (line ${c.line} of the checkpoint file)` : ''
       }`,
       record: `checkpoint of seq ${c.seq}`,
-      table: c.source === 'file' ? 'checkpoint file' : 'compliance_checkpoints',
+      table: CHECKPOINT_SOURCES[c.source],
     });
   }
   const bySeq = new Map<number, ReadCheckpoint[]>();
@@ -207,7 +213,9 @@ export async function verifyChain(options: {
           beyond.at
         } covers up to seq ${
           beyond.seq
-        }, the stored history ends at seq ${lastSeq}`,
+        }, the stored history ends at seq ${lastSeq} (from ${
+          CHECKPOINT_SOURCES[beyond.source]
+        })`,
         record: `record seq ${lastSeq + 1}`,
         table: 'compliance_history / compliance_ledger',
       });

@@ -4,8 +4,12 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { ComplianceStore, SignedCheckpoint } from '../database/ComplianceStore';
 import { HistoryKeys } from './historyKeys';
 
-/** Where a checkpoint was read from. */
-export type CheckpointSource = 'file' | 'database';
+/**
+ * Where a checkpoint was read from. `memory`: the newest one this process published, kept in memory, so that while
+ * it runs a rewrite of both the database's copies and the file (the newest records, the newest checkpoint row and
+ * line removed together) is still seen.
+ */
+export type CheckpointSource = 'file' | 'database' | 'memory';
 
 /** A checkpoint as read back for verification, with whether its signature holds. */
 export interface ReadCheckpoint extends SignedCheckpoint {
@@ -46,6 +50,8 @@ export class CheckpointPublisher {
   private queue: Promise<unknown> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private last?: SignedCheckpoint;
+  /** The newest checkpoint this process signed and published (not one read back from the database). */
+  private published?: SignedCheckpoint;
 
   constructor(
     private readonly deps: {
@@ -122,6 +128,7 @@ export class CheckpointPublisher {
     logger.info(`Compliance history checkpoint ${line}`);
     if (this.deps.webhookUrl) await this.post(line);
     this.last = checkpoint;
+    this.published = checkpoint;
     return checkpoint;
   }
 
@@ -224,6 +231,7 @@ export class CheckpointPublisher {
     }
     for (const checkpoint of await store.listCheckpoints())
       add(checkpoint, 'database');
+    if (this.published) add(this.published, 'memory');
     return out;
   }
 }

@@ -18,6 +18,7 @@ import {
 } from './hashing';
 import { HistoryKeys } from './historyKeys';
 import { checkpointMessage } from './checkpoints';
+import { verifyChain } from './chain';
 import { REPO_ROOT } from '../__testUtils__/catalog';
 
 jest.setTimeout(120_000);
@@ -450,6 +451,34 @@ describe.each(testDatabases.eachSupportedId())(
       );
       expect(failed.output).toMatch(
         /line 1 of .* is not a checkpoint signed by this key: .*give every retired public key too/,
+      );
+    });
+
+    it('names a history cut back to before the rotation, with every checkpoint of the new key removed', async () => {
+      const after = await rotate();
+      const rotation = await knex('compliance_ledger')
+        .where({ kind: 'key-rotation' })
+        .first();
+      for (const table of ['compliance_history', 'compliance_ledger'])
+        await knex(table).where('seq', '>', lastSeqBefore).delete();
+      await knex('compliance_chain_head').update({
+        last_seq: lastSeqBefore,
+        last_hash: rotation.prev_hash,
+      });
+      await knex('compliance_checkpoints')
+        .where('seq', '>', lastSeqBefore)
+        .delete();
+      // Verified from the database alone, as a replica that never saw the newer checkpoints would.
+      const verification = await verifyChain({
+        store: after.store,
+        keys: second.withRetired([first]),
+        checkpoints: [],
+      });
+      expect(verification.firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: lastSeqBefore + 1,
+          reason: `the stored history ends sealed by retired key ${first.keyId}, with no rotation to the current key ${second.keyId}: the rotation record and what followed it were removed`,
+        }),
       );
     });
 
