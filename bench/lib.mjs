@@ -92,3 +92,30 @@ export function runCaseIfAsked(run) {
   );
   return true;
 }
+
+/**
+ * Prints a benchmark's targets, one a line: what is measured, its figure, the target and PASS or FAIL, and returns
+ * how many failed. Each target is { name, value (number), shown (text of the value), atLeast or atMost }.
+ */
+export function printTargets(targets) {
+  console.log('  targets:');
+  let failed = 0;
+  for (const t of targets) {
+    const pass =
+      t.atLeast !== undefined ? t.value >= t.atLeast : t.value <= t.atMost;
+    if (!pass) failed += 1;
+    const bound =
+      t.atLeast !== undefined ? `>= ${t.atLeast}` : `<= ${t.atMost}`;
+    console.log(
+      `    ${pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.shown} (target ${bound})`,
+    );
+  }
+  console.log(
+    `  ${targets.length - failed} of ${targets.length} targets met${
+      failed
+        ? ' (figures of a busy shared machine vary: run again before drawing conclusions)'
+        : ''
+    }`,
+  );
+  return failed;
+}
