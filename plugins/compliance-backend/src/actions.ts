@@ -3,14 +3,23 @@ import {
   complianceExemptionRequestPermission,
   complianceScorecardReadPermission,
 } from '@internal/plugin-compliance-common';
-import { ForgeGuard, normalizeEntityRef } from '@internal/plugin-forge-node';
+import {
+  ForgeGuard,
+  MAX_ENTITY_REF_LENGTH,
+  normalizeEntityRef,
+} from '@internal/plugin-forge-node';
 import { ComplianceService } from './service/ComplianceService';
 import { DashboardService } from './service/DashboardService';
 import {
   describeExemption,
+  EXEMPTION_LIMITS,
   exemptionEntityRef,
   ExemptionService,
 } from './service/ExemptionService';
+
+// Every input below is bounded as the REST routes bound the same fields (EXEMPTION_LIMITS, MAX_ENTITY_REF_LENGTH),
+// and passed through whole (`passthrough`) to the guard, which refuses and audits a field naming who acts: the
+// registry would otherwise drop it silently before Forge sees it.
 
 /**
  * What an assistant can do with compliance through the Backstage actions registry (and so MCP): read an
@@ -34,11 +43,15 @@ export function registerComplianceActions(deps: {
     attributes: { readOnly: true, idempotent: true },
     schema: {
       input: z =>
-        z.object({
-          entityRef: z
-            .string()
-            .describe('Entity reference, e.g. component:default/churn-model'),
-        }),
+        z
+          .object({
+            entityRef: z
+              .string()
+              .min(1)
+              .max(MAX_ENTITY_REF_LENGTH)
+              .describe('Entity reference, e.g. component:default/churn-model'),
+          })
+          .passthrough(),
       output: z =>
         z.object({
           entityRef: z.string(),
@@ -57,7 +70,7 @@ export function registerComplianceActions(deps: {
     },
     action: async ({ input, credentials }) => {
       await guard.authorize(
-        { credentials, action: 'get-entity-scorecard' },
+        { credentials, action: 'get-entity-scorecard', input },
         complianceScorecardReadPermission,
       );
       const ref = normalizeEntityRef(input.entityRef, {
@@ -91,11 +104,15 @@ export function registerComplianceActions(deps: {
     attributes: { readOnly: true, idempotent: true },
     schema: {
       input: z =>
-        z.object({
-          groupRef: z
-            .string()
-            .describe('Group reference, e.g. group:default/fraud-science'),
-        }),
+        z
+          .object({
+            groupRef: z
+              .string()
+              .min(1)
+              .max(MAX_ENTITY_REF_LENGTH)
+              .describe('Group reference, e.g. group:default/fraud-science'),
+          })
+          .passthrough(),
       output: z =>
         z.object({
           items: z.array(
@@ -111,7 +128,7 @@ export function registerComplianceActions(deps: {
     },
     action: async ({ input, credentials }) => {
       await guard.authorize(
-        { credentials, action: 'list-failing-checks-for-group' },
+        { credentials, action: 'list-failing-checks-for-group', input },
         complianceScorecardReadPermission,
       );
       const ref = normalizeEntityRef(input.groupRef, {
@@ -141,30 +158,39 @@ export function registerComplianceActions(deps: {
     attributes: { destructive: false, idempotent: false },
     schema: {
       input: z =>
-        z.object({
-          entityRef: z.string(),
-          checkId: z.string(),
-          justification: z
-            .string()
-            .describe(
-              'Why the risk is acceptable until then: 20 to 4,000 characters',
-            ),
-          compensatingControl: z
-            .string()
-            .describe(
-              'What reduces the risk meanwhile: 10 to 4,000 characters',
-            ),
-          expiresAt: z
-            .string()
-            .describe(
-              'RFC 3339 timestamp with a time zone (2026-12-31T23:59:59Z), at most the configured maximum ahead',
-            ),
-        }),
+        z
+          .object({
+            entityRef: z.string().min(1).max(EXEMPTION_LIMITS.entityRef),
+            checkId: z.string().min(1).max(EXEMPTION_LIMITS.checkId),
+            justification: z
+              .string()
+              .max(EXEMPTION_LIMITS.text)
+              .describe(
+                'Why the risk is acceptable until then: 20 to 4,000 characters',
+              ),
+            compensatingControl: z
+              .string()
+              .max(EXEMPTION_LIMITS.text)
+              .describe(
+                'What reduces the risk meanwhile: 10 to 4,000 characters',
+              ),
+            expiresAt: z
+              .string()
+              .max(EXEMPTION_LIMITS.timestamp)
+              .describe(
+                'RFC 3339 timestamp with a time zone (2026-12-31T23:59:59Z), at most the configured maximum ahead',
+              ),
+          })
+          .passthrough(),
       output: z =>
         z.object({ id: z.string(), status: z.string(), expiresAt: z.string() }),
     },
     action: async ({ input, credentials }) => {
-      const entry = { credentials, action: 'request-compliance-exemption' };
+      const entry = {
+        credentials,
+        action: 'request-compliance-exemption',
+        input,
+      };
       const entityRef = exemptionEntityRef(input.entityRef);
       const exemption = await guard.audited(
         entry,

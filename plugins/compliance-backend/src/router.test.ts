@@ -444,8 +444,9 @@ describe.each(testDatabases.eachSupportedId())(
           onBehalfOf: 'user:default/liam.chen',
         });
       expect(fromScanner.status).toBe(403);
+      // Refused by the shared guard (audited as identity-field-refused) before the ExemptionService's own rule.
       expect(fromScanner.body.error.message).toMatch(
-        /^Requests on behalf of someone else only the Forge blueprints may file/,
+        /^Only the Forge blueprints \(the scaffolder's own service\) may file on behalf of someone else, not service:scanner/,
       );
       const malformed = await request(app)
         .post('/exemptions')

@@ -61,8 +61,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
-/** An "as of" date: a day or an RFC 3339 timestamp. */
-const isoDate = rfc3339DateOrTimestamp();
+/** An "as of" date: a day or an RFC 3339 timestamp, not in the future (evidence of a date to come would be made up). */
+const isoDate = rfc3339DateOrTimestamp({ notInFuture: true });
 
 const entityDocument = z
   .object({
@@ -226,7 +226,10 @@ export async function createRouter(
   // --- Facts pushed by tools ------------------------------------------------------------------------------
   router.post('/facts/:kind/:namespace/:name', async (req, res) => {
     const entityRef = refFromParams(req.params);
-    const caller = await guard.authorize(req, complianceFactsPushPermission);
+    // A fact's data holds a tool's findings (a CI run's own `actor`, say): stored as data, never read as who acts.
+    const caller = await guard.authorize(req, complianceFactsPushPermission, {
+      freeForm: ['data'],
+    });
     const fact = parse(factBody, req.body, 'body');
     const evaluation = await guard.record(
       req,
@@ -277,7 +280,7 @@ export async function createRouter(
     const caller = await guard.authorize(
       req,
       complianceExemptionRequestPermission,
-      { resourceRef: entityRef },
+      { resourceRef: entityRef, onBehalfOf: true },
     );
     const exemption = await guard.record(
       req,
@@ -308,21 +311,26 @@ export async function createRouter(
   });
 
   router.post('/exemptions/:id/revoke', async (req, res) => {
+    // The guard first, so that a body naming someone else as who revokes is refused and audited as such.
+    const caller = await guard.authorize(
+      req,
+      complianceExemptionApprovePermission,
+    );
     const body = parse(
       z.object({ note: z.string().max(4000).optional() }).strict(),
       req.body ?? {},
       'body',
     );
-    const revoked = await guard.audited(
+    const revoked = await guard.record(
       req,
+      caller,
       {
         eventId: 'exemption-revoke',
-        permission: complianceExemptionApprovePermission,
         severityLevel: 'high',
         meta: { exemptionId: req.params.id },
         describe: describeExemption,
       },
-      caller => exemptions.revoke(req.params.id, caller.actor, body.note),
+      () => exemptions.revoke(req.params.id, caller.actor, body.note),
     );
     res.json(revoked);
   });

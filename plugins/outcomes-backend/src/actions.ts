@@ -1,5 +1,5 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { ForgeGuard } from '@internal/plugin-forge-node';
+import { ForgeGuard, MAX_ENTITY_REF_LENGTH } from '@internal/plugin-forge-node';
 import {
   outcomesOrgReadPermission,
   outcomesReadPermission,
@@ -30,16 +30,20 @@ export function registerOutcomesActions(deps: {
     visibilityPermission: outcomesReadPermission,
     schema: {
       input: z =>
-        z.object({
-          scope: z
-            .string()
-            .regex(/^(org|group:[^/\s]+\/[^/\s]+)$/)
-            .optional()
-            .describe(
-              "'org' for the organisation, or a team's group ref such as group:default/retention-analytics; " +
-                'default: the organisation if the caller may see it, else their first team',
-            ),
-        }),
+        z
+          .object({
+            scope: z
+              .string()
+              .max(MAX_ENTITY_REF_LENGTH)
+              .regex(/^(org|group:[^/\s]+\/[^/\s]+)$/)
+              .optional()
+              .describe(
+                "'org' for the organisation, or a team's group ref such as group:default/retention-analytics; " +
+                  'default: the organisation if the caller may see it, else their first team',
+              ),
+          })
+          // Whole to the guard, which refuses and audits a field naming who acts (the registry would drop it).
+          .passthrough(),
       output: z =>
         z.object({
           scope: z.string(),
@@ -68,7 +72,7 @@ export function registerOutcomesActions(deps: {
       },
     ],
     action: async ({ input, credentials }) => {
-      const entry = { credentials, action: 'get-platform-outcomes' };
+      const entry = { credentials, action: 'get-platform-outcomes', input };
       const caller = await guard.authorize(entry, outcomesReadPermission);
       const visible = await access.scopesOf(caller);
       const scope = input.scope ?? visible[0]?.scope ?? 'org';

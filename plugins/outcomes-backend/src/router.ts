@@ -142,20 +142,22 @@ export async function createRouter(options: {
   });
 
   router.post('/surveys', jsonBody(), async (req, res) => {
+    // The guard first, so that a body naming someone else as who answers is refused and audited as such.
+    const caller = await guard.authorize(req, outcomesSurveyRespondPermission);
     const body = parse(surveyBody, req.body, 'body');
     const entityRef = normalizeEntityRef(body.entityRef, {
       defaultKind: 'component',
       field: 'entityRef',
     });
-    await guard.audited(
+    await guard.record(
       req,
+      caller,
       {
         eventId: 'outcomes-survey-answer',
-        permission: outcomesSurveyRespondPermission,
         severityLevel: 'low',
         meta: { entityRef, score: body.score },
       },
-      async caller => {
+      async () => {
         if (caller.type !== 'user') {
           throw new NotAllowedError(
             'Only people answer the satisfaction question',

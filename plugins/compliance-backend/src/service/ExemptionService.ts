@@ -13,6 +13,7 @@ import {
   ExemptionRequest,
 } from '@internal/plugin-compliance-common';
 import {
+  MAX_ENTITY_REF_LENGTH,
   normalizeEntityRef,
   rfc3339Timestamp,
   sameEntityRef,
@@ -22,6 +23,18 @@ import { ComplianceStore } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
 import { ComplianceNotifier } from './Notifier';
 import { PolicyPackLoader } from './PolicyPackLoader';
+
+/**
+ * The bounds of a request's fields, for every entry point: the REST body is checked with
+ * {@link exemptionRequestSchema}, the actions registry checks an action's input with these same figures first.
+ */
+export const EXEMPTION_LIMITS = {
+  entityRef: MAX_ENTITY_REF_LENGTH,
+  checkId: 200,
+  text: 4000,
+  /** The longest RFC 3339 timestamp (with fractions and an offset) is far shorter. */
+  timestamp: 64,
+} as const;
 
 const APPROVAL_IDS = new Set<string>(Object.values(APPROVAL_CHECK_IDS));
 const DAY = 24 * 3600 * 1000;
@@ -33,8 +46,8 @@ const DAY = 24 * 3600 * 1000;
 export const exemptionRequestSchema = z
   .object({
     kind: z.enum(['exemption', 'approval']).optional(),
-    entityRef: z.string().min(1).max(300),
-    checkId: z.string().min(1).max(200),
+    entityRef: z.string().min(1).max(EXEMPTION_LIMITS.entityRef),
+    checkId: z.string().min(1).max(EXEMPTION_LIMITS.checkId),
     justification: z
       .string()
       .trim()
@@ -42,16 +55,16 @@ export const exemptionRequestSchema = z
         20,
         'must explain in at least 20 characters why the risk is acceptable',
       )
-      .max(4000, 'must be at most 4,000 characters'),
+      .max(EXEMPTION_LIMITS.text, 'must be at most 4,000 characters'),
     compensatingControl: z
       .string()
       .trim()
       .min(10, 'must name the control that reduces the risk meanwhile')
-      .max(4000, 'must be at most 4,000 characters'),
+      .max(EXEMPTION_LIMITS.text, 'must be at most 4,000 characters'),
     expiresAt: rfc3339Timestamp(),
     onBehalfOf: z
       .string()
-      .max(300)
+      .max(EXEMPTION_LIMITS.entityRef)
       .regex(
         /^user:[^/:]+\/[^/:]+$/i,
         'must be a full user reference such as user:default/jane.doe',

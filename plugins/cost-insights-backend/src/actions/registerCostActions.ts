@@ -1,6 +1,6 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { costReadPermission } from '@internal/plugin-cost-insights-common';
-import { ForgeGuard } from '@internal/plugin-forge-node';
+import { ForgeGuard, MAX_ENTITY_REF_LENGTH } from '@internal/plugin-forge-node';
 import { BudgetService } from '../service/BudgetService';
 import { CostQueryService } from '../service/CostQueryService';
 import { resolveGroupScope } from '../service/CostScope';
@@ -32,14 +32,18 @@ export function registerCostActions(deps: Dependencies) {
     visibilityPermission: costReadPermission,
     schema: {
       input: z =>
-        z.object({
-          group: z
-            .string()
-            .min(1)
-            .describe(
-              'Group entity ref, e.g. group:default/pricing-science, or just its name',
-            ),
-        }),
+        z
+          .object({
+            group: z
+              .string()
+              .min(1)
+              .max(MAX_ENTITY_REF_LENGTH)
+              .describe(
+                'Group entity ref, e.g. group:default/pricing-science, or just its name',
+              ),
+          })
+          // Whole to the guard, which refuses and audits a field naming who acts (the registry would drop it).
+          .passthrough(),
       output: z =>
         z.object({
           groupRef: z.string(),
@@ -76,7 +80,7 @@ export function registerCostActions(deps: Dependencies) {
     ],
     action: async ({ input, credentials }) => {
       await guard.authorize(
-        { credentials, action: 'get-group-cost-forecast' },
+        { credentials, action: 'get-group-cost-forecast', input },
         costReadPermission,
       );
       const scope = resolveGroupScope(await query.snapshot(), input.group);
@@ -117,19 +121,22 @@ export function registerCostActions(deps: Dependencies) {
     visibilityPermission: costReadPermission,
     schema: {
       input: z =>
-        z.object({
-          entityRef: z
-            .string()
-            .min(1)
-            .describe('Entity ref, e.g. component:default/churn-model'),
-          days: z
-            .number()
-            .int()
-            .min(1)
-            .max(366)
-            .default(30)
-            .describe('How many days up to the last complete billing day'),
-        }),
+        z
+          .object({
+            entityRef: z
+              .string()
+              .min(1)
+              .max(MAX_ENTITY_REF_LENGTH)
+              .describe('Entity ref, e.g. component:default/churn-model'),
+            days: z
+              .number()
+              .int()
+              .min(1)
+              .max(366)
+              .default(30)
+              .describe('How many days up to the last complete billing day'),
+          })
+          .passthrough(),
       output: z =>
         z.object({
           entityRef: z.string(),
@@ -154,7 +161,7 @@ export function registerCostActions(deps: Dependencies) {
     ],
     action: async ({ input, credentials }) => {
       await guard.authorize(
-        { credentials, action: 'get-entity-top-cost-drivers' },
+        { credentials, action: 'get-entity-top-cost-drivers', input },
         costReadPermission,
       );
       const scope = await query.scopeOf(input.entityRef);

@@ -93,9 +93,13 @@ function createApp() {
     httpAuth: mockServices.httpAuth({ pluginId: 'compliance' }),
     permissions: backstageLikePermissions(),
     auditor,
-    services: ServicePermissions.fromMap({ ci: [factsPush.name] }),
+    services: ServicePermissions.fromMap({
+      ci: [factsPush.name],
+      'plugin:scaffolder': [reload.name],
+    }),
   });
   const router = Router();
+  router.use(express.json());
   router.post('/facts', async (req, res) => {
     const result = await guard.audited(
       req,
@@ -112,6 +116,14 @@ function createApp() {
   router.post('/reload', async (req, res) => {
     const caller = await guard.authorize(req, reload);
     res.json({ by: caller.actor });
+  });
+  router.post('/file', async (req, res) => {
+    const caller = await guard.authorize(req, reload, { onBehalfOf: true });
+    res.status(201).json({ by: caller.actor, for: req.body.onBehalfOf });
+  });
+  router.post('/scan', async (req, res) => {
+    const caller = await guard.authorize(req, reload, { freeForm: ['data'] });
+    res.status(201).json({ by: caller.actor });
   });
   const app = express().use(router).use(mockErrorHandler());
   return { app, auditor, guard };
@@ -295,5 +307,190 @@ describe('ForgeGuard', () => {
         requestExemption,
       ),
     ).rejects.toThrow('authorize it for a resourceRef');
+  });
+
+  describe('identity fields: who acts comes from the credentials only', () => {
+    const daniel = mockCredentials.user.header('user:default/daniel.moreau');
+    const scaffolder = mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service('plugin:scaffolder'),
+      targetPluginId: 'compliance',
+    });
+    const refusals = (auditor: ReturnType<typeof recordingAuditor>) =>
+      auditor.events
+        .filter(e => e.eventId === 'identity-field-refused')
+        .filter(e => e.status === 'failed')
+        .map(e => [e.meta?.actor, e.meta?.fields, e.severityLevel]);
+
+    it.each([
+      [
+        'the query string',
+        '/reload?onBehalfOf=user:default/ceo',
+        {},
+        {},
+        ['query.onBehalfOf'],
+      ],
+      [
+        'a header',
+        '/reload',
+        { 'X-On-Behalf-Of': 'user:default/ceo' },
+        {},
+        ['header x-on-behalf-of'],
+      ],
+      [
+        'a Forge-looking header',
+        '/reload',
+        { 'X-Forge-Actor': 'user:default/ceo' },
+        {},
+        ['header x-forge-actor'],
+      ],
+      [
+        'a nested body field',
+        '/reload',
+        {},
+        { a: { b: [{ requestedBy: 'user:default/ceo' }] } },
+        ['body.a.b[0].requestedBy'],
+      ],
+      [
+        'another letter case',
+        '/reload',
+        {},
+        { ONBEHALFOF: 'user:default/ceo' },
+        ['body.ONBEHALFOF'],
+      ],
+      [
+        'another spelling',
+        '/reload',
+        {},
+        { on_behalf_of: 'x', 'decided-by': 'y', Actor: 'z' },
+        ['body.Actor', 'body.decided-by', 'body.on_behalf_of'],
+      ],
+      [
+        'a route that does not take onBehalfOf',
+        '/reload',
+        {},
+        { onBehalfOf: 'user:default/ceo' },
+        ['body.onBehalfOf'],
+      ],
+    ])(
+      'refuses and audits an identity field in %s (400)',
+      async (_where, path, headers, body, fields) => {
+        const { app, auditor } = createApp();
+        const res = await request(app)
+          .post(path)
+          .set('authorization', daniel)
+          .set(headers)
+          .send(body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toContain(
+          'Forge takes that only from your credentials',
+        );
+        expect(refusals(auditor)).toEqual([
+          ['user:default/daniel.moreau', fields, 'high'],
+        ]);
+      },
+    );
+
+    it("takes onBehalfOf only from the scaffolder's own service, at the top of the body, where the route takes it", async () => {
+      const { app, auditor } = createApp();
+      const filed = await request(app)
+        .post('/file')
+        .set('authorization', scaffolder)
+        .send({ onBehalfOf: 'user:default/mateo.garcia' });
+      expect(filed.status).toBe(201);
+      expect(filed.body).toEqual({
+        by: 'service:plugin:scaffolder',
+        for: 'user:default/mateo.garcia',
+      });
+
+      const person = await request(app)
+        .post('/file')
+        .set('authorization', daniel)
+        .send({ onBehalfOf: 'user:default/mateo.garcia' });
+      expect(person.status).toBe(403);
+      expect(person.body.error.message).toContain('Only the Forge blueprints');
+
+      // Even the scaffolder names the person only there, in that spelling, and only on a route that takes it.
+      for (const [path, body] of [
+        ['/file', { OnBehalfOf: 'user:default/mateo.garcia' }],
+        [
+          '/file',
+          {
+            onBehalfOf: 'user:default/x',
+            nested: { requestedBy: 'user:default/y' },
+          },
+        ],
+        ['/reload', { onBehalfOf: 'user:default/mateo.garcia' }],
+      ] as const) {
+        const res = await request(app)
+          .post(path)
+          .set('authorization', scaffolder)
+          .send(body);
+        expect([path, res.status]).toEqual([path, 400]);
+      }
+      expect(refusals(auditor)).toEqual([
+        ['user:default/daniel.moreau', ['body.onBehalfOf'], 'high'],
+        ['service:plugin:scaffolder', ['body.OnBehalfOf'], 'high'],
+        ['service:plugin:scaffolder', ['body.nested.requestedBy'], 'high'],
+        ['service:plugin:scaffolder', ['body.onBehalfOf'], 'high'],
+      ]);
+    });
+
+    it("leaves free-form data alone (a CI run's own actor is a finding) and proxies' identity headers unread", async () => {
+      const { app, auditor } = createApp();
+      const res = await request(app)
+        .post('/scan')
+        .set('authorization', daniel)
+        .set('X-Forwarded-User', 'someone-else')
+        .send({ data: { actor: 'octocat', requestedBy: 'x' } });
+      expect(res.status).toBe(201);
+      expect(res.body.by).toBe('user:default/daniel.moreau');
+      expect(refusals(auditor)).toEqual([]);
+      const outside = await request(app)
+        .post('/scan')
+        .set('authorization', daniel)
+        .send({ data: {}, meta: { actor: 'octocat' } });
+      expect(outside.status).toBe(400);
+    });
+
+    it("refuses an identity field in an action's input, named with the action", async () => {
+      const { guard, auditor } = createApp();
+      await expect(
+        guard.authorize(
+          {
+            credentials: mockCredentials.user('user:default/daniel.moreau'),
+            action: 'request-compliance-exemption',
+            input: {
+              entityRef: 'component:default/x',
+              onBehalfOf: 'user:default/ceo',
+            },
+          },
+          reload,
+        ),
+      ).rejects.toThrow('onBehalfOf would name who acts or asked');
+      expect(auditor.events.at(-1)?.meta).toEqual({
+        permission: reload.name,
+        fields: ['body.onBehalfOf'],
+        actor: 'user:default/daniel.moreau',
+        action: 'request-compliance-exemption',
+      });
+    });
+
+    it("bounds an action's input in depth as every router bounds a body", async () => {
+      const { guard } = createApp();
+      let deep: unknown = 'x';
+      for (let i = 0; i < 10_000; i++) deep = { deep };
+      await expect(
+        guard.authorize(
+          {
+            credentials: mockCredentials.user('user:default/daniel.moreau'),
+            action: 'get-entity-scorecard',
+            input: { entityRef: 'component:default/x', deep },
+          },
+          reload,
+        ),
+      ).rejects.toThrow(
+        'The input of get-entity-scorecard nests JSON deeper than 32 levels',
+      );
+    });
   });
 });

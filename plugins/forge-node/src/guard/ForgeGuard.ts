@@ -7,25 +7,40 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
-import { Caller, callerOf } from './callers';
+import { Caller, callerOf, SCAFFOLDER_SERVICE_ACTOR } from './callers';
+import { identityFieldsIn } from './identityFields';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './jsonBody';
 import { ServicePermissions } from './ServicePermissions';
 
 /**
  * Where a call comes in: an HTTP request of a router, or an action of the actions registry (MCP) with the caller's
- * credentials and the action's name.
+ * credentials, the action's name and its input (checked for identity fields like a request's body).
  *
  * @public
  */
 export type GuardEntry =
   | Request
-  | { credentials: BackstageCredentials; action: string };
+  | { credentials: BackstageCredentials; action: string; input?: unknown };
+
+/**
+ * What an entry point accepts beyond its permission: `onBehalfOf` at the top of its body (only ever from the
+ * scaffolder's own service), and top-level body fields that hold free-form data (a fact's findings), never read as
+ * who acts.
+ *
+ * @public
+ */
+export type GuardOptions = {
+  resourceRef?: string;
+  onBehalfOf?: boolean;
+  freeForm?: string[];
+};
 
 /** @public */
 export type GuardedPermission = BasicPermission | ResourcePermission;
@@ -116,13 +131,14 @@ export class ForgeGuard {
   }
 
   /**
-   * The caller, if they hold the permission (on `resourceRef` for a resource permission); NotAllowedError, after an
-   * audit event, otherwise.
+   * The caller, if they hold the permission (on `resourceRef` for a resource permission) and the request names no
+   * one else as who acts (see {@link ForgeGuard.refuseIdentityFields}); NotAllowedError or InputError, after an audit
+   * event, otherwise.
    */
   async authorize(
     entry: GuardEntry,
     permission: GuardedPermission,
-    options: { resourceRef?: string } = {},
+    options: GuardOptions = {},
   ): Promise<Caller> {
     const caller = await this.caller(entry);
     const refusal = await this.refusal(caller, permission, options.resourceRef);
@@ -139,7 +155,70 @@ export class ForgeGuard {
       await event.fail({ error: refusal });
       throw refusal;
     }
+    await this.refuseIdentityFields(entry, caller, permission, options);
     return caller;
+  }
+
+  /**
+   * Who acts is the caller's credentials, never what a request says: a field naming who acts or asked (onBehalfOf,
+   * requestedBy, actor, decidedBy... in any letter case or spelling, see identityFields.ts) in the query string, a
+   * header or anywhere in the body (or an action's input) is refused and audited as `identity-field-refused`. The
+   * one exception is `onBehalfOf` at the top of the body of an entry point that takes it, from the scaffolder's own
+   * service: anyone else sending it there is refused with 403, anything else with 400.
+   */
+  private async refuseIdentityFields(
+    entry: GuardEntry,
+    caller: Caller,
+    permission: GuardedPermission,
+    options: GuardOptions,
+  ): Promise<void> {
+    // An action's input reaches Forge through the actions registry's own JSON parser (size-bounded, not
+    // depth-bounded): bounded here as every router's jsonBody bounds a request body.
+    if (!isRequest(entry) && exceedsJsonDepth(entry.input, MAX_JSON_DEPTH)) {
+      throw new InputError(
+        `The input of ${entry.action} nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it`,
+      );
+    }
+    const found = identityFieldsIn(
+      isRequest(entry)
+        ? {
+            query: entry.query,
+            headers: entry.headers,
+            body: entry.body,
+            freeForm: options.freeForm,
+          }
+        : { body: entry.input, freeForm: options.freeForm },
+    );
+    const onBehalfOfAllowed =
+      options.onBehalfOf && caller.actor === SCAFFOLDER_SERVICE_ACTOR;
+    const refused = found.filter(
+      where => !(onBehalfOfAllowed && where === 'body.onBehalfOf'),
+    );
+    if (refused.length === 0) return;
+    const shown = refused.map(where => where.replace(/^body\./, '')).join(', ');
+    const error =
+      options.onBehalfOf && refused.includes('body.onBehalfOf')
+        ? new NotAllowedError(
+            `Only the Forge blueprints (the scaffolder's own service) may file on behalf of someone else, not ` +
+              `${caller.actor}; remove onBehalfOf and the request is filed under your own name`,
+          )
+        : new InputError(
+            `${shown} would name who acts or asked; Forge takes that only from your credentials, so remove ` +
+              `${
+                refused.length > 1 ? 'them' : 'it'
+              } and send the request again`,
+          );
+    const event = await this.deps.auditor.createEvent({
+      eventId: 'identity-field-refused',
+      severityLevel: 'high',
+      request: isRequest(entry) ? entry : undefined,
+      meta: this.meta(entry, caller, {
+        permission: permission.name,
+        fields: refused,
+      }),
+    });
+    await event.fail({ error });
+    throw error;
   }
 
   /**
@@ -180,10 +259,9 @@ export class ForgeGuard {
    */
   async audited<T>(
     entry: GuardEntry,
-    options: {
+    options: GuardOptions & {
       eventId: string;
       permission: GuardedPermission;
-      resourceRef?: string;
       severityLevel?: AuditorServiceEventSeverityLevel;
       meta?: JsonObject;
       describe?: (result: T) => JsonObject;
@@ -192,6 +270,8 @@ export class ForgeGuard {
   ): Promise<T> {
     const caller = await this.authorize(entry, options.permission, {
       resourceRef: options.resourceRef,
+      onBehalfOf: options.onBehalfOf,
+      freeForm: options.freeForm,
     });
     return this.record(entry, caller, options, () => change(caller));
   }

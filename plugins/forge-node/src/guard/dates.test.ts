@@ -48,4 +48,14 @@ describe('rfc3339DateOrTimestamp', () => {
     expect(schema.safeParse('1').success).toBe(false);
     expect(schema.safeParse('yesterday').success).toBe(false);
   });
+
+  it('refuses an as-of in the future: a timestamp beyond the clock skew, a day beyond today anywhere on Earth', () => {
+    const schema = rfc3339DateOrTimestamp({ notInFuture: true, now });
+    expect(schema.safeParse('2026-11-25T12:04:59Z').success).toBe(true);
+    expect(schema.safeParse('2026-11-26').success).toBe(true);
+    expect(schema.safeParse('2026-11-25T12:05:01Z').success).toBe(false);
+    expect(schema.safeParse('2026-11-27').success).toBe(false);
+    expect(schema.safeParse('9999-12-31').success).toBe(false);
+    expect(schema.safeParse('+275760-09-13T00:00:00.000Z').success).toBe(false);
+  });
 });

@@ -30,14 +30,33 @@ export function rfc3339Timestamp(
   );
 }
 
+/** The furthest a local day runs ahead of UTC (UTC+14, Kiribati): "today" somewhere may be tomorrow in UTC. */
+const MAX_ZONE_AHEAD_MS = 14 * 3600_000;
+
 /**
- * A day (`2026-11-25`, read as its start in UTC) or an RFC 3339 timestamp: for "as of" parameters.
+ * A day (`2026-11-25`, read as its start in UTC) or an RFC 3339 timestamp: for "as of" parameters. With
+ * `notInFuture`, no later than now (a day: today anywhere on Earth; a timestamp: plus {@link MAX_CLOCK_SKEW_MS}):
+ * evidence or a scorecard "as of" a date to come would present today's state as a future one.
  *
  * @public
  */
-export function rfc3339DateOrTimestamp() {
-  return z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
-    error:
-      'must be a day (2026-11-25) or an RFC 3339 timestamp with a time zone (2026-11-25T09:30:00Z)',
-  });
+export function rfc3339DateOrTimestamp(
+  options: { notInFuture?: boolean; now?: () => Date } = {},
+) {
+  const now = options.now ?? (() => new Date());
+  const dateOrTimestamp = z.union(
+    [z.iso.date(), z.iso.datetime({ offset: true })],
+    {
+      error:
+        'must be a day (2026-11-25) or an RFC 3339 timestamp with a time zone (2026-11-25T09:30:00Z)',
+    },
+  );
+  if (!options.notInFuture) return dateOrTimestamp;
+  return dateOrTimestamp.refine(
+    v =>
+      Date.parse(v) <=
+      now().getTime() +
+        (v.length === 10 ? MAX_ZONE_AHEAD_MS : MAX_CLOCK_SKEW_MS),
+    'must not be in the future',
+  );
 }

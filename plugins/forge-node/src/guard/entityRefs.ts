@@ -9,6 +9,14 @@ import { InputError } from '@backstage/errors';
 const validator = makeValidator();
 
 /**
+ * The longest entity ref any Forge input takes (kind, namespace and name are at most 63 characters each by the
+ * catalog's rules): the one bound of every route's and every action's ref fields.
+ *
+ * @public
+ */
+export const MAX_ENTITY_REF_LENGTH = 300;
+
+/**
  * An entity ref in the one form Forge stores and compares: `kind:namespace/name`, lower-cased by the catalog's own
  * helpers (as the catalog compares refs), the default kind and namespace filled in. Call it once, where a ref enters Forge (a
  * route, an action, a token); a value that is not a ref is an InputError naming the field.

@@ -1,12 +1,17 @@
 export { ForgeGuard } from './ForgeGuard';
-export type { GuardEntry, GuardedPermission } from './ForgeGuard';
+export type { GuardEntry, GuardedPermission, GuardOptions } from './ForgeGuard';
 export {
   ServicePermissions,
   DEFAULT_SERVICE_PERMISSIONS,
 } from './ServicePermissions';
 export { actorOf, callerOf, SCAFFOLDER_SERVICE_ACTOR } from './callers';
 export type { Caller } from './callers';
-export { entityRefKey, normalizeEntityRef, sameEntityRef } from './entityRefs';
+export {
+  entityRefKey,
+  normalizeEntityRef,
+  sameEntityRef,
+  MAX_ENTITY_REF_LENGTH,
+} from './entityRefs';
 export {
   jsonBody,
   exceedsJsonDepth,
@@ -18,3 +23,5 @@ export {
   rfc3339DateOrTimestamp,
   MAX_CLOCK_SKEW_MS,
 } from './dates';
+export { identityFieldsIn, isIdentityField } from './identityFields';
+export type { IdentityFieldSources } from './identityFields';

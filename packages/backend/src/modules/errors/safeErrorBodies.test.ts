@@ -5,7 +5,7 @@ import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { safeErrorBodies } from './safeErrorBodies';
+import { notFoundWithBody, safeErrorBodies } from './safeErrorBodies';
 
 /**
  * A backend's error path as Backstage builds it: a plugin router with Backstage's own error handler after it (as
@@ -40,7 +40,7 @@ function createApp() {
   const app = express()
     .use(safeErrorBodies({ logger }))
     .use('/api/x', plugin)
-    .use(middleware.notFound())
+    .use(notFoundWithBody())
     .use(middleware.error());
   return { app, logger };
 }
@@ -120,5 +120,18 @@ describe('safeErrorBodies', () => {
     expect(res.body.error.name).toBe('SyntaxError');
     expect(res.body.error.stack).toBeUndefined();
     expect(res.text).not.toContain('node_modules');
+  });
+
+  it('gives a path no plugin serves under /api/ a 404 with a message and the request id, not an empty answer', async () => {
+    const { app } = createApp();
+    const res = await request(app).get('/api/x/no-such-route?q=1');
+    expect(res.status).toBe(404);
+    expect(res.body.error).toEqual({
+      name: 'NotFoundError',
+      message:
+        'Nothing at GET /api/x/no-such-route; each Forge API describes its routes at /api/<plugin>/openapi.json',
+    });
+    expect(res.text).not.toContain('safeErrorBodies');
+    expect(res.body.request.id).toBe(res.headers['x-request-id']);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RequestHandler } from 'express';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 
 /**
@@ -107,11 +108,31 @@ export function safeErrorBodies(options: {
 }
 
 /**
- * The root HTTP router of the Forge backend: Backstage's defaults, with {@link safeErrorBodies} in front of them.
+ * What answers a path no plugin serves. Backstage's own (MiddlewareFactory.notFound) answers an empty 404, which a
+ * caller cannot tell from a proxy's; this one hands a NotFoundError to the error handler, so the answer has the
+ * same body as every other error (message, request id).
+ */
+export function notFoundWithBody(): RequestHandler {
+  return (req, _res, next) => {
+    next(
+      new NotFoundError(
+        `Nothing at ${req.method} ${
+          req.originalUrl.split('?')[0]
+        }; each Forge API describes its routes at /api/<plugin>/openapi.json`,
+      ),
+    );
+  };
+}
+
+/**
+ * The root HTTP router of the Forge backend: Backstage's defaults, with {@link safeErrorBodies} in front of them
+ * and {@link notFoundWithBody} in place of the empty 404.
  */
 export const forgeRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
-  configure({ app, logger, applyDefaults }) {
+  configure({ app, logger, middleware, applyDefaults }) {
     app.use(safeErrorBodies({ logger }));
+    // applyDefaults asks the same middleware factory for its 404 handler when it runs.
+    middleware.notFound = notFoundWithBody;
     applyDefaults();
   },
 });
