@@ -10,8 +10,6 @@ import {
 } from './__testUtils__/fixtures';
 import compliancePlugin from './index';
 
-jest.setTimeout(20_000);
-
 const card = compliancePlugin.getExtension('entity-card:compliance/scorecard');
 const groupCard = compliancePlugin.getExtension(
   'entity-card:compliance/group-failing-checks',

@@ -11,8 +11,6 @@ import {
 import { ComplianceDashboard } from './ComplianceDashboard';
 import { heatColour } from './heatColour';
 
-jest.setTimeout(20_000);
-
 function render(api: ReturnType<typeof mockComplianceApi>) {
   return renderInTestApp(<ComplianceDashboard />, {
     apis: [

@@ -17,8 +17,6 @@ import {
 import { endOfDayIso } from '../shared';
 import { EntityComplianceContent } from './EntityComplianceContent';
 
-jest.setTimeout(20_000);
-
 // usePermission caches decisions per permission and entity for the whole test file (SWR), so people who may
 // request exemptions look at churn-model and people who may not at a second entity.
 const readOnlyEntity = {

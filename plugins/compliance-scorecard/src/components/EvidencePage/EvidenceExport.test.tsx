@@ -11,8 +11,6 @@ import {
 import { endOfDayIso } from '../shared';
 import { EvidenceExport } from './EvidenceExport';
 
-jest.setTimeout(20_000);
-
 describe('EvidenceExport', () => {
   const createObjectURL = jest.fn(() => 'blob:evidence');
   const revokeObjectURL = jest.fn();

@@ -10,8 +10,6 @@ import {
 } from '../../__testUtils__/fixtures';
 import { ExemptionQueue } from './ExemptionQueue';
 
-jest.setTimeout(20_000);
-
 // Decisions of usePermission are cached for the whole file: everyone here holds the approve permission; the
 // read-only view is tested in ExemptionQueue.readOnly.test.tsx.
 function render(

@@ -42,8 +42,6 @@ function render(
   );
 }
 
-jest.setTimeout(20_000);
-
 describe('ExemptionRequestForm', () => {
   it('posts the request with the check, both texts and the end of the chosen day', async () => {
     const created = exemptionFixture({

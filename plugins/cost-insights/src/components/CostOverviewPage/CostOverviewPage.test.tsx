@@ -7,8 +7,6 @@ import { costApiRef } from '../../api';
 import { mockCostApi } from '../../__testUtils__/fixtures';
 import { CostOverviewPage } from './CostOverviewPage';
 
-jest.setTimeout(20_000);
-
 describe('CostOverviewPage', () => {
   it('shows totals, unattributed spend, budgets, anomalies, and uploads an export for a permitted user', async () => {
     const api = mockCostApi();

@@ -10,8 +10,6 @@ import { costApiRef } from '../../api';
 import { churnModel, mockCostApi } from '../../__testUtils__/fixtures';
 import { EntityCostContent } from './EntityCostContent';
 
-jest.setTimeout(20_000);
-
 // Decisions of usePermission are cached per file: here the reader may manage budgets.
 function render(api: ReturnType<typeof mockCostApi>) {
   return renderInTestApp(

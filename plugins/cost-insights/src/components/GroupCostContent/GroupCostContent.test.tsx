@@ -9,8 +9,6 @@ import { costApiRef } from '../../api';
 import { mockCostApi, pricingScience } from '../../__testUtils__/fixtures';
 import { GroupCostContent } from './GroupCostContent';
 
-jest.setTimeout(20_000);
-
 describe('GroupCostContent', () => {
   it('shows the team budget and forecast, top movers, alerts and recommendations', async () => {
     const api = mockCostApi();
