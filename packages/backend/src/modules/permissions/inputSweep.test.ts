@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -42,8 +43,17 @@ jest.setTimeout(600_000);
  * be a clean 4xx (a message, the request id, no stack, no path of the server), never a 500, and nothing is stored.
  */
 
-/** Forge's own port for H1's tests (docs: one port per engineer), for the real root router. */
-const PORT = Number(process.env.FORGE_TEST_PORT ?? 7101);
+/** A port free right now, for the real root router (which, unlike the test's, listens where the config says). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** A plugin that fails the way a bug would, on a route and in an action: the 500 a person must never see details of. */
 const crashPlugin = createBackendPlugin({
@@ -222,7 +232,7 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       const backend = await startMatrixBackend({
         database: db.config(),
         dataDir,
-        listenPort: PORT,
+        listenPort: await freePort(),
         features: [actionsRegistryServiceFactory, crashPlugin],
       });
       server = backend.server;
