@@ -191,3 +191,17 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('DatabaseCostStore loads on SQLite', () => {
+  it('writes a load with a larger page cache and sets the connection back afterwards', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const s = await createTestStore(knex);
+    const cacheSize = async () =>
+      Number((await knex.raw('PRAGMA cache_size'))[0].cache_size);
+    const before = await cacheSize();
+    await load(s, rollups(0));
+    expect(await cacheSize()).toBe(before);
+    const [{ n }] = await knex('cost_daily_rollups').count({ n: '*' });
+    expect(Number(n)).toBe(rollups(0).length);
+  });
+});
