@@ -33,7 +33,12 @@ export interface Config {
           /** Names the ingestion records: `query:<name>`. */
           name: string;
           /** Default duckdb. */
-          engine?: 'duckdb' | 'bigquery' | 'athena' | 'snowflake' | 'databricks';
+          engine?:
+            | 'duckdb'
+            | 'bigquery'
+            | 'athena'
+            | 'snowflake'
+            | 'databricks';
           /** One SELECT returning FOCUS columns by name, one row per day and rollup dimensions. */
           sql: string;
           /** Local files or folders, or object-store prefixes (s3://bucket/focus/), the query may read; nothing else. */
@@ -54,7 +59,7 @@ export interface Config {
          * The task runs on every replica (scope local); the database decides which one ingests a source.
          */
         schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
-        /** Largest upload accepted, in bytes. Default 2 GiB. */
+        /** Largest upload accepted, in bytes (a larger one is answered 413). Default 2 GiB. */
         maxUploadBytes?: number;
       };
       attribution?: {
