@@ -104,6 +104,8 @@ type Variant = {
   query?: string;
   headers?: Record<string, string>;
   body?: (body: any) => unknown;
+  /** Through the registry's v2 invoke route, which takes `{ input }` (actions only). */
+  v2?: boolean;
 };
 
 /** A JSON body with an extra field nested `depth` levels deep, as text. */
@@ -148,16 +150,18 @@ async function sendVariant(
   variant: Variant,
 ) {
   const r = requestFor(entry);
+  const target = variant.v2 ? r.path.replace('/v1/', '/v2/') : r.path;
   const url = variant.query
-    ? `${r.path}${r.path.includes('?') ? '&' : '?'}${variant.query}`
-    : r.path;
+    ? `${target}${target.includes('?') ? '&' : '?'}${variant.query}`
+    : target;
   let call = (request(server) as any)[r.method.toLowerCase()](url);
   const authorization = headerFor(caller, pluginOf(entry));
   if (authorization) call = call.set('Authorization', authorization);
   if (r.type) call = call.set('content-type', r.type);
   for (const [k, v] of Object.entries(variant.headers ?? {}))
     call = call.set(k, v);
-  const body = variant.body ? variant.body(r.body ?? {}) : r.body;
+  const unwrapped = variant.body ? variant.body(r.body ?? {}) : r.body;
+  const body = variant.v2 ? { input: unwrapped } : unwrapped;
   if (body instanceof DeepJson) {
     // Written by hand: the test client's own JSON writer recurses and would overflow before sending.
     return call.set('content-type', 'application/json').send(body.text);
@@ -297,6 +301,13 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
             });
           }
         }
+        if (isAction(entry)) {
+          variants.push({
+            name: 'v2 input onBehalfOf',
+            v2: true,
+            body: b => ({ ...b, onBehalfOf: 'user:default/noah.kim' }),
+          });
+        }
         for (const variant of variants) {
           const seen = audited.length;
           const res = await sendVariant(server, entry, caller, variant);
@@ -325,6 +336,37 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       }
       expect(outcomes.filter(o => o[2] !== 'refused, audited')).toEqual([]);
       expect(await stored()).toEqual(before);
+    });
+
+    it("takes free-form data as data: a CI run's own actor is a finding, the token is who acts", async () => {
+      const seen = audited.length;
+      const fact = await request(server)
+        .post('/api/compliance/facts/component/default/churn-model')
+        .set('Authorization', headerFor('CI token', 'compliance')!)
+        .send({
+          name: 'github-run',
+          collectedAt: new Date().toISOString(),
+          data: { status: 'passing', actor: 'octocat', requestedBy: 'octocat' },
+        });
+      expect(fact.status).toBe(201);
+      expect(
+        audited
+          .slice(seen)
+          .filter(e => e.eventId === 'fact-push' && e.status === 'succeeded')
+          .map(e => e.meta?.actor),
+      ).toEqual(['service:ci']);
+      const dryRun = await request(server)
+        .post('/api/compliance/dry-run')
+        .set('Authorization', headerFor('guest', 'compliance')!)
+        .send({
+          entity: {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: { name: 'x', createdBy: 'someone' },
+            spec: { owner: 'group:default/retention-analytics' },
+          },
+        });
+      expect(dryRun.status).toBe(200);
     });
 
     it('answers oversized strings, deep objects and unknown fields with a clean 4xx, never a 500', async () => {
