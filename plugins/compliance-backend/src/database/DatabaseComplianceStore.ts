@@ -496,6 +496,12 @@ export class DatabaseComplianceStore implements ComplianceStore {
             }). To rotate, put the previous FORGE_HISTORY_KEY in FORGE_HISTORY_RETIRED_KEYS (forge.compliance.history.retiredKeys) and the new one in FORGE_HISTORY_KEY; if this replica is older than a rotation, start it with the current key (docs/operations.md)`,
           );
         }
+        // Records written without a key id since key ids exist (by replicas of the previous release, during the
+        // rolling upgrade that added them) were sealed by the retiring key; from the rotation on none may lack one.
+        for (const table of ['compliance_history', 'compliance_ledger'])
+          await trx(table)
+            .whereNull('key_id')
+            .update({ key_id: retiring.keyId });
         const toPublicKey = keys.publicKeyPem();
         const rotation = {
           fromKeyId: retiring.keyId,

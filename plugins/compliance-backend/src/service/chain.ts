@@ -440,9 +440,20 @@ function checkKey(
   inForce: KeyInForce,
   problem: (reason: string, expectedHash: string) => Problem,
 ): Problem | undefined {
+  if (record.keyId === null && inForce.keyId && inForce.retiredAt.size === 0) {
+    // Written during the rolling upgrade that added key ids, by a replica of the previous release: before any
+    // rotation, so the key in force sealed it, and its HMAC is checked with that key like any other record's.
+    return undefined;
+  }
   if (!record.keyId) {
     return problem(
-      'the record names no key id (key_id was cleared or emptied): every record after the keyed ledger names the key that sealed it',
+      `the record names no key id (key_id was ${
+        record.keyId === null ? 'cleared' : 'emptied'
+      }): every record names the key that sealed it${
+        inForce.retiredAt.size > 0
+          ? ', and since a key rotation none may omit it'
+          : ''
+      }`,
       '',
     );
   }

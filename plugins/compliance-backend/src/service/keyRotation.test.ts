@@ -482,7 +482,48 @@ describe.each(testDatabases.eachSupportedId())(
       );
     });
 
-    it('names a record whose key id was cleared or emptied', async () => {
+    it('accepts records without a key id written by the previous release during the upgrade, until the rotation; an empty key id is named', async () => {
+      const [row] = await knex('compliance_history')
+        .orderBy('seq', 'desc')
+        .limit(1);
+      await knex('compliance_history')
+        .where({ seq: row.seq })
+        .update({ key_id: null });
+      expect((await before.history.verify()).ok).toBe(true);
+      // Still sealed by the key in force: an edit of such a record is named like any other.
+      await knex('compliance_history')
+        .where({ seq: row.seq })
+        .update({ status: row.status === 'pass' ? 'fail' : 'pass' });
+      expect((await before.history.verify()).firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: Number(row.seq),
+          reason: expect.stringMatching(/keyed hash/),
+        }),
+      );
+      await knex('compliance_history')
+        .where({ seq: row.seq })
+        .update({ status: row.status, key_id: '' });
+      expect((await before.history.verify()).firstBrokenLink).toEqual(
+        expect.objectContaining({
+          seq: Number(row.seq),
+          reason: expect.stringMatching(
+            /^the record names no key id \(key_id was emptied\)/,
+          ),
+        }),
+      );
+      // The rotation gives the records without one the retiring key's id.
+      await knex('compliance_history')
+        .where({ seq: row.seq })
+        .update({ key_id: null });
+      const after = await rotate();
+      expect(
+        (await knex('compliance_history').where({ seq: row.seq }).first())
+          .key_id,
+      ).toBe(first.keyId);
+      expect((await after.history.verify()).ok).toBe(true);
+    });
+
+    it('names a record whose key id was cleared or emptied after a rotation', async () => {
       const after = await rotate();
       const [row] = await knex('compliance_history')
         .orderBy('seq', 'desc')
