@@ -49,6 +49,8 @@ const CADENCE = {
 const seconds = (ms: number) => ({ hours: 0, minutes: 0, seconds: ms / 1000 });
 
 /** The layer over the embedded default that turns a backend into a replica of this test. */
+const HISTORY_KEY = randomBytes(32).toString('hex');
+
 function replicaConfig(options: {
   prefix: string;
   dir: string;
@@ -72,6 +74,9 @@ function replicaConfig(options: {
     catalog: { processingInterval: seconds(5_000) },
     forge: {
       compliance: {
+        // As in production: one history key for every replica (each would otherwise generate its own in its data
+        // folder, and a replica would refuse a history sealed by another's key).
+        history: { key: HISTORY_KEY },
         schedule: schedule(CADENCE.evaluateAll, 60_000),
         changeSchedule: {
           ...schedule(CADENCE.evaluateChanged, 60_000),
