@@ -107,19 +107,60 @@ export async function expectTableWordsWhole(page: Page, where: string) {
   expect(broken, `words split inside table cells of ${where}`).toEqual([]);
 }
 
+/** The widths the chart checks resize through: a laptop, a small laptop, a tablet, a phone. */
+export const CHART_WIDTHS = [1280, 1024, 768, 400];
+
 /**
- * Fails when a chart legend covers axis labels at any moment while the window is resized (charts re-measure
- * on every resize; a legend measured late overlaps the x axis for a while). Every animation frame is checked.
+ * Fails when a chart legend covers axis tick labels, at each of `widths` once laid out and at any moment while the
+ * window is resized to it (charts re-measure on every resize; a legend measured late overlaps the x axis for a
+ * while): every animation frame is checked, from the first resize to the last. Legends are Recharts' own or HTML
+ * ones marked `data-chart-legend`. Fails as well when the page shows fewer than `charts` charts with tick labels,
+ * so that a check of nothing cannot pass.
  */
-export async function expectLegendsClearOfAxes(page: Page, where: string) {
+export async function expectLegendsClearOfAxes(
+  page: Page,
+  where: string,
+  options: { charts?: number; widths?: number[] } = {},
+) {
   const viewport = page.viewportSize()!;
+  const shown = page.locator('.recharts-wrapper', {
+    has: page.locator('.recharts-cartesian-axis-tick-value'),
+  });
+  await expect
+    .poll(() => shown.count(), { message: `charts with axes on ${where}` })
+    .toBeGreaterThanOrEqual(options.charts ?? 1);
   await page.evaluate(() => {
+    const w = window as any;
     const overlaps = new Set<string>();
-    (window as any).__forgeLegendOverlaps = overlaps;
+    w.__forgeLegendOverlaps = overlaps;
+    w.__forgeLegendWidth = window.innerWidth;
+    w.__forgeLegendWatching = true;
     const check = () => {
+      // What shows of a label: its box cut by every ancestor that clips (a chart drawn at its old width for a
+      // frame while the window is resized is clipped by its own box, and shows nothing over its neighbour).
+      const visible = (el: Element) => {
+        const r = el.getBoundingClientRect();
+        let [left, top, right, bottom] = [r.left, r.top, r.right, r.bottom];
+        for (let a = el.parentElement; a; a = a.parentElement) {
+          if (getComputedStyle(a).overflow === 'visible') continue;
+          const c = a.getBoundingClientRect();
+          left = Math.max(left, c.left);
+          top = Math.max(top, c.top);
+          right = Math.min(right, c.right);
+          bottom = Math.min(bottom, c.bottom);
+        }
+        return {
+          left,
+          top,
+          right,
+          bottom,
+          width: Math.max(0, right - left),
+          height: Math.max(0, bottom - top),
+        };
+      };
       const labels = [
         ...document.querySelectorAll('.recharts-cartesian-axis-tick-value'),
-      ].map(l => [l.textContent, l.getBoundingClientRect()] as const);
+      ].map(l => [l.textContent, visible(l)] as const);
       for (const legend of document.querySelectorAll(
         '.recharts-legend-wrapper, [data-chart-legend]',
       )) {
@@ -127,30 +168,38 @@ export async function expectLegendsClearOfAxes(page: Page, where: string) {
         for (const [text, label] of labels) {
           if (
             label.width > 0 &&
+            label.height > 0 &&
             label.right > box.left &&
             label.left < box.right &&
             label.bottom > box.top &&
             label.top < box.bottom
           ) {
-            overlaps.add(`${legend.textContent?.slice(0, 40)} / ${text}`);
+            overlaps.add(
+              `at ${window.innerWidth} px: legend "${legend.textContent?.slice(
+                0,
+                40,
+              )}" over tick "${text}"`,
+            );
           }
         }
       }
     };
-    const until = performance.now() + 5_000;
     const frame = () => {
       check();
-      if (performance.now() < until) requestAnimationFrame(frame);
+      if (w.__forgeLegendWatching) requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
   });
-  for (const width of [1024, 1300, 900, viewport.width]) {
+  for (const width of options.widths ?? CHART_WIDTHS) {
     await page.setViewportSize({ width, height: viewport.height });
-    await page.waitForTimeout(600);
+    await page.waitForTimeout(800);
   }
-  await page.waitForTimeout(2_000);
-  const overlaps: string[] = await page.evaluate(() => [
-    ...(window as any).__forgeLegendOverlaps,
-  ]);
+  await page.setViewportSize(viewport);
+  await page.waitForTimeout(800);
+  const overlaps: string[] = await page.evaluate(() => {
+    const w = window as any;
+    w.__forgeLegendWatching = false;
+    return [...w.__forgeLegendOverlaps];
+  });
   expect(overlaps, `chart legends over axis labels on ${where}`).toEqual([]);
 }

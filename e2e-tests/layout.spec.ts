@@ -33,17 +33,21 @@ test('cost tables keep their words whole and chart legends stay clear of the axe
   await expect(page.locator('table').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   await checkTables(page, 'the cost page', 'cost');
-  await expectLegendsClearOfAxes(page, 'the cost page');
+  // The daily cost and the two breakdowns.
+  await expectLegendsClearOfAxes(page, 'the cost page', { charts: 3 });
 
   await page.goto('/catalog/default/group/pricing-science/cost');
   await expect(page.locator('table').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   await checkTables(page, "a team's cost", 'group-cost');
+  await expectLegendsClearOfAxes(page, "a team's cost", { charts: 2 });
 
   await page.goto('/catalog/default/component/churn-model/cost');
   await expect(page.locator('.recharts-surface').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   await checkTables(page, "a project's cost", 'entity-cost');
+  // The daily cost by service and the forecast.
+  await expectLegendsClearOfAxes(page, "a project's cost", { charts: 2 });
 });
 
 test('compliance tables keep their words whole and chart legends stay clear of the axes', async ({
@@ -56,6 +60,7 @@ test('compliance tables keep their words whole and chart legends stay clear of t
   await expect(page.locator('table').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   await checkTables(page, 'the compliance dashboard', 'compliance-dashboard');
+  // The compliance trend.
   await expectLegendsClearOfAxes(page, 'the compliance dashboard');
 
   await page.goto('/compliance/exemptions');

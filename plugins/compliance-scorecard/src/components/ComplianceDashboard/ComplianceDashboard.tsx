@@ -30,7 +30,6 @@ import { Autocomplete } from '@material-ui/lab';
 import useAsync from 'react-use/esm/useAsync';
 import {
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ResponsiveContainer,
@@ -40,6 +39,7 @@ import {
 } from 'recharts';
 import { complianceApiRef } from '../../api';
 import {
+  ChartLegend,
   LevelBadge,
   formatDate,
   formatDateTime,
@@ -119,45 +119,61 @@ function TrendChart(props: { trend: Dashboard['trend'] }) {
     );
   }
   return (
-    <div
-      style={{ height: 280 }}
-      role="img"
-      aria-label="average score and failing checks per week"
-    >
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart
-          data={props.trend}
-          margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
-        >
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="date" tickFormatter={(d: string) => formatDate(d)} />
-          <YAxis yAxisId="score" domain={[0, 100]} />
-          <YAxis yAxisId="failing" orientation="right" allowDecimals={false} />
-          <Tooltip
-            labelFormatter={(d: any) => `Week ending ${formatDate(String(d))}`}
-          />
-          <Legend />
-          <Line
-            yAxisId="score"
-            type="monotone"
-            dataKey="averageScore"
-            name="average score"
-            stroke="#1565c0"
-            strokeWidth={2}
-            dot={false}
-          />
-          <Line
-            yAxisId="failing"
-            type="monotone"
-            dataKey="failingChecks"
-            name="failing checks"
-            stroke="#c62828"
-            strokeWidth={2}
-            dot={false}
-          />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+    <figure style={{ margin: 0, overflow: 'hidden' }}>
+      <div
+        style={{ height: 280 }}
+        role="img"
+        aria-label="average score and failing checks per week"
+      >
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart
+            data={props.trend}
+            margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
+          >
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis
+              dataKey="date"
+              tickFormatter={(d: string) => formatDate(d)}
+            />
+            <YAxis yAxisId="score" domain={[0, 100]} />
+            <YAxis
+              yAxisId="failing"
+              orientation="right"
+              allowDecimals={false}
+            />
+            <Tooltip
+              labelFormatter={(d: any) =>
+                `Week ending ${formatDate(String(d))}`
+              }
+            />
+            <Line
+              yAxisId="score"
+              type="monotone"
+              dataKey="averageScore"
+              name="average score"
+              stroke="#1565c0"
+              strokeWidth={2}
+              dot={{ r: 2.5 }}
+            />
+            <Line
+              yAxisId="failing"
+              type="monotone"
+              dataKey="failingChecks"
+              name="failing checks"
+              stroke="#c62828"
+              strokeWidth={2}
+              dot={{ r: 2.5 }}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      <ChartLegend
+        items={[
+          { name: 'average score', color: '#1565c0', line: 'solid' },
+          { name: 'failing checks', color: '#c62828', line: 'solid' },
+        ]}
+      />
+    </figure>
   );
 }
 

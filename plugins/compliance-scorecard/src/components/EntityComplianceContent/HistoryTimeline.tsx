@@ -22,14 +22,13 @@ import {
   Area,
   AreaChart,
   CartesianGrid,
-  Legend,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import { complianceApiRef } from '../../api';
-import { StatusChip, formatDate, formatDateTime } from '../shared';
+import { ChartLegend, StatusChip, formatDate, formatDateTime } from '../shared';
 import { historySeries } from './historySeries';
 
 /** The most changes the backend returns in one call; enough for years of a typical entity. */
@@ -135,7 +134,12 @@ export function HistoryTimeline(props: {
   } else {
     content = (
       <>
-        <Box height={240} aria-label="checks over time" role="img">
+        <Box
+          height={240}
+          overflow="hidden"
+          aria-label="checks over time"
+          role="img"
+        >
           <ResponsiveContainer width="100%" height="100%">
             <AreaChart
               data={series}
@@ -159,7 +163,6 @@ export function HistoryTimeline(props: {
                   formatDateTime(new Date(Number(t)).toISOString())
                 }
               />
-              <Legend />
               <Area
                 type="stepAfter"
                 dataKey="fail"
@@ -187,6 +190,13 @@ export function HistoryTimeline(props: {
             </AreaChart>
           </ResponsiveContainer>
         </Box>
+        <ChartLegend
+          items={[
+            { name: 'failing', color: '#ef9a9a' },
+            { name: 'exempt', color: '#90caf9' },
+            { name: 'passing', color: '#a5d6a7' },
+          ]}
+        />
         <Box mt={2}>
           <Typography variant="subtitle2" gutterBottom>
             Changes, newest first ({history.value.length})

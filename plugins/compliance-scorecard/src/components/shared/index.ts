@@ -1,3 +1,4 @@
+export * from './ChartLegend';
 export * from './chips';
 export * from './dates';
 export * from './errors';

@@ -4,13 +4,12 @@ import {
   Bar,
   BarChart,
   CartesianGrid,
-  Legend,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
-import { formatCompactCurrency, formatCurrency } from '../shared';
+import { ChartLegend, formatCompactCurrency, formatCurrency } from '../shared';
 
 /** Cost per key as horizontal bars, this period against the one before. */
 export function BreakdownBars(props: {
@@ -25,8 +24,8 @@ export function BreakdownBars(props: {
     previous: r.previousAmount,
   }));
   return (
-    <figure aria-label={props.title} style={{ margin: 0 }}>
-      <ResponsiveContainer width="100%" height={72 + 36 * data.length}>
+    <figure aria-label={props.title} style={{ margin: 0, overflow: 'hidden' }}>
+      <ResponsiveContainer width="100%" height={40 + 36 * data.length}>
         <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" stroke={theme.palette.divider} />
           <XAxis
@@ -39,9 +38,6 @@ export function BreakdownBars(props: {
           <Tooltip
             formatter={value => formatCurrency(Number(value), props.currency)}
           />
-          {/* Above the bars with a fixed height, so the plot leaves it room from the first render; measured late
-              at the bottom, it covered the last category's label while the page was resized. */}
-          <Legend verticalAlign="top" height={32} />
           <Bar
             dataKey="previous"
             name="Period before"
@@ -56,6 +52,12 @@ export function BreakdownBars(props: {
           />
         </BarChart>
       </ResponsiveContainer>
+      <ChartLegend
+        items={[
+          { name: 'Period before', color: theme.palette.grey[400] },
+          { name: 'This period', color: theme.palette.primary.main },
+        ]}
+      />
     </figure>
   );
 }

@@ -4,12 +4,12 @@ import {
   Area,
   AreaChart,
   CartesianGrid,
-  Legend,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
+import { ChartLegend } from './ChartLegend';
 import { colorOf } from './chartColors';
 import {
   formatCompactCurrency,
@@ -47,7 +47,7 @@ export function DailyCostChart(props: {
     return point;
   });
   return (
-    <figure aria-label={props.title} style={{ margin: 0 }}>
+    <figure aria-label={props.title} style={{ margin: 0, overflow: 'hidden' }}>
       <ResponsiveContainer width="100%" height={props.height ?? 320}>
         <AreaChart
           data={data}
@@ -65,7 +65,6 @@ export function DailyCostChart(props: {
             labelFormatter={label => formatDay(String(label))}
             formatter={value => formatCurrency(Number(value), props.currency)}
           />
-          <Legend />
           {names.map((name, k) => (
             <Area
               key={name}
@@ -80,6 +79,9 @@ export function DailyCostChart(props: {
           ))}
         </AreaChart>
       </ResponsiveContainer>
+      <ChartLegend
+        items={names.map((name, k) => ({ name, color: colorOf(k) }))}
+      />
     </figure>
   );
 }

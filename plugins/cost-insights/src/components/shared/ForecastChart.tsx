@@ -7,7 +7,6 @@ import {
   Area,
   CartesianGrid,
   ComposedChart,
-  Legend,
   Line,
   ReferenceLine,
   ResponsiveContainer,
@@ -15,6 +14,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { ChartLegend } from './ChartLegend';
 import { formatCompactCurrency, formatCurrency, formatDay } from './format';
 
 /**
@@ -79,8 +79,9 @@ export function ForecastChart(props: {
       });
     }
   }
+  const intervalName = `${Math.round(forecast.confidence * 100)}% interval`;
   return (
-    <figure aria-label={props.title} style={{ margin: 0 }}>
+    <figure aria-label={props.title} style={{ margin: 0, overflow: 'hidden' }}>
       <ResponsiveContainer width="100%" height={props.height ?? 280}>
         <ComposedChart
           data={data}
@@ -103,10 +104,9 @@ export function ForecastChart(props: {
                 : formatCurrency(Number(value), currency)
             }
           />
-          <Legend />
           <Area
             dataKey="interval"
-            name={`${Math.round(forecast.confidence * 100)}% interval`}
+            name={intervalName}
             stroke="none"
             fill={theme.palette.primary.light}
             fillOpacity={0.25}
@@ -144,6 +144,17 @@ export function ForecastChart(props: {
           )}
         </ComposedChart>
       </ResponsiveContainer>
+      <ChartLegend
+        items={[
+          { name: intervalName, color: theme.palette.primary.light },
+          { name: 'Actual', color: theme.palette.primary.main, line: 'solid' },
+          {
+            name: 'Forecast',
+            color: theme.palette.primary.main,
+            line: 'dashed',
+          },
+        ]}
+      />
     </figure>
   );
 }

@@ -3,6 +3,8 @@ export { colorOf, SERIES_COLORS } from './chartColors';
 export { ChangeChip } from './ChangeChip';
 export { BudgetBar } from './BudgetBar';
 export { Stat } from './Stat';
+export { ChartLegend } from './ChartLegend';
+export type { LegendItem } from './ChartLegend';
 export { DailyCostChart } from './DailyCostChart';
 export { ForecastChart } from './ForecastChart';
 export { BudgetDialog } from './BudgetDialog';
