@@ -1,11 +1,4 @@
-import path from 'node:path';
-import fs from 'node:fs';
 import request from 'supertest';
-import { parse as parseYaml } from 'yaml';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -16,39 +9,10 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { forgePermissionPolicyModule } from './module';
 import { backendTestDatabases } from '../../testing/databases';
-
-const ROOT = path.resolve(__dirname, '../../../../..');
-
-/** Direct group membership of each demo user, as the catalog sign-in resolver puts it in their token. */
-function demoMemberships(): Map<string, string[]> {
-  const docs = fs
-    .readFileSync(path.join(ROOT, 'catalog/org/users.yaml'), 'utf8')
-    .split(/^---$/m)
-    .map(d => parseYaml(d))
-    .filter(Boolean);
-  return new Map(
-    docs.map(d => [
-      `user:default/${d.metadata.name}`,
-      (d.spec.memberOf as string[]).map(g => `group:default/${g}`),
-    ]),
-  );
-}
-
-const memberships = demoMemberships();
-const signInLikeUserInfo = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials) {
-      const ref = (credentials.principal as { userEntityRef: string })
-        .userEntityRef;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(memberships.get(ref) ?? [])],
-      };
-    },
-  }),
-});
+import {
+  demoCatalogConfig,
+  signInLikeUserInfo,
+} from './__testUtils__/matrixBackend';
 
 describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
   'Forge permission policy in a real backend (%s)',
@@ -71,23 +35,8 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
               backend: { database: db.config() },
               permission: { enabled: true },
               catalog: {
+                ...demoCatalogConfig,
                 processingInterval: { seconds: 1 },
-                rules: [
-                  {
-                    allow: [
-                      'Component',
-                      'System',
-                      'Resource',
-                      'Location',
-                      'Domain',
-                      'Group',
-                      'User',
-                    ],
-                  },
-                ],
-                locations: [
-                  { type: 'file', target: path.join(ROOT, 'catalog/all.yaml') },
-                ],
               },
             },
           }),

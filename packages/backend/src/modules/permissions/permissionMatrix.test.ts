@@ -35,6 +35,7 @@ import {
 import {
   appConfig,
   audited,
+  demoCatalogConfig,
   demoCatalogLoaded,
   exemption,
   headerFor,
@@ -340,24 +341,7 @@ describe('external tokens exactly as app-config.yaml and app-config.production.y
               },
             },
             permission: { enabled: true },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'Resource',
-                    'Location',
-                    'Domain',
-                    'Group',
-                    'User',
-                  ],
-                },
-              ],
-              locations: [
-                { type: 'file', target: path.join(ROOT, 'catalog/all.yaml') },
-              ],
-            },
+            catalog: demoCatalogConfig,
             forge: {
               dataDir,
               permissions: appConfig.forge.permissions,

@@ -59,7 +59,26 @@ function demoMemberships(): Map<string, string[]> {
   );
 }
 const memberships = demoMemberships();
-const signInLikeUserInfo = createServiceFactory({
+
+/** The catalog of the embedded default: the demo organisation, systems, resources and projects. */
+export const demoCatalogConfig = {
+  rules: [
+    {
+      allow: [
+        'Component',
+        'System',
+        'Resource',
+        'Location',
+        'Domain',
+        'Group',
+        'User',
+      ],
+    },
+  ],
+  locations: [{ type: 'file', target: path.join(ROOT, 'catalog/all.yaml') }],
+};
+/** The user info service as the catalog sign-in resolver fills it: each demo user and their direct groups. */
+export const signInLikeUserInfo = createServiceFactory({
   service: coreServices.userInfo,
   deps: {},
   factory: () => ({
@@ -387,24 +406,7 @@ export async function startMatrixBackend(options: {
             : {}),
         },
         permission: { enabled: true },
-        catalog: {
-          rules: [
-            {
-              allow: [
-                'Component',
-                'System',
-                'Resource',
-                'Location',
-                'Domain',
-                'Group',
-                'User',
-              ],
-            },
-          ],
-          locations: [
-            { type: 'file', target: path.join(ROOT, 'catalog/all.yaml') },
-          ],
-        },
+        catalog: demoCatalogConfig,
         forge: {
           dataDir: options.dataDir,
           // The embedded default's roles and service grants, as configured.
