@@ -1,7 +1,12 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Readable } from 'node:stream';
 import { Knex } from 'knex';
-import { focusCsv, focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
+import {
+  focusCsv,
+  focusRow,
+  TEST_FOCUS_COLUMNS,
+  TestFocusRow,
+} from '../__testUtils__/focusCsv';
 import {
   createTestIngester,
   createTestStore,
@@ -83,6 +88,85 @@ describe.each(databases.eachSupportedId())(
         await knex('cost_billing_periods').select('billing_period_start'),
       ).toEqual([{ billing_period_start: '2024-09-01' }]);
     });
+
+    it('keys an Azure account by the shape of its id, whatever provider a row names, so a 1.2 restatement replaces a 1.3 month', async () => {
+      const columns = [
+        ...TEST_FOCUS_COLUMNS.filter(c => c !== 'ProviderName'),
+        'ServiceProviderName',
+        'ProviderName',
+      ];
+      const account = '/providers/Microsoft.Billing/billingAccounts/12345678';
+      const rows = (focus13: boolean) =>
+        ['Microsoft', 'Datadog'].map((vendor, i) =>
+          focusRow(`2024-09-0${i + 2}`, {
+            BilledCost: '7.49',
+            BillingAccountId: account,
+            BillingPeriodStart: '2024-09-01T00:00:00Z',
+            BillingPeriodEnd: '2024-10-01T00:00:00Z',
+            ServiceName: i === 0 ? 'Virtual Machines' : 'Datadog Pro',
+            ProviderName: 'Microsoft',
+            ...(focus13 ? { ServiceProviderName: vendor } : {}),
+          }),
+        );
+      const focus13 = await ingester.ingest(
+        upload(focusCsv(rows(true), columns)),
+      );
+      expect(focus13.status).toBe('succeeded');
+      const key = [
+        {
+          billingAccountId:
+            '/providers/microsoft.billing/billingaccounts/12345678',
+          billingPeriodStart: '2024-09-01',
+        },
+      ];
+      expect(focus13.periods).toEqual(key);
+      expect(await billed()).toBe(14.98);
+      const focus12 = await ingester.ingest(upload(focusCsv(rows(false))));
+      expect(focus12.periods).toEqual(key);
+      expect(await billed()).toBe(14.98);
+      // Any case of an ARM id, and an id holding a GUID, whatever the provider.
+      const again = await ingester.ingest(
+        upload(
+          focusCsv(
+            rows(false).map(r => ({
+              ...r,
+              ProviderName: 'Datadog',
+              BillingAccountId: account.toUpperCase(),
+            })),
+          ),
+        ),
+      );
+      expect(again.periods).toEqual(key);
+      expect(await billed()).toBe(14.98);
+    });
+
+    it.each(['1.23457E+11', '1.23457e11', '123456789012.0'])(
+      'refuses the BillingAccountId %p a spreadsheet rewrote, with its row, and keeps what was stored',
+      async value => {
+        await ingester.ingest(
+          upload(september('2024-09-01T00:00:00Z', '2024-10-01T00:00:00Z')),
+        );
+        const record = await ingester.ingest(
+          upload(
+            focusCsv([
+              focusRow('2024-09-02'),
+              focusRow('2024-09-03', { BillingAccountId: value }),
+            ]),
+          ),
+        );
+        expect(record.status).toBe('rejected');
+        expect(record.rejects).toEqual([
+          {
+            row: 3,
+            column: 'BillingAccountId',
+            reason: expect.stringMatching(
+              /not an account id|rewritten as a decimal number/,
+            ),
+          },
+        ]);
+        expect(await billed()).toBe(14.98);
+      },
+    );
 
     it.each([
       ['0x1A', 'is not a number'],

@@ -15,6 +15,7 @@ import {
   billingAccountIdentity,
   billingPeriodOf,
   isNull,
+  mangledAccountIdProblem,
   parseTimestamp,
   utcDay,
 } from './focusValues';
@@ -436,6 +437,9 @@ export class FocusRowReader {
       };
     }
 
+    const accountIdentity = this.accountIdentity(billingAccountId);
+    if (typeof accountIdentity !== 'string') return accountIdentity;
+
     const problem =
       this.decimal(fields, fractions, C.BilledCost, AMOUNT.billedCost) ??
       this.decimal(fields, fractions, C.EffectiveCost, AMOUNT.effectiveCost) ??
@@ -503,7 +507,7 @@ export class FocusRowReader {
     const { tags, column: tagsColumn } = this.attributionTags(fields);
     const charge: FocusCharge = {
       day: utcDay(chargeStart),
-      billingAccountId: this.accountIdentity(provider, billingAccountId),
+      billingAccountId: accountIdentity,
       billingPeriodStart: this.billingPeriod(fields, periodStart, periodEnd),
       provider,
       serviceCategory,
@@ -524,17 +528,22 @@ export class FocusRowReader {
   }
 
   private lastAccount: string | undefined;
-  private lastAccountProvider: string | undefined;
   private lastAccountIdentity = '';
+  private lastAccountProblem: string | undefined;
 
-  /** billingAccountIdentity, remembered for the line before: consecutive lines mostly share their account. */
-  private accountIdentity(provider: string, id: string): string {
-    if (id !== this.lastAccount || provider !== this.lastAccountProvider) {
+  /**
+   * billingAccountIdentity, or why the id was mangled (mangledAccountIdProblem); remembered for the line before:
+   * consecutive lines mostly share their account.
+   */
+  private accountIdentity(id: string): string | RowProblem {
+    if (id !== this.lastAccount) {
       this.lastAccount = id;
-      this.lastAccountProvider = provider;
-      this.lastAccountIdentity = billingAccountIdentity(provider, id);
+      this.lastAccountProblem = mangledAccountIdProblem(id);
+      this.lastAccountIdentity = billingAccountIdentity(id);
     }
-    return this.lastAccountIdentity;
+    return this.lastAccountProblem === undefined
+      ? this.lastAccountIdentity
+      : { column: 'BillingAccountId', reason: this.lastAccountProblem };
   }
 
   private lastPeriodStart: string | number | undefined;

@@ -86,22 +86,45 @@ export function billingPeriodOf(
   return WRITTEN_DAY.exec(startText)?.[1] ?? utcDay(startMs);
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const AZURE = /^(microsoft|azure)\b/i;
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const ARM_ID = /^\/(providers|subscriptions)\//i;
 const GOOGLE_BILLING_ACCOUNT = /^[0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6}$/i;
 
 /**
  * The identity of a billing account, which keys its billing periods: two spellings the provider treats as the same
- * account must give the same key, or a month delivered in the other spelling is counted twice.
- * - Microsoft (Azure): every id is an Azure Resource Manager id or a GUID, and ARM ids are case-insensitive; lower case.
- * - A GUID from any provider: case-insensitive by its standard (RFC 9562); lower case.
+ * account must give the same key, or a month delivered in the other spelling is counted twice. Decided from the id's
+ * shape alone, never from the row's provider: in FOCUS 1.3 ServiceProviderName names the vendor of an Azure
+ * Marketplace row (Datadog), so the same Azure account arrives on rows of many providers.
+ * - An Azure Resource Manager id (`/providers/...`, `/subscriptions/...`, in any case) is case-insensitive; lower case.
+ * - An id holding a GUID (an Azure subscription, an MCA account `<guid>:<guid>_2019-05-31`, any provider's GUID) is
+ *   case-insensitive by the GUID standard (RFC 9562); lower case.
  * - Google Cloud: a billing account is three groups of six hex digits, shown in upper case; upper case.
- * - AWS (12 digits) and any other provider: as written, since their ids are either digits or case-sensitive.
+ * - AWS (12 digits) and anything else: as written, since those ids are either digits or case-sensitive.
  * Blanks around the id are never part of it.
  */
-export function billingAccountIdentity(provider: string, id: string): string {
+export function billingAccountIdentity(id: string): string {
   const trimmed = id.trim();
-  if (AZURE.test(provider) || GUID.test(trimmed)) return trimmed.toLowerCase();
+  if (ARM_ID.test(trimmed) || GUID.test(trimmed)) return trimmed.toLowerCase();
   if (GOOGLE_BILLING_ACCOUNT.test(trimmed)) return trimmed.toUpperCase();
   return trimmed;
+}
+
+const SCIENTIFIC = /^[+-]?\d+(\.\d+)?e[+-]?\d+$/i;
+const WHOLE_AS_DECIMAL = /^\d+\.0+$/;
+
+/**
+ * Why a BillingAccountId cannot be the account as its provider wrote it, undefined when it can. A spreadsheet or a
+ * data frame that read the column as numbers rewrites `123456789012` as `1.23457E+11` (digits lost: two accounts
+ * may become one) or `123456789012.0`; no provider writes an account id that way, and keying the month by it would
+ * count it next to the month delivered with the real id.
+ */
+export function mangledAccountIdProblem(id: string): string | undefined {
+  const trimmed = id.trim();
+  if (SCIENTIFIC.test(trimmed)) {
+    return `"${trimmed}" is a number in scientific notation, not an account id: a spreadsheet rewrote the column. Export the file again without opening it in a spreadsheet, or format the column as text before saving`;
+  }
+  if (WHOLE_AS_DECIMAL.test(trimmed)) {
+    return `"${trimmed}" is an account id rewritten as a decimal number (a tool read the column as numbers). Export the file again with the column read as text`;
+  }
+  return undefined;
 }
