@@ -6,7 +6,8 @@
 //
 // It checks that (1) the export is signed by one of the given keys and not a byte of its content changed since, (2)
 // the history checkpoint it carries is signed by one of them, (3) every record in it is covered by that checkpoint
-// (its history seq is at most the checkpoint's), and, with --checkpoints (a copy of the published checkpoint file or
+// (its history seq is a positive integer, at most the checkpoint's: a row without one has no record in the history)
+// and, with --checkpoints (a copy of the published checkpoint file or
 // of a transparency log), (4) that checkpoint is one that was published. Exit code 0 when all hold, 1 otherwise.
 // After a key rotation, give the current key and the retired ones (several --public-key, or one file holding several
 // keys, as Forge's /history/public-key serves them).
@@ -129,7 +130,11 @@ function isFormula(cell) {
   );
 }
 
-/** The signed part, the signature and the checkpoint of a CSV export; its last line is the signature. */
+/**
+ * The signed part, the signature and the checkpoint of a CSV export. Its last line is the signature, of every byte
+ * before it; the line before is the checkpoint ("forge-checkpoint", seq, head, time, key id, signature), so the
+ * signature covers which checkpoint the export names.
+ */
 function readCsv(text) {
   // Forge writes CRLF (RFC 4180) and signs those exact bytes: say so plainly when an editor, a spreadsheet or a
   // git checkout rewrote them, rather than only "the signature does not match".
@@ -148,11 +153,20 @@ function readCsv(text) {
   const last = parseCsv(body.slice(cut + 2))[0] ?? [];
   if (cut < 0 || last[0] !== 'forge-signature')
     throw new Error(
-      'the last line is not the Forge signature line ("forge-signature", key id, signature, checkpoint): the signature was removed, lines were added after it, or this is not a signed Forge export',
+      'the last line is not the Forge signature line ("forge-signature", key id, signature): the signature was removed, lines were added after it, or this is not a signed Forge export',
     );
-  const [, keyId, signature, seq, head, at, cpKeyId, cpSignature] = last;
+  if (last.length > 3)
+    throw new Error(
+      'the signature line carries fields after the signature (the checkpoint, as exports of earlier Forge releases did): the signature does not cover them, so a later checkpoint could have been put in. Export the evidence again',
+    );
+  const [, keyId, signature] = last;
   const signed = body.slice(0, cut + 2);
   const [header, ...rows] = parseCsv(signed);
+  const cpLine =
+    rows.length && rows[rows.length - 1][0] === 'forge-checkpoint'
+      ? rows.pop()
+      : undefined;
+  const [, seq, head, at, cpKeyId, cpSignature] = cpLine ?? [];
   const seqColumn = header.indexOf('history_seq');
   const formulas = [];
   rows.forEach((r, i) =>
@@ -172,12 +186,12 @@ function readCsv(text) {
     signed,
     keyId,
     signature,
-    checkpoint: seq
+    checkpoint: cpLine
       ? { seq: Number(seq), head, at, keyId: cpKeyId, signature: cpSignature }
       : undefined,
     records: rows.map((r, i) => ({
       what: `line ${i + 2}`,
-      seq: Number(r[seqColumn]),
+      seq: seqColumn < 0 ? undefined : r[seqColumn],
     })),
   };
 }
@@ -266,10 +280,26 @@ function readOscal(text) {
     records: (results.results ?? []).flatMap(r =>
       (r.observations ?? []).map(o => ({
         what: `observation "${o.title}"`,
-        seq: Number(prop(o, 'history-seq') ?? 0),
+        seq: prop(o, 'history-seq'),
       })),
     ),
   };
+}
+
+/**
+ * What is wrong with a record's history seq (the text the export holds), if anything: it must be a positive integer.
+ * A row without one (missing, empty, 0) has no record in the history, so no checkpoint can cover it.
+ */
+function seqProblem(record) {
+  const orphan =
+    'the row has no record in the history (it was put into a table outside Forge), so no checkpoint covers it';
+  if (record.seq === undefined || record.seq === null)
+    return `${record.what} has no history seq: ${orphan}`;
+  if (!/^[1-9][0-9]{0,15}$/.test(String(record.seq)))
+    return `${record.what} has history seq ${JSON.stringify(
+      String(record.seq),
+    )}, not a positive integer: ${orphan}`;
+  return undefined;
 }
 
 /** The public keys of PEM files (each may hold several keys, as Forge serves the current and retired ones), by id. */
@@ -342,6 +372,14 @@ function main() {
     process.exit(1);
   }
   failures.push(...exported.problems);
+  const unnumbered = exported.records.map(seqProblem).filter(Boolean);
+  failures.push(...unnumbered.slice(0, 10));
+  if (unnumbered.length > 10)
+    failures.push(
+      `… and ${
+        unnumbered.length - 10
+      } more records without a valid history seq`,
+    );
 
   const publicKey = keys.get(exported.keyId);
   if (!publicKey)
@@ -370,7 +408,13 @@ function main() {
           keys.size > 1 ? 'these keys' : 'this key'
         }`,
       );
-    const beyond = exported.records.find(r => r.seq > cp.seq);
+    if (!/^[1-9][0-9]{0,15}$/.test(String(cp.seq)))
+      failures.push(
+        `the checkpoint's seq ${JSON.stringify(
+          String(cp.seq),
+        )} is not a positive integer`,
+      );
+    const beyond = exported.records.find(r => Number(r.seq) > cp.seq);
     if (beyond)
       failures.push(
         `${beyond.what} has history seq ${beyond.seq}, after the checkpoint's seq ${cp.seq}`,

@@ -11,6 +11,7 @@ import {
   testDatabases,
 } from '../__testUtils__/setup';
 import { checkpointMessage } from './checkpoints';
+import { canonicalJson } from './hashing';
 import { HistoryKeys } from './historyKeys';
 
 /** Runs the auditor's offline check (scripts/verify-evidence.mjs) on an exported file. */
@@ -98,14 +99,17 @@ describe.each(testDatabases.eachSupportedId())(
       const [header, ...lines] = csv.trim().split('\r\n');
       expect(header).toContain('"rule_hash","facts_hash","evaluated_at"');
       expect(header).toContain('"exemption_decided_by"');
-      // A line per result, one per exemption event (requested, approved), and the signature.
+      // A line per result, one per exemption event (requested, approved), the checkpoint and the signature.
       expect(set.decisions.map(d => [d.event, d.actor])).toEqual([
         ['requested', 'user:default/mateo.garcia'],
         ['approved', 'user:default/daniel.moreau'],
       ]);
-      expect(lines).toHaveLength(rows.length + 2 + 1);
+      expect(lines).toHaveLength(rows.length + 2 + 2);
+      expect(lines.at(-2)).toMatch(
+        /^"forge-checkpoint","\d+","[0-9a-f]{64}","[^"]+","[0-9a-f]{16}","[0-9a-f]{128}"$/,
+      );
       expect(lines.at(-1)).toMatch(
-        /^"forge-signature","[0-9a-f]{16}","[0-9a-f]{128}"/,
+        /^"forge-signature","[0-9a-f]{16}","[0-9a-f]{128}"$/,
       );
       expect(csv).toContain('"user:default/daniel.moreau"');
     });
@@ -555,6 +559,124 @@ describe.each(testDatabases.eachSupportedId())(
             message,
           );
         }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses offline a signed export with a record whose history seq is missing, zero or not a positive integer, and a CSV whose checkpoint was swapped for a later one', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+        const check = (name: string, body: string) => {
+          const file = path.join(dir, name);
+          fs.writeFileSync(file, body);
+          return verifyOffline(file, publicKey);
+        };
+        const query = {
+          scope: {
+            type: 'entity' as const,
+            ref: 'component:default/claims-fraud-features',
+          },
+          asOf: clock.now(),
+        };
+        const set = await h.evidence.collect(query);
+        const first = set.rows[0];
+        // What an export would be if a row without a chained record (one put into a table by hand) were signed: the
+        // script must not read its seq as "covered by the checkpoint".
+        for (const seq of [0, undefined, Number.NaN, 1.5, -3]) {
+          const forged = {
+            ...set,
+            rows: set.rows.map(r =>
+              r === first ? { ...r, historySeq: seq as number } : r,
+            ),
+          };
+          const csv = check('forged.csv', h.evidence.toCsv(forged));
+          expect({ seq, status: csv.status }).toEqual({ seq, status: 1 });
+          expect(csv.output).toMatch(
+            /line 2 has history seq .*, not a positive integer: the row has no record in the history/,
+          );
+          const oscal = check(
+            'forged.oscal.json',
+            JSON.stringify(h.evidence.toOscal(forged)),
+          );
+          expect({ seq, status: oscal.status }).toEqual({ seq, status: 1 });
+          expect(oscal.output).toContain(
+            `observation "${first.checkTitle} - ${first.entityRef}" has history seq`,
+          );
+        }
+        // An OSCAL observation without the history-seq property at all, signed.
+        const document = h.evidence.toOscal(set) as any;
+        const results = document['assessment-results'];
+        results['back-matter'].resources = results[
+          'back-matter'
+        ].resources.filter(
+          (r: { title: string }) => r.title !== 'Forge evidence signature',
+        );
+        const observation = results.results[0].observations[0];
+        observation.props = observation.props.filter(
+          (p: { name: string }) => p.name !== 'history-seq',
+        );
+        results['back-matter'].resources.push({
+          uuid: '00000000-0000-5000-8000-000000000000',
+          title: 'Forge evidence signature',
+          props: [
+            { name: 'key-id', ns: 'urn:forge', value: h.history.keyId },
+            {
+              name: 'signature',
+              ns: 'urn:forge',
+              value: h.history.signExport(canonicalJson(document)),
+            },
+          ],
+        });
+        const missing = check('missing.oscal.json', JSON.stringify(document));
+        expect(missing.status).toBe(1);
+        expect(missing.output).toMatch(
+          /observation ".*" has no history seq: the row has no record in the history/,
+        );
+
+        // The CSV's checkpoint is signed with the rows: a later checkpoint (which would also "cover" them) swapped in
+        // is a change.
+        const exported = (await h.evidence.export(query, 'csv')).body;
+        expect(check('ok.csv', exported).status).toBe(0);
+        const fields = (c: {
+          seq: number;
+          head: string;
+          at: string;
+          keyId: string;
+          signature: string;
+        }) =>
+          [c.seq, c.head, c.at, c.keyId, c.signature]
+            .map(v => `"${v}"`)
+            .join(',');
+        const carried = (await h.store.listCheckpoints()).find(c =>
+          exported.includes(fields(c)),
+        )!;
+        expect(carried).toBeDefined();
+        await h.exemptions.request(
+          {
+            entityRef: 'component:default/churn-model',
+            checkId: 'inventory.description',
+            justification: 'A later record, after the export was signed.',
+            compensatingControl: 'Reviewed weekly by the data owner.',
+            expiresAt: new Date(
+              clock.now().getTime() + 30 * 86400_000,
+            ).toISOString(),
+          },
+          'user:default/mateo.garcia',
+        );
+        clock.advance(1);
+        const later = await h.history.checkpoint();
+        expect(later!.seq).toBeGreaterThan(carried.seq);
+        const swapped = check(
+          'swapped.csv',
+          exported.replace(fields(carried), fields(later!)),
+        );
+        expect(swapped.status).toBe(1);
+        expect(swapped.output).toMatch(
+          /the signature does not match the content: the file was changed after it was exported/,
+        );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -428,9 +428,10 @@ export class EvidenceService {
 
   /**
    * CSV for a spreadsheet: one line per result, gate result and exemption or approval event (column `source`),
-   * written with the suite's CSV writer (it neutralises spreadsheet formulas). The last line is the signature:
-   * `"forge-signature"`, key id, Ed25519 signature of everything before that line, then the covering checkpoint
-   * (seq, head, time, key id, signature); scripts/verify-evidence.mjs checks it.
+   * written with the suite's CSV writer (it neutralises spreadsheet formulas). Then the covering checkpoint:
+   * `"forge-checkpoint"`, seq, head, time, key id, signature; the last line is the signature: `"forge-signature"`,
+   * key id, Ed25519 signature of everything before that line, the checkpoint line included (so a later checkpoint
+   * cannot be swapped in); scripts/verify-evidence.mjs checks it.
    */
   toCsv(set: EvidenceSet): string {
     type Line = { row?: EvidenceRow; decision?: EvidenceDecision };
@@ -466,7 +467,7 @@ export class EvidenceService {
       },
       {
         header: 'history_seq',
-        value: l => l.row?.historySeq ?? l.decision!.ledgerSeq,
+        value: l => (l.row ? l.row.historySeq : l.decision!.ledgerSeq),
       },
       {
         header: 'history_hash',
@@ -537,19 +538,23 @@ export class EvidenceService {
     );
     const cp = set.checkpoint;
     // Hex, digits and ISO times only: no cell here can start a formula or need escaping.
-    const trailer = [
+    const line = (cells: Array<string | number>) =>
+      `${cells.map(v => `"${v}"`).join(',')}\r\n`;
+    const signed = cp
+      ? `${body}${line([
+          'forge-checkpoint',
+          cp.seq,
+          cp.head,
+          cp.at,
+          cp.keyId,
+          cp.signature,
+        ])}`
+      : body;
+    return `${signed}${line([
       'forge-signature',
       this.deps.history.keyId,
-      this.deps.history.signExport(body),
-      cp?.seq ?? '',
-      cp?.head ?? '',
-      cp?.at ?? '',
-      cp?.keyId ?? '',
-      cp?.signature ?? '',
-    ]
-      .map(v => `"${v}"`)
-      .join(',');
-    return `${body}${trailer}\r\n`;
+      this.deps.history.signExport(signed),
+    ])}`;
   }
 
   /** OSCAL 1.1.2 assessment-results: one result, an observation per check result, a finding per control. */
