@@ -546,5 +546,178 @@ describe.each(testDatabases.eachSupportedId())(
         }),
       );
     });
+
+    it('lets the scaffolder push only the facts a blueprint produces at creation, and audits a refusal', async () => {
+      auditor.createEvent.mockClear();
+      // Any template can run forge:catalog:register: a "ci: passing" from the scaffolder is the template's word.
+      const forged = await request(app)
+        .post('/facts/component/default/churn-model')
+        .set('Authorization', SCAFFOLDER)
+        .send({
+          name: 'ci',
+          collectedAt: new Date().toISOString(),
+          data: { status: 'passing' },
+        });
+      expect(forged.status).toBe(403);
+      expect(forged.body.error.message).toBe(
+        "The blueprints may leave only the evidence they produce when creating a project (secret-scan, sbom), not 'ci': that fact comes from the tool that produces it (CI pushes it with its own token)",
+      );
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({
+          eventId: 'fact-push',
+          meta: expect.objectContaining({
+            actor: 'service:plugin:scaffolder',
+            fact: 'ci',
+          }),
+        }),
+      );
+      const event = await auditor.createEvent.mock.results[0].value;
+      expect(event.fail).toHaveBeenCalled();
+      const facts = await knex('compliance_facts').where({
+        entity_ref: 'component:default/churn-model',
+        name: 'ci',
+      });
+      expect(facts.every(f => f.received_from !== 'service:plugin:scaffolder')).toBe(
+        true,
+      );
+
+      const scan = await request(app)
+        .post('/facts/component/default/churn-model')
+        .set('Authorization', SCAFFOLDER)
+        .send({
+          name: 'secret-scan',
+          collectedAt: new Date().toISOString(),
+          data: { leaks: 0 },
+        });
+      expect(scan.status).toBe(201);
+      // CI pushes its own facts as before.
+      const ci = await request(app)
+        .post('/facts/component/default/churn-model')
+        .set('Authorization', CI)
+        .send({
+          name: 'ci',
+          collectedAt: new Date().toISOString(),
+          data: { status: 'passing' },
+        });
+      expect(ci.status).toBe(201);
+    });
+
+    describe('gate approvals record what they approve', () => {
+      const subject = {
+        templateRef: 'template:default/ml-training-pipeline',
+        ownerRef: 'group:default/Retention-Analytics',
+        classification: 'restricted',
+        restrictedSources: [
+          'resource:default/policy-events-stream',
+          'resource:default/claims-warehouse',
+        ],
+        cost: { monthlyTotal: 3000, approvalThreshold: 1500, currency: 'EUR' },
+      };
+      const body = (extra: Record<string, unknown> = {}) => ({
+        kind: 'approval',
+        entityRef: 'component:default/x',
+        checkId: 'approval.cost-threshold',
+        justification: 'Churn model retraining for the renewal campaign.',
+        compensatingControl: 'Default-deny egress; namespace access limited.',
+        expiresAt: new Date(Date.now() + 7 * 86400_000).toISOString(),
+        onBehalfOf: 'user:default/liam.chen',
+        subject,
+        ...extra,
+      });
+
+      it('stores the subject normalised, sealed in the history with the request', async () => {
+        const filed = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(body());
+        expect(filed.status).toBe(201);
+        expect(filed.body.subject).toEqual({
+          ...subject,
+          ownerRef: 'group:default/retention-analytics',
+          restrictedSources: [
+            'resource:default/claims-warehouse',
+            'resource:default/policy-events-stream',
+          ],
+        });
+        const listed = await request(app)
+          .get('/exemptions?entityRef=component:default/x')
+          .set('Authorization', mockCredentials.user.header());
+        expect(listed.body.items[0].subject).toEqual(filed.body.subject);
+        const ledger = await knex('compliance_ledger')
+          .where({ kind: 'exemption', record_id: filed.body.id })
+          .first();
+        expect(JSON.parse(ledger.body).subject).toContain('"monthlyTotal":3000');
+
+        const verified = await request(app)
+          .get('/history/verify')
+          .set('Authorization', mockCredentials.user.header());
+        expect(verified.body.ok).toBe(true);
+        // Raising the approved figure in the table is caught: the subject is inside the chained body.
+        await knex('compliance_exemptions')
+          .where({ id: filed.body.id })
+          .update({
+            subject: JSON.stringify({
+              ...filed.body.subject,
+              cost: { ...subject.cost, monthlyTotal: 14900 },
+            }),
+          });
+        const tampered = await request(app)
+          .get('/history/verify')
+          .set('Authorization', mockCredentials.user.header());
+        expect(tampered.body.ok).toBe(false);
+        expect(tampered.body.firstBrokenLink).toEqual(
+          expect.objectContaining({
+            record: `exemption ${filed.body.id}`,
+            reason: expect.stringContaining('subject is'),
+          }),
+        );
+      });
+
+      it('takes another request for a different requester or request, and refuses the same one twice', async () => {
+        const first = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(body());
+        expect(first.status).toBe(201);
+        const again = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(body());
+        expect(again.status).toBe(409);
+        const dearer = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(body({ subject: { ...subject, cost: { ...subject.cost, monthlyTotal: 14900 } } }));
+        expect(dearer.status).toBe(201);
+        const someoneElse = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(body({ onBehalfOf: 'user:default/mateo.garcia' }));
+        expect(someoneElse.status).toBe(201);
+      });
+
+      it('refuses a subject on an exemption and a malformed subject', async () => {
+        const onExemption = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(
+            body({
+              kind: 'exemption',
+              entityRef: 'component:default/churn-model',
+              checkId: 'docs.techdocs',
+            }),
+          );
+        expect(onExemption.status).toBe(400);
+        expect(onExemption.body.error.message).toMatch(
+          /^subject is for gate approvals only/,
+        );
+        const malformed = await request(app)
+          .post('/exemptions')
+          .set('Authorization', SCAFFOLDER)
+          .send(body({ subject: { ...subject, cost: { monthlyTotal: -1 } } }));
+        expect(malformed.status).toBe(400);
+        expect(malformed.body.error.message).toMatch(/^Invalid subject\.cost/);
+      });
+    });
   },
 );

@@ -37,6 +37,7 @@ import {
   ExemptionService,
 } from './service/ExemptionService';
 import { PolicyPackLoader } from './service/PolicyPackLoader';
+import { assertFactAllowedFor } from './service/blueprintEvidence';
 import { HistoryService } from './service/HistoryService';
 
 export interface RouterOptions {
@@ -238,7 +239,10 @@ export async function createRouter(
       req,
       caller,
       { eventId: 'fact-push', meta: { entityRef, fact: fact.name } },
-      () => compliance.pushFact(entityRef, fact, caller.actor),
+      async () => {
+        assertFactAllowedFor(caller.actor, fact.name);
+        return compliance.pushFact(entityRef, fact, caller.actor);
+      },
     );
     res.status(201).json({
       entityRef,

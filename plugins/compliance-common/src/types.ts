@@ -212,7 +212,40 @@ export interface Exemption {
   decidedBy?: string;
   decidedAt?: string;
   decisionNote?: string;
+  /**
+   * What a gate approval approves (the blueprint request it was filed for), recorded with the request and sealed in
+   * the history with it. The gate accepts an approval only for a request that matches it; approvals filed before
+   * subjects were recorded have none and are not accepted by the gate (ask again).
+   */
+  subject?: ApprovalSubject;
 }
+
+/**
+ * The blueprint request a gate approval was asked for: the approver decides on this, and the gate accepts the
+ * approval only for a request by the same person, from the same template, for the same owner, data classification
+ * and restricted sources, and (for a cost approval) at most the approved monthly estimate.
+ *
+ * @public
+ */
+export interface ApprovalSubject {
+  /** The scaffolder Template the project is created from, e.g. template:default/ml-training-pipeline. */
+  templateRef: string | null;
+  ownerRef: string;
+  classification: string | null;
+  /** The restricted data sources the project reads, sorted. */
+  restrictedSources: string[];
+  /** The monthly estimate and the threshold it crossed, when the request has a cost estimate. */
+  cost: { monthlyTotal: number; approvalThreshold: number; currency: string } | null;
+}
+
+/**
+ * The facts a blueprint leaves for the project it just created (forge:evidence:collect): the only ones the
+ * scaffolder may push. Everything else (CI results, scans of the running project) comes from the tools that
+ * produce it.
+ *
+ * @public
+ */
+export const BLUEPRINT_CREATION_FACTS = ['secret-scan', 'sbom'] as const;
 
 /** @public */
 export interface ExemptionRequest {
@@ -227,6 +260,8 @@ export interface ExemptionRequest {
    * requester so that they cannot decide it themselves and hear of the decision. Refused from users.
    */
   onBehalfOf?: string;
+  /** For a gate approval: what it approves (see {@link ApprovalSubject}). Refused for exemptions. */
+  subject?: ApprovalSubject;
 }
 
 /**

@@ -303,6 +303,13 @@ describe.each(databases.eachSupportedId())(
     it('migrates down and up again', async () => {
       const directory = path.resolve(__dirname, '../../migrations');
       await knex.migrate.down({ directory });
+      expect(
+        await knex.schema.hasColumn('compliance_exemptions', 'subject'),
+      ).toBe(false);
+      expect(await knex.schema.hasColumn('compliance_ledger', 'key_id')).toBe(
+        true,
+      );
+      await knex.migrate.down({ directory });
       expect(await knex.schema.hasColumn('compliance_ledger', 'key_id')).toBe(
         false,
       );

@@ -102,7 +102,16 @@ function toHistoryEntry(row: HistoryRow): HistoryEntry & { prevHash: string } {
  */
 const STATE_TABLES: Record<
   StateKind,
-  { table: string; id: string; columns: string[] }
+  {
+    table: string;
+    id: string;
+    columns: string[];
+    /**
+     * Columns added after records were chained: in the body only when set, so the bodies of older records (which
+     * never had them) still match their rows, and setting or clearing one later is a difference verify reports.
+     */
+    optionalColumns?: string[];
+  }
 > = {
   exemption: {
     table: 'compliance_exemptions',
@@ -122,6 +131,8 @@ const STATE_TABLES: Record<
       'decided_at',
       'decision_note',
     ],
+    // What a gate approval approves (issue 10): sealed with the request.
+    optionalColumns: ['subject'],
   },
   'gate-evaluation': {
     table: 'compliance_gate_evaluations',
@@ -149,6 +160,10 @@ function stateText(kind: StateKind, row: Record<string, unknown>): string {
   const out: Record<string, unknown> = {};
   for (const column of STATE_TABLES[kind].columns)
     out[column] = row[column] ?? null;
+  for (const column of STATE_TABLES[kind].optionalColumns ?? []) {
+    if (row[column] !== null && row[column] !== undefined)
+      out[column] = row[column];
+  }
   return canonicalJson(out);
 }
 
@@ -232,6 +247,7 @@ function toExemption(row: any): Exemption {
     decidedBy: row.decided_by ?? undefined,
     decidedAt: row.decided_at ?? undefined,
     decisionNote: row.decision_note ?? undefined,
+    ...(row.subject ? { subject: JSON.parse(row.subject) } : {}),
   };
 }
 
@@ -1329,6 +1345,7 @@ export class DatabaseComplianceStore implements ComplianceStore {
       decided_by: e.decidedBy ?? null,
       decided_at: e.decidedAt ?? null,
       decision_note: e.decisionNote ?? null,
+      subject: e.subject ? canonicalJson(e.subject) : null,
     };
     await this.append(async (trx, head) => {
       await trx('compliance_exemptions').insert(row);

@@ -21,6 +21,7 @@ import {
 } from '@internal/plugin-forge-node';
 import { ComplianceStore } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
+import { canonicalJson } from './hashing';
 import { ComplianceNotifier } from './Notifier';
 import { PolicyPackLoader } from './PolicyPackLoader';
 
@@ -38,6 +39,29 @@ export const EXEMPTION_LIMITS = {
 
 const APPROVAL_IDS = new Set<string>(Object.values(APPROVAL_CHECK_IDS));
 const DAY = 24 * 3600 * 1000;
+
+/**
+ * What a gate approval approves, as the scaffolder gate files it: bounded like every other field. The gate accepts
+ * the approval later only for a request that matches it (scaffolder-backend-module-forge evaluateRequest).
+ */
+export const approvalSubjectSchema = z
+  .object({
+    templateRef: z.string().max(EXEMPTION_LIMITS.entityRef).nullable(),
+    ownerRef: z.string().min(1).max(EXEMPTION_LIMITS.entityRef),
+    classification: z.string().max(40).nullable(),
+    restrictedSources: z
+      .array(z.string().max(EXEMPTION_LIMITS.entityRef))
+      .max(50, 'must list at most 50 sources'),
+    cost: z
+      .object({
+        monthlyTotal: z.number().nonnegative().finite(),
+        approvalThreshold: z.number().nonnegative().finite(),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'must be a currency code such as EUR'),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
 
 /**
  * What a request for an exemption or approval must look like, wherever it comes from (REST, the MCP action, the
@@ -70,6 +94,7 @@ export const exemptionRequestSchema = z
         'must be a full user reference such as user:default/jane.doe',
       )
       .optional(),
+    subject: approvalSubjectSchema.optional(),
   })
   .strict();
 
@@ -190,6 +215,35 @@ export class ExemptionService {
     } else if (entityRef.startsWith('group:')) {
       assertFiledByBlueprints(filer, 'Team-wide exemptions');
     }
+    if (kind !== 'approval' && valid.subject !== undefined) {
+      throw new InputError(
+        'subject is for gate approvals only: an exemption covers a check of an entity, not a request',
+      );
+    }
+    // Refs in the subject are compared by the gate later: normalised once, here.
+    const subject = valid.subject && {
+      ...valid.subject,
+      templateRef:
+        valid.subject.templateRef &&
+        normalizeEntityRef(valid.subject.templateRef, {
+          defaultKind: 'template',
+          field: 'subject.templateRef',
+        }),
+      ownerRef: normalizeEntityRef(valid.subject.ownerRef, {
+        defaultKind: 'group',
+        field: 'subject.ownerRef',
+      }),
+      restrictedSources: [
+        ...new Set(
+          valid.subject.restrictedSources.map(r =>
+            normalizeEntityRef(r, {
+              defaultKind: 'resource',
+              field: 'subject.restrictedSources',
+            }),
+          ),
+        ),
+      ].sort(),
+    };
     const requestedBy =
       valid.onBehalfOf === undefined
         ? filer
@@ -235,11 +289,20 @@ export class ExemptionService {
         throw new NotFoundError(`No entity ${entityRef} in the catalog`);
       entityRef = stringifyEntityRef(entity);
     }
-    const open = await this.deps.store.listExemptions({
-      entityRef: entityRef,
-      checkId: checkId,
-      status: 'pending',
-    });
+    // One pending request per entity and check; for approvals, per requester and request approved: another
+    // person's request, or the same person's for a different template, data or cost, is a request of its own.
+    const open = (
+      await this.deps.store.listExemptions({
+        entityRef: entityRef,
+        checkId: checkId,
+        status: 'pending',
+      })
+    ).filter(
+      e =>
+        kind !== 'approval' ||
+        (sameEntityRef(e.requestedBy, requestedBy) &&
+          canonicalJson(e.subject ?? null) === canonicalJson(subject ?? null)),
+    );
     if (open.length > 0) {
       throw new ConflictError(
         `Exemption ${open[0].id} for ${checkId} on ${entityRef} is already waiting for a decision`,
@@ -256,6 +319,7 @@ export class ExemptionService {
       requestedAt: now.toISOString(),
       expiresAt: new Date(expires).toISOString(),
       status: 'pending',
+      ...(subject ? { subject } : {}),
     };
     await this.deps.store.createExemption(exemption);
     await this.deps.notifier.exemptionRequested({ exemption });
