@@ -175,10 +175,11 @@ export class InMemoryComplianceGateway implements ComplianceGateway {
       justification: request.justification,
       compensatingControl: request.compensatingControl,
       // As the compliance backend does: the person a service files for is the requester.
-      requestedBy: request.onBehalfOf ?? 'plugin:scaffolder',
+      requestedBy: request.onBehalfOf ?? 'service:plugin:scaffolder',
       requestedAt: new Date().toISOString(),
       expiresAt: request.expiresAt,
       status: 'pending',
+      ...(request.subject ? { subject: request.subject } : {}),
     };
     this.exemptions.push(exemption);
     return exemption;

@@ -100,7 +100,55 @@ describe('forge:catalog:register', () => {
           input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml`, facts: [{ ...fact, name: 'Bad Name' }] },
         }),
       ),
-    ).rejects.toThrow('forge:catalog:register: facts.0.name: a fact name is lower-case letters, digits and dashes');
+    ).rejects.toThrow(
+      'forge:catalog:register: facts.0.name: the blueprints leave only the evidence forge:evidence:collect produces (secret-scan, sbom); other facts come from the tools that produce them, such as CI',
+    );
+  });
+
+  it('leaves only the evidence a blueprint produces at creation: a template cannot say CI passes', async () => {
+    const gateway = new InMemoryComplianceGateway();
+    const register = createForgeCatalogRegisterAction({
+      settings: testSettings({ dataDir }),
+      catalog,
+      auditor: new RecordingAuditor(),
+      compliance: gateway,
+    });
+    await expect(
+      register.handler(
+        actionContext({
+          input: {
+            catalogInfoUrl: `file://${checkout}/catalog-info.yaml`,
+            facts: [{ name: 'ci', collectedAt: '2026-12-05T10:00:00.000Z', data: { status: 'passing' } }],
+          },
+        }),
+      ),
+    ).rejects.toThrow(/facts\.0\.name: the blueprints leave only the evidence forge:evidence:collect produces/);
+    expect(gateway.facts).toEqual([]);
+    expect(registered).toEqual([]);
+  });
+
+  it('names paths relative to the data folder in errors users read, never as on the server', async () => {
+    const messages: string[] = [];
+    for (const catalogInfoUrl of [
+      'file:///etc/passwd',
+      `file://${checkout}/../gone/catalog-info.yaml`,
+      'file:///nonexistent/catalog-info.yaml',
+    ]) {
+      messages.push(
+        await action()
+          .handler(actionContext({ input: { catalogInfoUrl } }))
+          .then(
+            () => '',
+            (e: Error) => e.message,
+          ),
+      );
+    }
+    expect(messages).toEqual([
+      'forge:catalog:register: only catalog-info.yaml files of repositories Forge published (<data folder>/repositories) can be registered from disk',
+      'forge:catalog:register: <data folder>/repositories/retention-analytics/gone/catalog-info.yaml does not exist; publish the project with forge:publish first',
+      'forge:catalog:register: <outside the data folder>/catalog-info.yaml does not exist; publish the project with forge:publish first',
+    ]);
+    for (const message of messages) expect(message).not.toContain(os.tmpdir());
   });
 
   it('registers SCM URLs as url locations', async () => {

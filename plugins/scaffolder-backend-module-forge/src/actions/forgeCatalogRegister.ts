@@ -3,6 +3,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { BLUEPRINT_CREATION_FACTS } from '@internal/plugin-compliance-common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,15 @@ export const catalogRegisterInput = z.object({
   facts: z
     .array(
       z.object({
-        name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a fact name is lower-case letters, digits and dashes'),
+        // Only what the blueprint produces when it creates the project (forge:evidence:collect); the compliance
+        // backend refuses any other fact from the scaffolder too.
+        name: z.enum(BLUEPRINT_CREATION_FACTS, {
+          errorMap: () => ({
+            message: `the blueprints leave only the evidence forge:evidence:collect produces (${BLUEPRINT_CREATION_FACTS.join(
+              ', ',
+            )}); other facts come from the tools that produce them, such as CI`,
+          }),
+        }),
         collectedAt: z.string().datetime({ offset: true }),
         source: z.string().max(200).optional(),
         data: z.record(z.unknown()),
@@ -54,23 +63,38 @@ async function locationFor(catalogInfoUrl: string, settings: BlueprintSettings) 
       throw new InputError(`${ACTION_ID}: '${catalogInfoUrl}' is not a file URL`);
     }
     const root = localLayout(settings.dataDir).checkoutRoot;
+    // Errors reach the task log users read: paths are named relative to the data folder, never as on the server.
+    const realDataDir = await fs.realpath(settings.dataDir).catch(() => settings.dataDir);
+    const shown = (p: string) =>
+      isChildPath(settings.dataDir, p) ? inDataFolder(settings.dataDir, p) : inDataFolder(realDataDir, p);
     let real: string;
     try {
       real = await fs.realpath(file);
     } catch {
-      throw new InputError(`${ACTION_ID}: ${file} does not exist; publish the project with forge:publish first`);
+      throw new InputError(`${ACTION_ID}: ${shown(file)} does not exist; publish the project with forge:publish first`);
     }
     if (!isChildPath(await fs.realpath(root).catch(() => root), real) || path.basename(real) !== 'catalog-info.yaml') {
       throw new InputError(
-        `${ACTION_ID}: only catalog-info.yaml files of repositories Forge published (${root}) can be registered from disk`,
+        `${ACTION_ID}: only catalog-info.yaml files of repositories Forge published (${shown(root)}) can be registered from disk`,
       );
     }
-    return { type: 'file', target: real };
+    return { type: 'file', target: real, shown: shown(real) };
   }
   if (!/^https?:\/\//.test(catalogInfoUrl)) {
     throw new InputError(`${ACTION_ID}: catalogInfoUrl must be an https URL or a file URL from forge:publish`);
   }
-  return { type: 'url', target: catalogInfoUrl };
+  return { type: 'url', target: catalogInfoUrl, shown: catalogInfoUrl };
+}
+
+/**
+ * A path as users may see it: relative to the data folder (`<data folder>/repos/x/catalog-info.yaml`), or only its
+ * file name when it is elsewhere.
+ */
+export function inDataFolder(dataDir: string, file: string): string {
+  const relative = path.relative(dataDir, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative)
+    ? `<data folder>/${relative.split(path.sep).join('/')}`
+    : `<outside the data folder>/${path.basename(file)}`;
 }
 
 /**
@@ -104,7 +128,7 @@ export function createForgeCatalogRegisterAction(options: {
         ctx.output('entityRef', '');
         return;
       }
-      const location = await locationFor(input.catalogInfoUrl, settings);
+      const { shown, ...location } = await locationFor(input.catalogInfoUrl, settings);
       const credentials = await ctx.getInitiatorCredentials();
       const entityRef = await auditedStep(
         auditor,
@@ -119,14 +143,14 @@ export function createForgeCatalogRegisterAction(options: {
               const entities = preview.entities.filter((e: Entity) => e.kind !== 'Location');
               const component = entities.find(e => e.kind === 'Component') ?? entities[0];
               if (!component) {
-                throw new InputError(`${ACTION_ID}: ${location.target} holds no entity to register`);
+                throw new InputError(`${ACTION_ID}: ${shown} holds no entity to register`);
               }
               await catalog.addLocation({ ...location, existing: 'refresh' } as any, { credentials });
               return stringifyEntityRef(component);
             },
           }),
       );
-      ctx.logger.info(`Registered ${entityRef} from ${location.type}:${location.target}`);
+      ctx.logger.info(`Registered ${entityRef} from ${location.type}:${shown}`);
       const deadline = Date.now() + input.waitSeconds * 1000;
       let visible = false;
       while (input.waitSeconds > 0 && !visible && Date.now() < deadline) {

@@ -351,4 +351,147 @@ describe('forge:compliance:evaluate', () => {
       gate().handler(context({ entityPath: 'catalog-info.yaml' })),
     ).rejects.toThrow('ECONNREFUSED');
   });
+
+  describe('an approval covers the request it was filed for, and only that', () => {
+    const TEMPLATE = 'template:default/ml-training-pipeline';
+    const run = (
+      input: Record<string, unknown>,
+      who = 'user:default/liam.chen',
+      templateRef = TEMPLATE,
+    ) =>
+      actionContext({
+        input: { entityPath: 'catalog-info.yaml', environmentPath: 'environment', ...input },
+        workspacePath: workspace,
+        user: { ref: who },
+        templateInfo: { entityRef: templateRef },
+      });
+    const costed = (monthlyTotal: number) => ({
+      cost: { approvalRequired: true, monthlyTotal, approvalThreshold: 1500, currency: 'EUR' },
+    });
+    const failure = (ctx: ReturnType<typeof run>) =>
+      gate()
+        .handler(ctx)
+        .then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+
+    it('files what is approved with the request', async () => {
+      await render();
+      await failure(run(costed(1760)));
+      expect(compliance.exemptions[0].subject).toEqual({
+        templateRef: TEMPLATE,
+        ownerRef: 'group:default/retention-analytics',
+        classification: 'confidential',
+        restrictedSources: [],
+        cost: { monthlyTotal: 1760, approvalThreshold: 1500, currency: 'EUR' },
+      });
+    });
+
+    it('does not let an approval at one cost pass a dearer request of the same project', async () => {
+      await render();
+      await failure(run(costed(1760)));
+      compliance.approve('ex-1');
+      const cheap = run(costed(1760));
+      await gate().handler(cheap);
+      expect(output(cheap, 'decision')).toBe('passed');
+      // Cheaper than approved is covered too.
+      await gate().handler(run(costed(1600)));
+
+      // Re-run with the same name at 4,900 EUR (under the 5,000 EUR hard limit): the old approval does not apply.
+      const dearer = run(costed(4900));
+      const message = await failure(dearer);
+      expect(message).toContain(
+        'Approval ex-1 was approved for 1,760.00 EUR a month; this request estimates 4,900.00 EUR a month: request approval again.',
+      );
+      const filed = compliance.exemptions.filter(e => e.status === 'pending');
+      expect(filed).toEqual([
+        expect.objectContaining({
+          checkId: 'approval.cost-threshold',
+          subject: expect.objectContaining({
+            cost: { monthlyTotal: 4900, approvalThreshold: 1500, currency: 'EUR' },
+          }),
+        }),
+      ]);
+      expect(message).toContain(`Approval request ${filed[0].id} is waiting`);
+    });
+
+    it("does not let another person ride someone's approval by creating the same name", async () => {
+      await render();
+      await failure(run(costed(1760)));
+      compliance.approve('ex-1');
+      const message = await failure(run(costed(1760), 'user:default/mallory'));
+      expect(message).toContain(
+        'Approval ex-1 was requested by user:default/liam.chen, not by user:default/mallory: request approval again.',
+      );
+      expect(compliance.exemptions.at(-1)).toMatchObject({
+        status: 'pending',
+        requestedBy: 'user:default/mallory',
+      });
+      // The requester spelled differently is the same person.
+      await gate().handler(run(costed(1760), 'user:default/Liam.Chen'));
+    });
+
+    it('asks again when the data, its classification or the template changes', async () => {
+      const restricted = {
+        classification: 'restricted' as const,
+        containsPii: true,
+        dataSources: ['resource:default/claims-warehouse'],
+      };
+      await render(restricted);
+      await failure(run({}));
+      compliance.approve('ex-1');
+      await gate().handler(run({}));
+
+      await render({
+        ...restricted,
+        dataSources: ['resource:default/claims-warehouse', 'resource:default/policyholder-dataset'],
+      });
+      expect(await failure(run({}))).toContain(
+        'Approval ex-1 was approved for the restricted sources resource:default/claims-warehouse; this request reads resource:default/claims-warehouse, resource:default/policyholder-dataset: request approval again.',
+      );
+
+      await render(restricted);
+      expect(await failure(run({}, undefined, 'template:default/anything-goes'))).toContain(
+        'Approval ex-1 was approved for the template template:default/ml-training-pipeline; this request comes from template:default/anything-goes',
+      );
+    });
+
+    it('does not accept an approval filed before approvals recorded what they approve', async () => {
+      await render();
+      compliance.grant({
+        kind: 'approval',
+        entityRef: 'component:default/churn-model',
+        checkId: 'approval.cost-threshold',
+        requestedBy: 'user:default/liam.chen',
+      });
+      expect(await failure(run(costed(1760)))).toContain(
+        'was filed before approvals recorded what they approve, so it cannot be matched with this request: request approval again.',
+      );
+    });
+
+    it("decides whether a cost needs approval from the group's policy, not from the template", async () => {
+      await render();
+      // A template that says no approval is needed, with a threshold of its own.
+      const forged = run({
+        cost: { approvalRequired: false, monthlyTotal: 1760, approvalThreshold: 1_000_000, currency: 'EUR' },
+      });
+      expect(await failure(forged)).toContain(
+        "approval.cost-threshold: the estimated 1,760.00 EUR a month is above the group's approval threshold of 1,500.00 EUR",
+      );
+      expect([...new Set(compliance.records.map(r => r.decision))]).toEqual(['approval-required']);
+
+      // A template that leaves the cost out, or says 0, while the entity it registers declares its estimate.
+      await render({ annotations: { 'forge.io/cost-estimate': '1760.00' } });
+      expect(await failure(run({ cost: { monthlyTotal: 0, currency: 'EUR' } }))).toContain(
+        'approval.cost-threshold: the estimated 1,760.00 EUR a month',
+      );
+
+      // Above the group's hard limit (5,000 EUR) the gate blocks, whatever the template says.
+      await render();
+      expect(await failure(run(costed(6000)))).toContain(
+        'gate.cost-hard-limit "Estimated cost within the group\'s hard limit"',
+      );
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { FORGE_ANNOTATIONS } from '@internal/plugin-compliance-common';
+import { SCAFFOLDER_SERVICE_ACTOR } from '@internal/plugin-forge-node';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { z } from 'zod/v3';
 import { ComplianceGateway } from '../compliance/ComplianceGateway';
 import { evaluateRequest, explainDecision, GateDecision } from '../compliance/evaluateRequest';
 import { loadEvaluationEnvironment, loadRelatedEntities } from '../compliance/loadEvaluationContext';
+import { limitsForGroup } from '../cost/estimateMonthlyCost';
 import { auditedStep } from '../lib/audit';
 import { parseActionInput, relativePathSchema, safeText } from '../lib/inputs';
 import { validateCatalogEntity } from '../lib/validateEntity';
@@ -41,13 +43,17 @@ export const complianceEvaluateInput = z.object({
     .describe('Folder of the environment request (forge:environment:plan output path).'),
   cost: z
     .object({
-      approvalRequired: booleanish,
+      // Accepted for templates written before the gate decided it, and ignored: the gate compares the estimate with
+      // the owning group's threshold in the price catalog itself.
+      approvalRequired: booleanish.optional(),
       monthlyTotal: z.coerce.number().nonnegative(),
-      approvalThreshold: z.coerce.number().nonnegative(),
+      approvalThreshold: z.coerce.number().nonnegative().optional(),
       currency: z.string().regex(/^[A-Z]{3}$/),
     })
     .optional()
-    .describe('The forge:cost:estimate outputs, for the cost approval.'),
+    .describe(
+      "The forge:cost:estimate outputs, for the cost approval. Only the estimate is read: the threshold is the owning group's in the price catalog.",
+    ),
   justification: safeText('justification', 1000)
     .optional()
     .describe('Why the project needs what it asks for; goes into approval requests.'),
@@ -139,6 +145,8 @@ export function createForgeComplianceEvaluateAction(options: {
         ? (parse(await readBounded(requestFile, `${input.environmentPath}/request.yaml`)) as GateDecisionInputRequest)
         : undefined;
 
+      // Who asks: the person the task runs for (approvals are filed on their behalf), else the scaffolder itself.
+      const requester = ctx.user?.ref?.startsWith('user:') ? ctx.user.ref : SCAFFOLDER_SERVICE_ACTOR;
       const primary = documents.find(d => d.kind === 'Component')!;
       const primaryRef = stringifyEntityRef(primary);
       const ownerRef = stringifyEntityRef(
@@ -188,19 +196,29 @@ export function createForgeComplianceEvaluateAction(options: {
             allowedRegions: settings.regions,
             environmentRequest,
             cost: cost && {
-              approvalRequired: cost.approvalRequired,
               monthlyTotal: cost.monthlyTotal,
               approvalThreshold: cost.approvalThreshold,
               currency: cost.currency,
             },
+            costPolicy: settings.pricing && {
+              ...limitsForGroup(settings.pricing, ownerRef),
+              currency: settings.pricing.currency,
+            },
+            requester,
+            templateRef: ctx.templateInfo?.entityRef ?? null,
             now: now(),
           });
 
           // File what is missing in the exemption queue, once per task even if it is retried.
           if (result.decision === 'approval-required' && !ctx.isDryRun) {
             for (const approval of result.approvals.filter(a => a.status === 'missing')) {
+              // Per request approved: a task that asks again for something else files a request of its own.
+              const subjectDigest = createHash('sha256')
+                .update(JSON.stringify(approval.subject))
+                .digest('hex')
+                .slice(0, 16);
               const filed = await ctx.checkpoint({
-                key: `forge.gate.approval.${approval.checkId}.${ownerRef}.${primaryRef}`,
+                key: `forge.gate.approval.${approval.checkId}.${ownerRef}.${primaryRef}.${subjectDigest}`,
                 fn: async () => {
                   const exemption = await compliance.requestExemption({
                     kind: 'approval',
@@ -219,6 +237,8 @@ export function createForgeComplianceEvaluateAction(options: {
                     expiresAt: new Date(now().getTime() + APPROVAL_VALIDITY_DAYS * 86_400_000).toISOString(),
                     // Whoever ran the blueprint asks: they may not approve it themselves, and hear the decision.
                     ...(ctx.user?.ref?.startsWith('user:') ? { onBehalfOf: ctx.user.ref } : {}),
+                    // What is approved: the gate accepts the approval only for a request that matches it.
+                    subject: approval.subject,
                   });
                   return { id: exemption.id };
                 },

@@ -5,6 +5,7 @@ import {
 } from '@backstage/catalog-model';
 import {
   APPROVAL_CHECK_IDS,
+  ApprovalSubject,
   EntityEvaluation,
   EvaluationEnvironment,
   Exemption,
@@ -13,6 +14,7 @@ import {
   PolicyPack,
   Severity,
 } from '@internal/plugin-compliance-common';
+import { sameEntityRef } from '@internal/plugin-forge-node';
 import { formatMoney } from '../cost/estimateMonthlyCost';
 
 /** A check that failed for one of the documents, with everything a developer needs to fix it. */
@@ -32,6 +34,10 @@ export interface ApprovalNeed {
   reason: string;
   status: 'approved' | 'pending' | 'missing';
   exemptionId?: string;
+  /** What is asked to be approved: filed with the request, compared with every later request. */
+  subject: ApprovalSubject;
+  /** Approvals of this project that exist but do not cover this request, and why (shown to the developer). */
+  notApplicable?: string[];
 }
 
 export interface GateDecision {
@@ -64,8 +70,85 @@ export interface GateRequest {
   exemptions: Exemption[];
   allowedRegions: string[];
   environmentRequest?: { spec?: EnvironmentRequestSpec };
-  cost?: { approvalRequired: boolean; monthlyTotal: number; approvalThreshold: number; currency: string };
+  /**
+   * The forge:cost:estimate outputs the template passed. Only the estimate is read from them, and never below the
+   * entity's own forge.io/cost-estimate: whether an approval is needed is the gate's to decide, from the policy.
+   */
+  cost?: { monthlyTotal: number; currency: string; approvalThreshold?: number };
+  /** The owning group's limits from the price catalog (forge.blueprints.pricing.limits): the policy. */
+  costPolicy?: { approvalThreshold: number; hardLimit: number; currency: string };
+  /** Who runs the blueprint (the user the task runs for), as approvals record their requester. */
+  requester: string;
+  /** The Template the scaffolder runs (from the task, not from anything the template renders). */
+  templateRef: string | null;
   now: Date;
+}
+
+/** The monthly estimate the gate goes by: the larger of the template's figure and the entity's annotation. */
+function costOf(request: GateRequest, annotations: Record<string, string>) {
+  const annotated = Number(annotations[FORGE_ANNOTATIONS.costEstimate]);
+  const figures = [
+    request.cost?.monthlyTotal,
+    Number.isFinite(annotated) && annotated >= 0 ? annotated : undefined,
+  ].filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (!figures.length) return undefined;
+  const currency = request.costPolicy?.currency ?? request.cost?.currency ?? 'EUR';
+  const threshold = request.costPolicy?.approvalThreshold ?? request.cost?.approvalThreshold;
+  return {
+    monthlyTotal: Math.max(...figures),
+    currency,
+    approvalThreshold: threshold,
+    hardLimit: request.costPolicy?.hardLimit,
+  };
+}
+
+const sameRefs = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().every((ref, i) => sameEntityRef(ref, [...b].sort()[i]));
+
+/**
+ * Why an approval of this project does not cover this request, or undefined when it does: the same requester, the
+ * same template, owner, classification and restricted sources, and for a cost approval no more than the approved
+ * monthly estimate (in the same currency).
+ */
+export function approvalMismatch(
+  approval: Exemption,
+  checkId: string,
+  subject: ApprovalSubject,
+  requester: string,
+): string | undefined {
+  const approved = approval.subject;
+  if (!approved) {
+    return `${approval.id} was filed before approvals recorded what they approve, so it cannot be matched with this request`;
+  }
+  if (!sameEntityRef(approval.requestedBy, requester)) {
+    return `${approval.id} was requested by ${approval.requestedBy}, not by ${requester}`;
+  }
+  const ref = (v: string | null) => v ?? 'none';
+  if ((approved.templateRef ?? '') !== (subject.templateRef ?? '') &&
+      !(approved.templateRef && subject.templateRef && sameEntityRef(approved.templateRef, subject.templateRef))) {
+    return `${approval.id} was approved for the template ${ref(approved.templateRef)}; this request comes from ${ref(subject.templateRef)}`;
+  }
+  if (!sameEntityRef(approved.ownerRef, subject.ownerRef)) {
+    return `${approval.id} was approved for the owner ${approved.ownerRef}; this request names ${subject.ownerRef}`;
+  }
+  if ((approved.classification ?? '') !== (subject.classification ?? '')) {
+    return `${approval.id} was approved for data classified ${ref(approved.classification)}; this request is classified ${ref(subject.classification)}`;
+  }
+  if (!sameRefs(approved.restrictedSources, subject.restrictedSources)) {
+    const list = (refs: string[]) => (refs.length ? refs.join(', ') : 'none');
+    return `${approval.id} was approved for the restricted sources ${list(approved.restrictedSources)}; this request reads ${list(subject.restrictedSources)}`;
+  }
+  if (checkId === APPROVAL_CHECK_IDS.costThreshold && subject.cost) {
+    const cost = approved.cost;
+    if (!cost) return `${approval.id} was approved without a cost estimate; this request estimates ${formatMoney(subject.cost.monthlyTotal, subject.cost.currency)} a month`;
+    if (cost.currency !== subject.cost.currency || subject.cost.monthlyTotal > cost.monthlyTotal) {
+      return `${approval.id} was approved for ${formatMoney(cost.monthlyTotal, cost.currency)} a month; this request estimates ${formatMoney(
+        subject.cost.monthlyTotal,
+        subject.cost.currency,
+      )} a month`;
+    }
+  }
+  return undefined;
 }
 
 const GATE_PACK = 'gate';
@@ -193,15 +276,42 @@ export function evaluateRequest(request: GateRequest): GateDecision {
     }
   }
 
+  // Cost: the policy's limits, not what the template says they are.
+  const cost = costOf(request, annotations);
+  if (cost?.hardLimit !== undefined && cost.monthlyTotal > cost.hardLimit) {
+    blocking.push({
+      checkId: 'gate.cost-hard-limit',
+      title: 'Estimated cost within the group\'s hard limit',
+      pack: GATE_PACK,
+      severity: 'high',
+      controls: ['CM-2'],
+      entityRef: primaryRef,
+      message: `The estimated ${formatMoney(cost.monthlyTotal, cost.currency)} a month is above the hard limit of ${formatMoney(
+        cost.hardLimit,
+        cost.currency,
+      )} for ${ownerRef}. Choose a smaller profile, fewer GPUs or replicas, or fewer hours.`,
+    });
+  }
+
   // Approvals: restricted data, and cost above the group's threshold.
+  const restricted = new Set(
+    request.related
+      .filter(e => e.metadata.annotations?.[FORGE_ANNOTATIONS.dataClassification] === 'restricted')
+      .map(e => stringifyEntityRef(e)),
+  );
+  const sources = [...new Set(refsOf(primary).filter(ref => restricted.has(ref)))].sort();
+  const subject: ApprovalSubject = {
+    templateRef: request.templateRef,
+    ownerRef,
+    classification: annotations[FORGE_ANNOTATIONS.dataClassification] ?? null,
+    restrictedSources: sources,
+    cost:
+      cost && cost.approvalThreshold !== undefined
+        ? { monthlyTotal: cost.monthlyTotal, approvalThreshold: cost.approvalThreshold, currency: cost.currency }
+        : null,
+  };
   const needs: Array<{ checkId: string; reason: string }> = [];
   if (annotations[FORGE_ANNOTATIONS.dataClassification] === 'restricted') {
-    const restricted = new Set(
-      request.related
-        .filter(e => e.metadata.annotations?.[FORGE_ANNOTATIONS.dataClassification] === 'restricted')
-        .map(e => stringifyEntityRef(e)),
-    );
-    const sources = refsOf(primary).filter(ref => restricted.has(ref));
     needs.push({
       checkId: APPROVAL_CHECK_IDS.restrictedData,
       reason: sources.length
@@ -209,23 +319,35 @@ export function evaluateRequest(request: GateRequest): GateDecision {
         : 'the project is classified restricted',
     });
   }
-  if (request.cost?.approvalRequired) {
+  if (subject.cost && subject.cost.monthlyTotal > subject.cost.approvalThreshold) {
     needs.push({
       checkId: APPROVAL_CHECK_IDS.costThreshold,
-      reason: `the estimated ${formatMoney(request.cost.monthlyTotal, request.cost.currency)} a month is above the group's approval threshold of ${formatMoney(
-        request.cost.approvalThreshold,
-        request.cost.currency,
+      reason: `the estimated ${formatMoney(subject.cost.monthlyTotal, subject.cost.currency)} a month is above the group's approval threshold of ${formatMoney(
+        subject.cost.approvalThreshold,
+        subject.cost.currency,
       )}`,
     });
   }
-  const covers = (e: Exemption, checkId: string) =>
-    e.kind === 'approval' && e.checkId === checkId && e.entityRef === primaryRef;
+  // An approval covers this project, and only the request it was filed for (approvalMismatch).
+  const ofProject = (e: Exemption, checkId: string) =>
+    e.kind === 'approval' && e.checkId === checkId && sameEntityRef(e.entityRef, primaryRef);
   const approvals: ApprovalNeed[] = needs.map(need => {
-    const approved = request.exemptions.find(e => covers(e, need.checkId) && live(e));
-    if (approved) return { ...need, status: 'approved', exemptionId: approved.id };
-    const pending = request.exemptions.find(e => covers(e, need.checkId) && e.status === 'pending');
-    if (pending) return { ...need, status: 'pending', exemptionId: pending.id };
-    return { ...need, status: 'missing' };
+    const candidates = request.exemptions.filter(
+      e => ofProject(e, need.checkId) && (live(e) || e.status === 'pending'),
+    );
+    const why = new Map(
+      candidates.map(e => [e.id, approvalMismatch(e, need.checkId, subject, request.requester)]),
+    );
+    const approved = candidates.find(e => e.status === 'approved' && !why.get(e.id));
+    if (approved) return { ...need, subject, status: 'approved', exemptionId: approved.id };
+    const pending = candidates.find(e => e.status === 'pending' && !why.get(e.id));
+    const notApplicable = candidates
+      .filter(e => e.status === 'approved')
+      .map(e => why.get(e.id)!)
+      .filter(Boolean);
+    const extra = notApplicable.length ? { notApplicable } : {};
+    if (pending) return { ...need, subject, status: 'pending', exemptionId: pending.id, ...extra };
+    return { ...need, subject, status: 'missing', ...extra };
   });
 
   let decision: GateDecision['decision'] = 'passed';
@@ -272,8 +394,10 @@ export function explainDecision(decision: GateDecision): string {
   } else if (decision.decision === 'approval-required') {
     lines.push('Approval required before this project can be created:');
     for (const a of decision.approvals.filter(x => x.status !== 'approved')) {
+      // An earlier approval of this project that does not cover this request: say why, and that it is asked again.
+      const stale = (a.notApplicable ?? []).map(why => `Approval ${why}: request approval again.`).join(' ');
       lines.push(
-        `- ${a.checkId}: ${a.reason}. ${
+        `- ${a.checkId}: ${a.reason}. ${stale ? `${stale} ` : ''}${
           a.exemptionId
             ? `Approval request ${a.exemptionId} is waiting in the compliance exemption queue.`
             : 'An approval request will be filed in the compliance exemption queue.'
