@@ -89,6 +89,48 @@ describe.each(databases.eachSupportedId())(
       ).toEqual([{ billing_period_start: '2024-09-01' }]);
     });
 
+    it('keeps two signup-day periods apart, and counts month to date once in any zone notation', async () => {
+      const period = (day: string, start: string, end: string) =>
+        focusCsv([
+          focusRow(day, {
+            BilledCost: '7.49',
+            BillingPeriodStart: start,
+            BillingPeriodEnd: end,
+          }),
+        ]);
+      const february = await ingester.ingest(
+        upload(period('2023-03-01', '2023-02-16', '2023-03-16')),
+      );
+      const march = await ingester.ingest(
+        upload(period('2023-03-20', '2023-03-16', '2023-04-16')),
+      );
+      expect([february.periods, march.periods]).toEqual([
+        [{ billingAccountId: 'acct-1', billingPeriodStart: '2023-02-16' }],
+        [{ billingAccountId: 'acct-1', billingPeriodStart: '2023-03-16' }],
+      ]);
+      expect(await billed()).toBe(14.98);
+
+      const local = await ingester.ingest(
+        upload(
+          period(
+            '2024-09-02',
+            '2024-09-01T00:00:00+02:00',
+            '2024-09-15T00:00:00+02:00',
+          ),
+        ),
+      );
+      const utc = await ingester.ingest(
+        upload(
+          period('2024-09-02', '2024-08-31T22:00:00Z', '2024-09-14T22:00:00Z'),
+        ),
+      );
+      expect(utc.periods).toEqual(local.periods);
+      expect(utc.periods).toEqual([
+        { billingAccountId: 'acct-1', billingPeriodStart: '2024-09-01' },
+      ]);
+      expect(await billed()).toBe(22.47);
+    });
+
     it('keys an Azure account by the shape of its id, whatever provider a row names, so a 1.2 restatement replaces a 1.3 month', async () => {
       const columns = [
         ...TEST_FOCUS_COLUMNS.filter(c => c !== 'ProviderName'),

@@ -508,7 +508,7 @@ export class FocusRowReader {
     const charge: FocusCharge = {
       day: utcDay(chargeStart),
       billingAccountId: accountIdentity,
-      billingPeriodStart: this.billingPeriod(fields, periodStart, periodEnd),
+      billingPeriodStart: this.billingPeriod(periodStart),
       provider,
       serviceCategory,
       serviceName,
@@ -546,22 +546,14 @@ export class FocusRowReader {
       : { column: 'BillingAccountId', reason: this.lastAccountProblem };
   }
 
-  private lastPeriodStart: string | number | undefined;
-  private lastPeriodEnd: string | number | undefined;
+  private lastPeriodStartMs: number | undefined;
   private lastPeriod = '';
 
-  /** The billing period's key, worked out once per distinct start and end (rows repeat them). */
-  private billingPeriod(
-    fields: FocusFields,
-    startMs: number,
-    endMs: number,
-  ): string {
-    const start = fields[this.positions[C.BillingPeriodStart]];
-    const end = fields[this.positions[C.BillingPeriodEnd]];
-    if (start !== this.lastPeriodStart || end !== this.lastPeriodEnd) {
-      this.lastPeriodStart = start;
-      this.lastPeriodEnd = end;
-      this.lastPeriod = billingPeriodOf(String(start).trim(), startMs, endMs);
+  /** The billing period's key (billingPeriodOf), worked out once per distinct start (rows repeat it). */
+  private billingPeriod(startMs: number): string {
+    if (startMs !== this.lastPeriodStartMs) {
+      this.lastPeriodStartMs = startMs;
+      this.lastPeriod = billingPeriodOf(startMs);
     }
     return this.lastPeriod;
   }

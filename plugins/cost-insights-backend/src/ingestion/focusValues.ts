@@ -65,25 +65,29 @@ export function utcDay(ms: number): string {
   return name;
 }
 
-const WRITTEN_DAY = /^(\d{4}-\d{2}-\d{2})/;
+/** How far from a month's first midnight UTC a period may start and still be that month: every zone offset, -12 to +14. */
+const MONTH_TURN_MS = 14 * 3_600_000;
 
 /**
- * The key of a billing period: the day it starts, as the provider means it. A monthly period (27 to 32 days long) is
- * the calendar month holding its middle, whatever the zone its bounds are written in: `2024-09-01T00:00:00+02:00` to
- * `2024-10-01T00:00:00+02:00`, the same instants written in UTC (`2024-08-31T22:00:00Z`...) and
- * `2024-09-01T00:00:00Z` are all the period `2024-09-01`. Any other period is keyed by the calendar day its start is
- * written with. Re-ingesting a period in another notation therefore replaces it instead of adding to it.
+ * The key of a billing period, from the instant it starts (never from how it is written, so the same period in any
+ * notation or zone has one key, and re-ingesting it replaces it):
+ * - a period starting within 14 hours of a calendar month's first midnight UTC is that month, `YYYY-MM-01`: the
+ *   local midnight of the 1st in any zone (UTC-12 to UTC+14), whether the period is the whole month or month to date;
+ * - any other period (a monthly one starting on a signup day, `2023-02-16` to `2023-03-16`) is the UTC day nearest
+ *   its start, the start rounded to midnight UTC.
+ * Two periods of one account that do not overlap and last more than 28 hours always get different keys: two starts
+ * in one month's 28-hour window would make the first shorter, month keys and day keys of the 1st are both within
+ * 12 hours of that midnight, and two starts more than 24 hours apart round to different days.
  */
-export function billingPeriodOf(
-  startText: string,
-  startMs: number,
-  endMs: number,
-): string {
-  const length = endMs - startMs;
-  if (length >= 27 * DAY_MS && length <= 32 * DAY_MS) {
-    return `${utcDay(startMs + length / 2).slice(0, 7)}-01`;
-  }
-  return WRITTEN_DAY.exec(startText)?.[1] ?? utcDay(startMs);
+export function billingPeriodOf(startMs: number): string {
+  const shifted = new Date(startMs + MONTH_TURN_MS);
+  const monthTurn = Date.UTC(
+    shifted.getUTCFullYear(),
+    shifted.getUTCMonth(),
+    1,
+  );
+  if (startMs <= monthTurn + MONTH_TURN_MS) return utcDay(monthTurn);
+  return utcDay(Math.round(startMs / DAY_MS) * DAY_MS);
 }
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
