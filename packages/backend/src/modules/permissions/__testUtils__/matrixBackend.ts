@@ -202,10 +202,11 @@ export const REQUESTS: Record<
   },
   'POST /api/compliance/facts/:kind/:namespace/:name': {
     path: '/api/compliance/facts/component/default/churn-model',
+    // A fact both callers may push: the scaffolder leaves only what a blueprint produces (secret-scan, sbom).
     body: {
-      name: 'ci',
+      name: 'secret-scan',
       collectedAt: new Date().toISOString(),
-      data: { status: 'passing' },
+      data: { leaks: 0 },
     },
     ok: [201],
   },
