@@ -682,6 +682,114 @@ describe.each(testDatabases.eachSupportedId())(
       }
     });
 
+    it('refuses (409) to export evidence from a history changed outside Forge, naming the first record that does not match', async () => {
+      const rejected = await h.exemptions.request(
+        {
+          entityRef: 'component:default/churn-model',
+          checkId: 'inventory.description',
+          justification: 'The description is being rewritten by the owners.',
+          compensatingControl: 'Reviewed weekly by the data owner.',
+          expiresAt: new Date(
+            clock.now().getTime() + 30 * 86400_000,
+          ).toISOString(),
+        },
+        'user:default/mateo.garcia',
+      );
+      clock.advance(1);
+      await h.exemptions.decide(
+        rejected.id,
+        { status: 'rejected' },
+        'user:default/daniel.moreau',
+      );
+      clock.advance(1);
+      const evaluation = await h.compliance.dryRun(
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: 'claims-lapse-us', namespace: 'default' },
+          spec: {
+            type: 'ml-pipeline',
+            lifecycle: 'experimental',
+            owner: 'group:default/retention-analytics',
+          },
+        },
+        'request',
+      );
+      const gateId = await h.store.recordGateEvaluation(
+        {
+          entityRef: 'component:default/claims-lapse-us',
+          decision: 'blocked',
+          evaluation,
+          taskId: 'task-1',
+          templateRef: 'template:default/ml-training-pipeline',
+        },
+        'plugin:scaffolder',
+        clock.now().toISOString(),
+      );
+      clock.advance(1);
+      const exportNow = () =>
+        h.evidence.export({ scope: { type: 'org' }, asOf: clock.now() }, 'csv');
+      const refused = async (message: RegExp) => {
+        const error = await exportNow().then(
+          () => undefined,
+          e => e,
+        );
+        expect(error?.name).toBe('ConflictError');
+        expect(error?.message).toMatch(message);
+        expect(error?.message).toMatch(/Run verify/);
+      };
+      expect((await exportNow()).body).toContain(rejected.id);
+
+      // A rejected exemption turned into an approval in the table the export read its columns from.
+      await knex('compliance_exemptions')
+        .where({ id: rejected.id })
+        .update({ status: 'approved', decided_by: 'user:default/mallory' });
+      await refused(
+        new RegExp(
+          `changed outside Forge at record \\d+ \\(exemption ${rejected.id}.*compliance_exemptions\\)`,
+        ),
+      );
+      await knex('compliance_exemptions')
+        .where({ id: rejected.id })
+        .update({
+          status: 'rejected',
+          decided_by: 'user:default/daniel.moreau',
+        });
+      expect((await exportNow()).body).toContain(rejected.id);
+
+      // A passed gate evaluation put into the table, with no ledger record.
+      const [gate] = await knex('compliance_gate_evaluations').where({
+        id: gateId,
+      });
+      await knex('compliance_gate_evaluations').insert({
+        ...gate,
+        id: 'inserted-gate',
+        entity_ref: 'component:default/claims-lapse-eu',
+        decision: 'passed',
+      });
+      await refused(
+        /inserted-gate.*compliance_gate_evaluations|compliance_gate_evaluations.*inserted-gate/,
+      );
+      await knex('compliance_gate_evaluations')
+        .where({ id: 'inserted-gate' })
+        .delete();
+      await exportNow();
+
+      // A failing result turned into a pass in compliance_history (its keyed hash no longer holds).
+      const [failing] = await knex('compliance_history')
+        .where({ status: 'fail' })
+        .orderBy('seq')
+        .limit(1);
+      await knex('compliance_history')
+        .where({ seq: failing.seq })
+        .update({ status: 'pass', message: null });
+      await refused(
+        new RegExp(
+          `changed outside Forge at record ${failing.seq} \\(result of .*compliance_history\\)`,
+        ),
+      );
+    });
+
     it('neutralises a spreadsheet formula in a justification in the CSV', async () => {
       const formula = '=HYPERLINK("http://evil.example/x","Click")';
       await h.exemptions.request(

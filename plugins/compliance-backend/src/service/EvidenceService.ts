@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   Exemption,
   ExemptionKind,
@@ -177,8 +177,14 @@ export class EvidenceService {
     },
   ) {}
 
-  /** Collects the evidence, then checkpoints the history so that one signed checkpoint covers all of it. */
+  /**
+   * Collects the evidence, then checkpoints the history so that one signed checkpoint covers all of it. The rows come
+   * from tables a database writer could change (exemptions, gate evaluations, results), so the history is verified
+   * first (the same check as GET /history/verify: every record's keyed hash, and every exemption, gate evaluation and
+   * current result against its newest ledger record): evidence is never signed from a history that does not verify.
+   */
   async collect(query: EvidenceQuery): Promise<EvidenceSet> {
+    await this.assertHistoryVerifies();
     const rows = await this.collectRows(query);
     const decisions = await this.collectDecisions(query, rows);
     const checkpoint = await this.deps.history.checkpoint();
@@ -189,6 +195,23 @@ export class EvidenceService {
     for (const decision of decisions)
       decision.checkpoint = coveringCheckpoint(checkpoints, decision.ledgerSeq);
     return { query, rows, decisions, checkpoint };
+  }
+
+  /** Refuses (409) when the history does not verify, naming the first record that does not match. */
+  private async assertHistoryVerifies(): Promise<void> {
+    const verification = await this.deps.history.verify();
+    if (verification.ok) return;
+    const broken = verification.firstBrokenLink;
+    const where = [broken?.record, broken?.table].filter(Boolean).join(', ');
+    throw new ConflictError(
+      `Evidence is not exported from a history that does not verify${
+        broken
+          ? `: the history was changed outside Forge at record ${broken.seq}${
+              where ? ` (${where})` : ''
+            }: ${broken.reason}`
+          : ''
+      }. Run verify (GET /api/compliance/history/verify, or the History chain card on Compliance > Evidence) and restore the record before exporting.`,
+    );
   }
 
   /** The export in the requested format, signed so that an auditor can check it offline. */
@@ -349,12 +372,16 @@ export class EvidenceService {
       entityRefs,
       asOf,
     );
-    const gateSeq = new Map(
-      (await this.deps.store.listLedger('gate-evaluation', asOf)).map(r => [
-        r.recordId,
-        r.seq,
-      ]),
-    );
+    // Every gate evaluation has its ledger record (verified above); a row without one is refused, never exported
+    // with seq 0. All records, not only those up to asOf: the row's time and its record's may differ by a moment.
+    const gateSeq = new Map<string, number>();
+    for (const r of await this.deps.store.listLedger('gate-evaluation'))
+      if (!gateSeq.has(r.recordId)) gateSeq.set(r.recordId, r.seq);
+    const orphan = gateRecords.find(g => !gateSeq.has(g.id));
+    if (orphan)
+      throw new ConflictError(
+        `Evidence is not exported: gate evaluation ${orphan.id} of ${orphan.entityRef} (compliance_gate_evaluations) has no record in the history; it was put into the table outside Forge. Run verify (GET /api/compliance/history/verify) and remove the row.`,
+      );
     if (
       query.scope.type === 'entity' &&
       state.length === 0 &&
@@ -382,7 +409,7 @@ export class EvidenceService {
           ruleHash: '',
           factsHash: '',
           evaluatedAt: record.recordedAt,
-          historySeq: gateSeq.get(record.id) ?? 0,
+          historySeq: gateSeq.get(record.id)!,
           historyHash: `gate:${record.id}:${r.checkId}`,
           source: 'gate' as const,
           gate: {
