@@ -100,7 +100,7 @@ export const scaffolderModuleForge = createBackendModule({
         });
         // Outcomes (a gate block, a refused estimate) reach the task page without a stack trace (lib/userFacingErrors).
         const actions = [
-          createForgeCostEstimateAction({ settings, budgets, auditor }),
+          createForgeCostEstimateAction({ settings, budgets, auditor, owners }),
           createForgeEnvironmentPlanAction({ settings, catalog, auditor }),
           createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor }),
           createForgePublishPlanAction({ settings, owners }),

@@ -11,6 +11,7 @@ import {
 import { GroupBudget, GroupBudgets } from '../cost/GroupBudgets';
 import { auditedStep } from '../lib/audit';
 import { groupRefSchema, parseActionInput, safeText } from '../lib/inputs';
+import { BlueprintOwners } from '../owners';
 import { BlueprintSettings } from '../settings';
 import { examples } from './forgeCostEstimate.examples';
 
@@ -27,7 +28,10 @@ export const costEstimateInput = z.object({
     .string()
     .regex(/^CC-\d{4}$/, 'costCenter must look like CC-4111')
     .optional()
-    .describe("Finance cost center; defaults to the owning group's forge.io/cost-center."),
+    .describe(
+      "Finance cost center; defaults to the owning group's forge.io/cost-center. Another one must be the cost center " +
+        'of a team the person may own projects for (platform admins: any).',
+    ),
   compute: z
     .array(
       z.object({
@@ -129,14 +133,16 @@ export function decideCost(
 /**
  * `forge:cost:estimate`: the monthly cost of what a blueprint is about to request, line by line from the price
  * catalog in config, against the owning group's budget and month-to-date spend. Above the group's hard limit the
- * task stops here; above its approval threshold the compliance gate asks for an approval.
+ * task stops here; above its approval threshold the compliance gate asks for an approval. A cost center given as
+ * input is refused unless the person may charge it (BlueprintOwners.assertMayCharge), before anything is estimated.
  */
 export function createForgeCostEstimateAction(options: {
   settings: BlueprintSettings;
   budgets: GroupBudgets;
   auditor: AuditorService;
+  owners?: BlueprintOwners;
 }) {
-  const { settings, budgets, auditor } = options;
+  const { settings, budgets, auditor, owners } = options;
   return createTemplateAction({
     id: ACTION_ID,
     description:
@@ -162,6 +168,7 @@ export function createForgeCostEstimateAction(options: {
     },
     async handler(ctx) {
       const input = parseActionInput(ACTION_ID, costEstimateInput, ctx.input);
+      if (input.costCenter) await owners?.assertMayChargeInStep(input.costCenter, input.owner, ctx, ACTION_ID);
       const pricing = settings.pricing;
       if (!pricing) {
         throw new InputError(

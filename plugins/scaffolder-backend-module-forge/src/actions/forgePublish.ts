@@ -19,6 +19,7 @@ import {
 } from '../publish/LocalGitPublisher';
 import { ScmPublisher } from '../publish/ScmPublisher';
 import { BlueprintOwners } from '../owners';
+import { renderedCostCenters } from '../owners/renderedCostCenters';
 import { BlueprintSettings } from '../settings';
 import { examples } from './forgePublish.examples';
 
@@ -43,7 +44,8 @@ export interface Publishers {
  * `forge:publish`: publishes the project repository, or its environment request to the GitOps repository, where
  * configuration says: real git repositories under the data folder on the embedded default, Backstage's own
  * publish actions for GitHub, GitLab, Bitbucket Server and Azure DevOps in production. Blueprints do not change.
- * Nothing is published for an owner the person running the blueprint may not choose (BlueprintOwners).
+ * Nothing is published for an owner the person running the blueprint may not choose, nor with a `forge.io/cost-center`
+ * in its files that they may not charge (BlueprintOwners).
  */
 export function createForgePublishAction(options: {
   settings: BlueprintSettings;
@@ -75,6 +77,12 @@ export function createForgePublishAction(options: {
       const isProject = input.target === 'project';
       const sourcePath = input.sourcePath ?? (isProject ? '.' : 'environment');
       const sourceDir = await resolveInsideWorkspace(ctx.workspacePath, sourcePath, 'sourcePath');
+      // The cost center goes out in the files (forge.io/cost-center), whatever the steps before did with it.
+      if (owners) {
+        for (const costCenter of await renderedCostCenters(sourceDir)) {
+          await owners.assertMayChargeInStep(costCenter, input.owner, ctx, ACTION_ID);
+        }
+      }
       const namespace = input.namespace ?? input.name;
       const provider = settings.publish.provider;
 

@@ -18,6 +18,8 @@ import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-com
 import { DATA_CLASSIFICATIONS } from '@internal/plugin-compliance-common';
 import { validateCatalogEntity } from '../lib/validateEntity';
 import { scaffolderModuleForge } from '../module';
+import { blueprintOwnerAnyPermission } from '../owners';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { parse } from 'yaml';
 import {
   loadBaselinePack,
@@ -461,6 +463,21 @@ describe('the review page preview', () => {
         catalogServiceMock.factory({
           entities: [...loadDemoEntities(), ...templates],
         }),
+        // Forge's policy as far as the owner rule goes: only platform admins (Noah Kim in the demo organisation) hold
+        // forge.blueprint.owner.any (packages/backend/src/modules/permissions); the rest is allowed here.
+        mockServices.permissions.mock({
+          authorize: async (requests, options) =>
+            requests.map(r => ({
+              result:
+                r.permission.name === blueprintOwnerAnyPermission.name &&
+                (options?.credentials.principal as { userEntityRef?: string })
+                  .userEntityRef !== 'user:default/noah.kim'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            })),
+          authorizeConditional: async requests =>
+            requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+        }).factory,
         mockServices.rootConfig.factory({
           data: {
             forge: {
@@ -484,10 +501,11 @@ describe('the review page preview', () => {
   const preview = (
     values: Record<string, unknown>,
     templateRef = 'template:default/ml-training-pipeline',
+    user = 'user:default/guest',
   ) =>
     request(server)
       .post('/api/scaffolder/forge/preview')
-      .set('Authorization', mockCredentials.user.header('user:default/guest'))
+      .set('Authorization', mockCredentials.user.header(user))
       .send({ templateRef, values });
 
   it('shows the estimate and the compliance result of a complete form, creating nothing', async () => {
@@ -546,6 +564,78 @@ describe('the review page preview', () => {
       step: 'forge:cost:estimate',
       message: expect.stringContaining('above the hard limit'),
     });
+  });
+
+  it("refuses a member's run that charges another department's cost center (issue 11)", async () => {
+    // The guest is a member of Retention Analytics (CC-4111); CC-4121 is Fraud Science's, in another department. A
+    // person's own dry run is decided by the step, with their credentials (the preview's is decided by the preview).
+    const run = (user: string, costCenter: string) =>
+      request(server)
+        .post('/api/scaffolder/v2/dry-run')
+        .set('Authorization', mockCredentials.user.header(user))
+        .send({
+          template: loadTemplate('dbt-analytics'),
+          values: {
+            ...SAMPLE_ANSWERS['dbt-analytics'],
+            owner: 'group:default/retention-analytics',
+            costCenter,
+          },
+          secrets: {},
+          directoryContents: templateDirectoryContents('dbt-analytics'),
+        });
+    const refused = await run('user:default/guest', 'CC-4121');
+    expect({
+      status: refused.status,
+      message: refused.body.error?.message,
+    }).toEqual({
+      status: 403,
+      message:
+        'user:default/guest may not charge cost center CC-4121: a project is billed to the cost center of one of your ' +
+        'own teams or the teams below them. You may charge CC-4111 (Retention Analytics); leave the cost center empty ' +
+        "to charge the owning team's. Only a platform admin (Platform Admins, platform-admins@meridian-mutual.example) " +
+        "can charge another cost center: ask them to create the project for CC-4121, or to change your team's " +
+        'forge.io/cost-center in the catalog.',
+    });
+    // The team's own cost center, entered, goes through to the rendered catalog-info.yaml.
+    const allowed = await run('user:default/guest', 'CC-4111');
+    expect(allowed.status).toBe(200);
+    const catalogInfo = (
+      allowed.body.directoryContents as Array<{
+        path: string;
+        base64Content: string;
+      }>
+    ).find(f => f.path === 'catalog-info.yaml');
+    expect(
+      Buffer.from(catalogInfo!.base64Content, 'base64').toString('utf8'),
+    ).toContain('forge.io/cost-center: CC-4111');
+  });
+
+  it("stops on the review page when a member enters another department's cost center (issue 11)", async () => {
+    const refused = await preview({
+      ...SAMPLE_ANSWERS['ml-training-pipeline'],
+      costCenter: 'CC-4121',
+    });
+    expect(refused.status).toBe(200);
+    expect(refused.body.stoppedBy).toEqual({
+      step: 'forge:cost:estimate',
+      message: expect.stringContaining(
+        'forge:cost:estimate: user:default/guest may not charge cost center CC-4121: a project is billed to the cost ' +
+          'center of one of your own teams or the teams below them. You may charge CC-4111 (Retention Analytics)',
+      ),
+    });
+    const own = await preview({
+      ...SAMPLE_ANSWERS['ml-training-pipeline'],
+      costCenter: 'CC-4111',
+    });
+    expect(own.body.stoppedBy).toBeUndefined();
+    expect(own.body.preview).toMatchObject({ decision: 'passed' });
+    // A platform admin may charge any cost center.
+    const admin = await preview(
+      { ...SAMPLE_ANSWERS['ml-training-pipeline'], costCenter: 'CC-4121' },
+      undefined,
+      'user:default/noah.kim',
+    );
+    expect(admin.body.stoppedBy).toBeUndefined();
   });
 
   it('previews Forge blueprints only, for people who may run blueprints', async () => {

@@ -10,10 +10,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { createForgeCostEstimateAction } from '../actions/forgeCostEstimate';
 import { createForgePublishAction } from '../actions/forgePublish';
+import { CatalogGroupBudgets } from '../cost/GroupBudgets';
 import { createForgePublishPlanAction } from '../actions/forgePublishPlan';
 import { LocalGitPublisher } from '../publish/LocalGitPublisher';
-import { actionContext, demoCatalog, outputOf, RecordingAuditor, testSettings } from '../__testUtils__';
+import {
+  actionContext,
+  demoCatalog,
+  outputOf,
+  projectCatalogInfo,
+  RecordingAuditor,
+  testSettings,
+} from '../__testUtils__';
 import { ForgeGuard, ServicePermissions } from '@internal/plugin-forge-node';
 import { BlueprintOwners, blueprintOwnerAnyPermission } from './BlueprintOwners';
 import { createOwnersRouter } from './createOwnersRouter';
@@ -112,6 +121,45 @@ describe('BlueprintOwners', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('refuses a cost center of a team the person may not own projects for, naming theirs and who can change it', async () => {
+    // Issue 11: a Fraud Science member charging Retention Analytics' cost center.
+    await expect(
+      owners.assertMayCharge('CC-4111', as('mateo.garcia'), 'user:default/mateo.garcia', {
+        action: 'forge:cost:estimate',
+        owner: 'fraud-science',
+      }),
+    ).rejects.toThrow(
+      'user:default/mateo.garcia may not charge cost center CC-4111: a project is billed to the cost center of one of ' +
+        "your own teams or the teams below them. You may charge CC-4121 (Fraud Science); leave the cost center empty to charge the owning team's. " +
+        'Only a platform admin (Platform Admins, platform-admins@meridian-mutual.example) can charge another cost ' +
+        "center: ask them to create the project for CC-4111, or to change your team's forge.io/cost-center in the catalog.",
+    );
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'blueprint-cost-center-refused',
+        outcome: 'fail',
+        meta: expect.objectContaining({
+          actor: 'user:default/mateo.garcia',
+          action: 'forge:cost:estimate',
+          costCenter: 'CC-4111',
+          owner: 'group:default/fraud-science',
+        }),
+      }),
+    ]);
+    // Not the department above one's team either.
+    await expect(
+      owners.assertMayCharge('CC-4110', as('guest'), 'user:default/guest', { action: 'x' }),
+    ).rejects.toThrow('You may charge CC-4111 (Retention Analytics)');
+    // Nested: a lead may charge the teams below theirs; an admin any cost center.
+    await expect(
+      owners.assertMayCharge('CC-4111', as('amara.okafor'), 'user:default/amara.okafor', { action: 'x' }),
+    ).resolves.toBeUndefined();
+    await expect(
+      owners.assertMayCharge('CC-4122', as('priya.raman'), 'user:default/priya.raman', { action: 'x' }),
+    ).resolves.toBeUndefined();
+    await expect(owners.assertMayCharge('CC-9999', as('noah.kim'), 'user:default/noah.kim', { action: 'x' })).resolves.toBeUndefined();
+  });
+
   describe('in the blueprint steps', () => {
     let root: string;
     beforeEach(() => {
@@ -153,6 +201,105 @@ describe('BlueprintOwners', () => {
       // A person's dry run is decided as their run would be.
       const personDry = Object.assign(contextOf('guest', input), { isDryRun: true });
       await expect(action.handler(personDry)).rejects.toThrow('may not create a project owned by group:default/grc-office');
+    });
+
+    it('forge:cost:estimate refuses a cost center the person may not charge, before estimating', async () => {
+      const action = createForgeCostEstimateAction({
+        settings: testSettings({ dataDir: root }),
+        budgets: new CatalogGroupBudgets(demoCatalog()),
+        auditor,
+        owners,
+      });
+      const own = { owner: 'group:default/fraud-science', compute: [{ name: 'job', profile: 'small' }] };
+      const refused = contextOf('mateo.garcia', { ...own, costCenter: 'CC-4111' });
+      await expect(action.handler(refused)).rejects.toThrow(
+        'user:default/mateo.garcia may not charge cost center CC-4111',
+      );
+      expect(outputOf(refused, 'costCenter')).toBeUndefined();
+      expect(auditor.events.map(e => e.eventId)).toEqual(['blueprint-cost-center-refused']);
+
+      // Their own team's, entered or left empty, and a team below theirs for a lead.
+      for (const [user, input, charged] of [
+        ['mateo.garcia', { ...own, costCenter: 'CC-4121' }, 'CC-4121'],
+        ['mateo.garcia', own, 'CC-4121'],
+        ['priya.raman', { ...own, costCenter: 'CC-4122' }, 'CC-4122'],
+        ['noah.kim', { ...own, costCenter: 'CC-4111' }, 'CC-4111'],
+      ] as const) {
+        const ctx = contextOf(user, input);
+        await action.handler(ctx);
+        expect(outputOf(ctx, 'costCenter')).toBe(charged);
+      }
+      // The review page's dry run goes with the scaffolder's token: the preview decides for the person (below).
+      const byService = Object.assign(actionContext({ input: { ...own, costCenter: 'CC-4111' }, isDryRun: true, user: {} }), {
+        getInitiatorCredentials: async () => mockCredentials.service('plugin:scaffolder') as BackstageCredentials,
+      });
+      await action.handler(byService);
+      expect(outputOf(byService, 'costCenter')).toBe('CC-4111');
+    });
+
+    it('forge:publish refuses a forge.io/cost-center the person may not charge in the files it publishes', async () => {
+      const dataDir = path.join(root, 'data');
+      const settings = testSettings({ dataDir });
+      const action = createForgePublishAction({
+        settings,
+        publishers: { local: new LocalGitPublisher({ settings: settings.publish, dataDir, author: settings.gitAuthor }) },
+        auditor,
+        owners,
+      });
+      const workspace = path.join(root, 'workspace');
+      const render = (costCenter: string) =>
+        fs.writeFileSync(
+          path.join(workspace, 'catalog-info.yaml'),
+          projectCatalogInfo({
+            name: 'fraud-features',
+            owner: 'group:default/fraud-science',
+            annotations: { 'forge.io/cost-center': costCenter },
+          }),
+        );
+      const input = { target: 'project', name: 'fraud-features', owner: 'fraud-science', description: 'Features.' };
+
+      // A template that skips forge:cost:estimate and writes another department's cost center itself.
+      render('CC-4111');
+      await expect(action.handler(contextOf('mateo.garcia', input))).rejects.toThrow(
+        'user:default/mateo.garcia may not charge cost center CC-4111',
+      );
+      expect(fs.existsSync(path.join(dataDir, 'git'))).toBe(false);
+
+      // Nor in another entity file a Location could point the catalog at.
+      render('CC-4121');
+      fs.mkdirSync(path.join(workspace, 'catalog'));
+      fs.writeFileSync(
+        path.join(workspace, 'catalog/extra.yaml'),
+        'kind: Resource\nmetadata:\n  name: extra\n  annotations:\n    forge.io/cost-center: CC-9200\n',
+      );
+      await expect(action.handler(contextOf('mateo.garcia', input))).rejects.toThrow(
+        'user:default/mateo.garcia may not charge cost center CC-9200',
+      );
+      expect(fs.existsSync(path.join(dataDir, 'git'))).toBe(false);
+      expect(auditor.events.map(e => e.eventId)).toEqual(['blueprint-cost-center-refused', 'blueprint-cost-center-refused']);
+
+      // Their own team's cost center is published.
+      fs.rmSync(path.join(workspace, 'catalog'), { recursive: true });
+      await action.handler(contextOf('mateo.garcia', input));
+      expect(fs.existsSync(path.join(dataDir, 'git/fraud-science/fraud-features.git/HEAD'))).toBe(true);
+    });
+
+    it('forge:publish lets an admin publish with any cost center', async () => {
+      const dataDir = path.join(root, 'data');
+      const settings = testSettings({ dataDir });
+      const action = createForgePublishAction({
+        settings,
+        publishers: { local: new LocalGitPublisher({ settings: settings.publish, dataDir, author: settings.gitAuthor }) },
+        auditor,
+        owners,
+      });
+      fs.writeFileSync(
+        path.join(root, 'workspace/catalog-info.yaml'),
+        projectCatalogInfo({ name: 'fraud-features', owner: 'group:default/fraud-science' }),
+      );
+      const input = { target: 'project', name: 'fraud-features', owner: 'fraud-science', description: 'Features.' };
+      await action.handler(contextOf('noah.kim', input));
+      expect(fs.existsSync(path.join(dataDir, 'git/fraud-science/fraud-features.git/HEAD'))).toBe(true);
     });
 
     it('forge:publish publishes nothing for such an owner, whatever the template says', async () => {
@@ -203,6 +350,38 @@ describe('BlueprintOwners', () => {
     expect(auditor.events.map(e => e.eventId)).toContain('blueprint-owner-refused');
 
     const allowed = await request(app).post('/forge/preview').send(body('group:default/retention-analytics'));
+    expect(allowed.body).toEqual({ preview: {} });
+    expect(previews).toHaveLength(1);
+  });
+
+  it('POST /forge/preview decides a cost center for the person before the dry run, as forge:cost:estimate would', async () => {
+    const previews: unknown[] = [];
+    const preview = {
+      preview: async (...args: unknown[]) => {
+        previews.push(args);
+        return { preview: {} };
+      },
+    } as unknown as BlueprintPreview;
+    const app = express()
+      .use(createPreviewRouter({ preview, guard, owners }))
+      .use(mockErrorHandler());
+    const body = (costCenter: string) => ({
+      templateRef: 'template:default/dbt-analytics',
+      values: { name: 'marts', owner: 'group:default/customer-analytics', costCenter },
+    });
+    // Amara Okafor leads Customer Analytics (CC-4110) and Retention Analytics below it (CC-4111).
+    const refused = await request(app).post('/forge/preview').send(body('CC-4121'));
+    expect(refused.status).toBe(200);
+    expect(refused.body.stoppedBy).toEqual({
+      step: 'forge:cost:estimate',
+      message: expect.stringMatching(
+        /^forge:cost:estimate: user:default\/amara\.okafor may not charge cost center CC-4121: .* You may charge CC-4110 \(Customer Analytics\), CC-4111 \(Retention Analytics\); .* Only a platform admin \(Platform Admins, /,
+      ),
+    });
+    expect(previews).toHaveLength(0);
+    expect(auditor.events.map(e => e.eventId)).toContain('blueprint-cost-center-refused');
+
+    const allowed = await request(app).post('/forge/preview').send(body('CC-4111'));
     expect(allowed.body).toEqual({ preview: {} });
     expect(previews).toHaveLength(1);
   });

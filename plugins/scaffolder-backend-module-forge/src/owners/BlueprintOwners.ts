@@ -59,7 +59,8 @@ function choiceOf(group: Entity): OwnerChoice {
  *   lead may start a project for one of the department's teams);
  * - not for the teams above their own: a sub-team member does not bill the whole department;
  * - whoever holds `forge.blueprint.owner.any` (platform admins) may choose any team;
- * - service principals only if `forge.permissions.services` grants them `forge.blueprint.owner.any`.
+ * - service principals only if `forge.permissions.services` grants them `forge.blueprint.owner.any`;
+ * - the same holds for billing: a cost center entered for the project must be one of those teams' (assertMayCharge).
  *
  * Decided and audited by the shared ForgeGuard, as every Forge entry point.
  */
@@ -145,6 +146,65 @@ export class BlueprintOwners {
     const credentials = await ctx.getInitiatorCredentials();
     if (ctx.isDryRun && callerOf(credentials).type === 'service') return;
     await this.assertMayOwn(owner, credentials, ctx.user?.ref, { action, taskId: ctx.task?.id });
+  }
+
+  /**
+   * The billing half of the owner rule: a cost center entered for a project (the blueprint's Advanced page, an action's
+   * `costCenter` input, or the `forge.io/cost-center` a template renders) must be the `forge.io/cost-center` of a team
+   * the person may own projects for (choices: their teams and the teams below them); whoever may choose any owner
+   * (`forge.blueprint.owner.any`) may charge any cost center. NotAllowedError, after an audit event, otherwise: it
+   * names the cost centers the person may charge and who can charge another one.
+   */
+  async assertMayCharge(
+    costCenter: string,
+    credentials: BackstageCredentials,
+    userRef: string | undefined,
+    context: { action: string; taskId?: string; owner?: string },
+  ): Promise<void> {
+    const choices = await this.choices(credentials, userRef);
+    if (choices.anyGroup || choices.groups.some(g => g.costCenter === costCenter)) return;
+    const byCenter = new Map<string, string[]>();
+    for (const g of choices.groups) {
+      if (g.costCenter) byCenter.set(g.costCenter, [...(byCenter.get(g.costCenter) ?? []), g.title]);
+    }
+    const mine = [...byCenter].map(([cc, titles]) => `${cc} (${titles.join(', ')})`);
+    const contact = choices.costCenterContact;
+    const who = contact
+      ? `a platform admin (${contact.title}${contact.email ? `, ${contact.email}` : ''})`
+      : 'a platform admin';
+    const error = new NotAllowedError(
+      `${userRef ?? 'You'} may not charge cost center ${costCenter}: a project is billed to the cost center of one of ` +
+        `your own teams or the teams below them. ${
+          mine.length
+            ? `You may charge ${mine.join(', ')}; leave the cost center empty to charge the owning team's`
+            : 'None of your teams has a cost center (forge.io/cost-center) in the catalog'
+        }. Only ${who} can charge another cost center: ask them to create the project for ${costCenter}, or to ` +
+        "change your team's forge.io/cost-center in the catalog.",
+    );
+    await this.options.guard.refuse({ credentials, action: context.action }, callerOf(credentials), error, {
+      eventId: 'blueprint-cost-center-refused',
+      meta: { costCenter, owner: context.owner ? groupRef(context.owner) : null, taskId: context.taskId ?? null },
+    });
+  }
+
+  /**
+   * The cost-center rule in a blueprint step (forge:cost:estimate, forge:publish), for the person who started the run;
+   * a dry run started by a service is left to the preview, as for the owner (assertMayOwnInStep).
+   */
+  async assertMayChargeInStep(
+    costCenter: string,
+    owner: string,
+    ctx: {
+      isDryRun?: boolean;
+      user?: { ref?: string };
+      task?: { id: string };
+      getInitiatorCredentials(): Promise<BackstageCredentials>;
+    },
+    action: string,
+  ): Promise<void> {
+    const credentials = await ctx.getInitiatorCredentials();
+    if (ctx.isDryRun && callerOf(credentials).type === 'service') return;
+    await this.assertMayCharge(costCenter, credentials, ctx.user?.ref, { action, owner, taskId: ctx.task?.id });
   }
 
   private async membership(userRef: string, groups: Entity[], credentials: BackstageCredentials) {

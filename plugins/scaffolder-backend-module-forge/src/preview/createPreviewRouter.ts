@@ -29,8 +29,8 @@ export function createPreviewRouter(options: {
   /** Permission, audit and actor naming (the one guard of every Forge entry point). */
   guard: ForgeGuard;
   /**
-   * The owner rule, decided here for the person: the dry run goes with the scaffolder's own token and cannot
-   * (BlueprintOwners.assertMayOwnInStep).
+   * The owner rule and its cost-center half, decided here for the person: the dry run goes with the scaffolder's own
+   * token and cannot (BlueprintOwners.assertMayOwnInStep, assertMayChargeInStep).
    */
   owners?: BlueprintOwners;
 }): express.Router {
@@ -48,25 +48,49 @@ export function createPreviewRouter(options: {
           `Invalid ${issue.path.join('.') || 'body'}: ${issue.message}`,
         );
       }
-      const owner = parsed.data.values.owner;
+      const { owner, costCenter } = parsed.data.values;
       if (owners && caller.type === 'user' && typeof owner === 'string') {
-        try {
-          await owners.assertMayOwn(
-            owner,
-            caller.credentials,
-            caller.userEntityRef,
-            { action: 'forge:publish:plan' },
-          );
-        } catch (error) {
-          if (!(error instanceof NotAllowedError)) throw error;
-          // Told like any step that stops the request, on the review page, before anything is created.
-          res.json({
-            stoppedBy: {
-              step: 'forge:publish:plan',
-              message: `forge:publish:plan: ${error.message}`,
-            },
-          });
-          return;
+        // The owner as forge:publish:plan decides it, then a cost center entered as forge:cost:estimate does.
+        const checks: Array<[string, () => Promise<void>]> = [
+          [
+            'forge:publish:plan',
+            () =>
+              owners.assertMayOwn(
+                owner,
+                caller.credentials,
+                caller.userEntityRef,
+                {
+                  action: 'forge:publish:plan',
+                },
+              ),
+          ],
+        ];
+        if (typeof costCenter === 'string' && costCenter !== '') {
+          checks.push([
+            'forge:cost:estimate',
+            () =>
+              owners.assertMayCharge(
+                costCenter,
+                caller.credentials,
+                caller.userEntityRef,
+                {
+                  action: 'forge:cost:estimate',
+                  owner,
+                },
+              ),
+          ]);
+        }
+        for (const [step, check] of checks) {
+          try {
+            await check();
+          } catch (error) {
+            if (!(error instanceof NotAllowedError)) throw error;
+            // Told like any step that stops the request, on the review page, before anything is created.
+            res.json({
+              stoppedBy: { step, message: `${step}: ${error.message}` },
+            });
+            return;
+          }
         }
       }
       const result = await guard.record(
