@@ -1,4 +1,8 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { DuckDBInstance } from '@duckdb/node-api';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Knex } from 'knex';
 import {
@@ -13,6 +17,7 @@ import {
 } from '../__testUtils__/testStore';
 import { DatabaseCostStore } from '../database/DatabaseCostStore';
 import { CostIngester } from './CostIngester';
+import { parquetFileSource } from './sources/parquetSource';
 
 // The edges of what an export may hold (issue 12): billing periods in any notation, the number grammar, exact
 // sums, the text encoding and field lengths. Every refused file leaves what was stored exactly as it was.
@@ -336,6 +341,63 @@ describe.each(databases.eachSupportedId())(
           .where({ service_name: 'Café' })
           .first(),
       ).toBeTruthy();
+    });
+
+    it('refuses Parquet text that is not UTF-8 with its row, storing nothing and no U+FFFD', async () => {
+      await ingester.ingest(
+        upload(september('2024-09-01T00:00:00Z', '2024-10-01T00:00:00Z')),
+      );
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-parquet-'));
+      try {
+        const file = path.join(dir, 'latin1.parquet');
+        const csv = path.join(dir, 'rows.csv');
+        fs.writeFileSync(
+          csv,
+          focusCsv(
+            ['2024-09-02', '2024-09-03', '2024-09-04'].map(day =>
+              focusRow(day, { BilledCost: '1' }),
+            ),
+          ),
+        );
+        // ServiceName as bytes (a Parquet BYTE_ARRAY): Latin-1 'Café' on the third row. DuckDB writes it; hyparquet
+        // decodes such a column as text.
+        const columns = TEST_FOCUS_COLUMNS.map(c =>
+          c === 'ServiceName'
+            ? `CASE WHEN "ChargePeriodStart" LIKE '2024-09-04%' THEN 'Caf\\xE9'::BLOB ELSE CAST("ServiceName" AS BLOB) END AS "ServiceName"`
+            : `"${c}"`,
+        );
+        const instance = await DuckDBInstance.create(':memory:');
+        const connection = await instance.connect();
+        await connection.run(
+          `COPY (SELECT ${columns.join(
+            ', ',
+          )} FROM read_csv('${csv}', all_varchar = true, header = true)) TO '${file}' (FORMAT parquet)`,
+        );
+        connection.closeSync();
+        instance.closeSync();
+
+        const record = await ingester.ingest({
+          source: 'folder',
+          location: file,
+          content: parquetFileSource(file),
+        });
+        expect(record.status).toBe('rejected');
+        expect(record.rejects).toEqual([
+          {
+            row: 3,
+            reason: expect.stringMatching(
+              /^the text of column ServiceName is not UTF-8 \(read as Latin-1: "Café"\)/,
+            ),
+          },
+        ]);
+        expect(await billed()).toBe(14.98);
+        const services = await knex('cost_daily_rollups').pluck(
+          'service_name',
+        );
+        expect(services.some((t: string) => t.includes('\uFFFD'))).toBe(false);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('refuses a 10 MB ServiceName naming row and column, and keeps what was stored', async () => {

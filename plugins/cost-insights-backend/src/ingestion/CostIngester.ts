@@ -132,7 +132,7 @@ export class CostIngester {
                 row,
                 reason: (error as Error).message
                   .replace(file ? `${file}: ` : '', '')
-                  .replace(/^Line \d+: /, ''),
+                  .replace(/^(Line|Row) \d+: /, ''),
               },
             ]
           : [],

@@ -69,8 +69,53 @@ function isoWriter(): (ms: number) => string {
 const JSON_SAFE = (_key: string, value: unknown) =>
   typeof value === 'bigint' ? value.toString() : value;
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+const NOT_UTF8_KEY = '\u0000not UTF-8\u0000';
+
+/**
+ * Text bytes that are not UTF-8 (Latin-1 `Caf\xE9`), kept for the row to be refused with its number: hyparquet
+ * decodes with a lenient TextDecoder, which turns them into U+FFFD silently, where CSV is refused.
+ */
+class NotUtf8 {
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** What a map key that is not UTF-8 becomes (hyparquet makes map keys object keys). */
+  toString(): string {
+    return NOT_UTF8_KEY;
+  }
+
+  /** The value as Latin-1 would read it, for the message (which value it is). */
+  describe(): string {
+    if (this.bytes.length === 0) return 'in a map key';
+    const latin1 = Buffer.from(this.bytes).toString('latin1');
+    return `read as Latin-1: "${
+      latin1.length > 40 ? `${latin1.slice(0, 40)}...` : latin1
+    }"`;
+  }
+}
+
+/** Text bytes as a string, or NotUtf8 when they are not UTF-8. */
+function strictText(bytes: Uint8Array): string | NotUtf8 {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return new NotUtf8(bytes);
+  }
+}
+
+/** hyparquet's string and JSON parsers, strict about UTF-8 (merged over its defaults). */
+const STRICT_TEXT_PARSERS = {
+  stringFromBytes: (bytes: Uint8Array) => bytes && strictText(bytes),
+  jsonFromBytes: (bytes: Uint8Array) => {
+    if (!bytes) return bytes;
+    const text = strictText(bytes);
+    return typeof text === 'string' ? JSON.parse(text) : text;
+  },
+};
+
 /** A Parquet value as the text a CSV export would hold: maps and structs (Tags) as JSON, no value as empty. */
-function textOf(value: unknown): string {
+function textOf(value: unknown): string | NotUtf8 {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'bigint') {
@@ -78,8 +123,16 @@ function textOf(value: unknown): string {
   }
   if (typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  return JSON.stringify(value, JSON_SAFE);
+  if (value instanceof Uint8Array) return strictText(value);
+  if (value instanceof NotUtf8) return value;
+  let bad: NotUtf8 | undefined;
+  const json = JSON.stringify(value, (key, v) => {
+    if (v instanceof NotUtf8) bad ??= v;
+    // A map key that is not UTF-8 became an object key by its toString().
+    else if (key === NOT_UTF8_KEY) bad ??= new NotUtf8(new Uint8Array());
+    return JSON_SAFE(key, v);
+  });
+  return bad ?? json;
 }
 
 const BIG_SCALE = BigInt(SCALE);
@@ -308,7 +361,7 @@ async function readParquet(
       rowStart: groupStart,
       rowEnd: groupEnd,
       compressors,
-      parsers,
+      parsers: { ...parsers, ...STRICT_TEXT_PARSERS },
       onChunk: chunk => cursors.get(chunk.columnName)?.add(chunk),
     });
     return read.map(i => {
@@ -356,7 +409,16 @@ async function readParquet(
             }
           }
         }
-        fields[i] = textOf(value);
+        const text = textOf(value);
+        if (text instanceof NotUtf8) {
+          throw new FocusReadError(
+            `Row ${row + 1}: the text of column ${
+              names[i]
+            } is not UTF-8 (${text.describe()}). Parquet text must be UTF-8: write the export again from its source, not from a file re-encoded as Latin-1 or Windows-1252`,
+            row + 1,
+          );
+        }
+        fields[i] = text;
       }
       sink.row(fields, fractions, row + 1, 1);
     }
