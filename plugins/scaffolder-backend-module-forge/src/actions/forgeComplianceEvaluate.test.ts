@@ -457,6 +457,31 @@ describe('forge:compliance:evaluate', () => {
       );
     });
 
+    it("shows the review page's preview what the real run will decide, though its dry run cannot tell who asks", async () => {
+      await render();
+      await failure(run(costed(1760)));
+      compliance.approve('ex-1');
+      // The preview: a dry run started by the scaffolder itself, under the dry-run API's own template ref.
+      const preview = (monthlyTotal: number) =>
+        actionContext({
+          input: { entityPath: 'catalog-info.yaml', environmentPath: 'environment', ...costed(monthlyTotal) },
+          workspacePath: workspace,
+          user: {},
+          templateInfo: { entityRef: 'template:default/dry-run' },
+          isDryRun: true,
+        });
+      const same = preview(1760);
+      await gate().handler(same);
+      expect(output(same, 'decision')).toBe('passed');
+      const dearer = preview(4900);
+      await gate().handler(dearer);
+      expect(output(dearer, 'decision')).toBe('approval-required');
+      expect(output(dearer, 'summary')).toContain(
+        'Approval ex-1 was approved for 1,760.00 EUR a month; this request estimates 4,900.00 EUR a month',
+      );
+      expect(compliance.exemptions).toHaveLength(1);
+    });
+
     it('does not accept an approval filed before approvals recorded what they approve', async () => {
       await render();
       compliance.grant({

@@ -146,7 +146,12 @@ export function createForgeComplianceEvaluateAction(options: {
         : undefined;
 
       // Who asks: the person the task runs for (approvals are filed on their behalf), else the scaffolder itself.
-      const requester = ctx.user?.ref?.startsWith('user:') ? ctx.user.ref : SCAFFOLDER_SERVICE_ACTOR;
+      // The review page's preview is a dry run started by the scaffolder, under the template ref
+      // template:default/dry-run: it cannot tell who asks nor from which template, so it does not compare them (it
+      // files and records nothing); the real run does.
+      const person = ctx.user?.ref?.startsWith('user:') ? ctx.user.ref : undefined;
+      const requester = person ?? (ctx.isDryRun ? undefined : SCAFFOLDER_SERVICE_ACTOR);
+      const templateRef = ctx.isDryRun ? undefined : ctx.templateInfo?.entityRef ?? null;
       const primary = documents.find(d => d.kind === 'Component')!;
       const primaryRef = stringifyEntityRef(primary);
       const ownerRef = stringifyEntityRef(
@@ -205,7 +210,7 @@ export function createForgeComplianceEvaluateAction(options: {
               currency: settings.pricing.currency,
             },
             requester,
-            templateRef: ctx.templateInfo?.entityRef ?? null,
+            templateRef,
             now: now(),
           });
 

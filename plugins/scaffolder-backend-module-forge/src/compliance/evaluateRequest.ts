@@ -77,10 +77,16 @@ export interface GateRequest {
   cost?: { monthlyTotal: number; currency: string; approvalThreshold?: number };
   /** The owning group's limits from the price catalog (forge.blueprints.pricing.limits): the policy. */
   costPolicy?: { approvalThreshold: number; hardLimit: number; currency: string };
-  /** Who runs the blueprint (the user the task runs for), as approvals record their requester. */
-  requester: string;
-  /** The Template the scaffolder runs (from the task, not from anything the template renders). */
-  templateRef: string | null;
+  /**
+   * Who runs the blueprint (the user the task runs for), as approvals record their requester. Undefined only in a
+   * dry run started by a service (the review page's preview), which cannot tell and files nothing.
+   */
+  requester: string | undefined;
+  /**
+   * The Template the scaffolder runs (from the task, not from anything the template renders). Undefined in a dry
+   * run, whose template ref is always template:default/dry-run: not compared then.
+   */
+  templateRef: string | null | undefined;
   now: Date;
 }
 
@@ -114,18 +120,22 @@ export function approvalMismatch(
   approval: Exemption,
   checkId: string,
   subject: ApprovalSubject,
-  requester: string,
+  /** Undefined: not known (a preview's dry run), not compared; the real run compares it. */
+  requester: string | undefined,
+  compareTemplate = true,
 ): string | undefined {
   const approved = approval.subject;
   if (!approved) {
     return `${approval.id} was filed before approvals recorded what they approve, so it cannot be matched with this request`;
   }
-  if (!sameEntityRef(approval.requestedBy, requester)) {
+  if (requester !== undefined && !sameEntityRef(approval.requestedBy, requester)) {
     return `${approval.id} was requested by ${approval.requestedBy}, not by ${requester}`;
   }
   const ref = (v: string | null) => v ?? 'none';
-  if ((approved.templateRef ?? '') !== (subject.templateRef ?? '') &&
-      !(approved.templateRef && subject.templateRef && sameEntityRef(approved.templateRef, subject.templateRef))) {
+  const sameTemplate =
+    (approved.templateRef ?? '') === (subject.templateRef ?? '') ||
+    (!!approved.templateRef && !!subject.templateRef && sameEntityRef(approved.templateRef, subject.templateRef));
+  if (compareTemplate && !sameTemplate) {
     return `${approval.id} was approved for the template ${ref(approved.templateRef)}; this request comes from ${ref(subject.templateRef)}`;
   }
   if (!sameEntityRef(approved.ownerRef, subject.ownerRef)) {
@@ -301,7 +311,7 @@ export function evaluateRequest(request: GateRequest): GateDecision {
   );
   const sources = [...new Set(refsOf(primary).filter(ref => restricted.has(ref)))].sort();
   const subject: ApprovalSubject = {
-    templateRef: request.templateRef,
+    templateRef: request.templateRef ?? null,
     ownerRef,
     classification: annotations[FORGE_ANNOTATIONS.dataClassification] ?? null,
     restrictedSources: sources,
@@ -336,7 +346,10 @@ export function evaluateRequest(request: GateRequest): GateDecision {
       e => ofProject(e, need.checkId) && (live(e) || e.status === 'pending'),
     );
     const why = new Map(
-      candidates.map(e => [e.id, approvalMismatch(e, need.checkId, subject, request.requester)]),
+      candidates.map(e => [
+        e.id,
+        approvalMismatch(e, need.checkId, subject, request.requester, request.templateRef !== undefined),
+      ]),
     );
     const approved = candidates.find(e => e.status === 'approved' && !why.get(e.id));
     if (approved) return { ...need, subject, status: 'approved', exemptionId: approved.id };
