@@ -10,6 +10,7 @@ import os from 'node:os';
 import { Readable } from 'node:stream';
 import { AttributionConfig, Attributor } from '../attribution/Attributor';
 import { CostCatalog } from '../catalog/CostCatalog';
+import { hideServerPaths, readErrorMessage, ServerPath } from './serverPaths';
 import { CostStore, IngestionOutcome } from '../database/CostStore';
 import { FocusFileError, FocusRowReader, isCharge } from './FocusRowReader';
 import { csvFocusSource, FocusReadError } from './readFocusRecords';
@@ -31,6 +32,8 @@ export type IngestionRequest = {
   sourceEtag?: string;
   /** The text encoding the file declares (an upload's charset), when not UTF-8. */
   encoding?: string;
+  /** Folders of the server its messages must not show (the inbox, a query's paths): hideServerPaths names them. */
+  serverPaths?: ServerPath[];
 };
 
 /**
@@ -121,6 +124,11 @@ export class CostIngester {
       // A fault in the bytes at a known line (not CSV, not UTF-8) is that line's rejection too.
       const row = error instanceof FocusReadError ? error.row : undefined;
       const file = error instanceof FocusReadError ? error.file : undefined;
+      // Members read the record: an operating-system error names the file as records do, never by its server path.
+      const message = hideServerPaths(
+        readErrorMessage(error),
+        request.serverPaths ?? [],
+      );
       outcome = {
         status: refused ? 'rejected' : 'failed',
         rowCount: 0,
@@ -130,7 +138,7 @@ export class CostIngester {
               {
                 ...(file ? { file } : {}),
                 row,
-                reason: (error as Error).message
+                reason: message
                   .replace(file ? `${file}: ` : '', '')
                   .replace(/^(Line|Row) \d+: /, ''),
               },
@@ -139,7 +147,7 @@ export class CostIngester {
         totals: {},
         periods: [],
         rollupCount: 0,
-        error: (error as Error).message,
+        error: message,
       };
       if (!refused) {
         logger.error(

@@ -28,6 +28,7 @@ import {
 } from './sources/FocusSource';
 import { InboxFile, InboxSnapshot, readInbox } from './sources/inboxExports';
 import { parquetFileSource } from './sources/parquetSource';
+import { ServerPath, serverPaths } from './serverPaths';
 import {
   PARQUET_FILE,
   streamedParquetSource,
@@ -48,10 +49,21 @@ export type CostSourceSettings = {
 };
 
 /** A local export file as a source: CSV (plain or gzip) streamed, Parquet read by row group. */
-function fileSource(file: string): FocusSource {
-  return PARQUET_FILE.test(file)
-    ? parquetFileSource(file)
-    : csvFocusSource(fs.createReadStream(file), { maxBytes: UNLIMITED });
+export function fileSource(file: string): FocusSource {
+  if (PARQUET_FILE.test(file)) return parquetFileSource(file);
+  // Opened when the read starts: a stream opened before (while the ingestion is being recorded) on a file removed
+  // meanwhile emits its error with nobody listening, which ends the process.
+  let inner: FocusSource | undefined;
+  return {
+    contentHash: () => inner?.contentHash() ?? '',
+    bytesRead: () => inner?.bytesRead?.() ?? 0,
+    read(sink) {
+      inner = csvFocusSource(fs.createReadStream(file), {
+        maxBytes: UNLIMITED,
+      });
+      return inner.read(sink);
+    },
+  };
 }
 
 /** The months `{billingPeriod}` stands for on `today`: the previous and the current, YYYY-MM. */
@@ -92,6 +104,17 @@ export class CostSourceScanner {
       today?: () => string;
     },
   ) {}
+
+  private knownServerPaths: ServerPath[] | undefined;
+
+  /** The inbox's and the queries' folders, which records name instead of showing (serverPaths.ts). */
+  private serverPaths(): ServerPath[] {
+    this.knownServerPaths ??= serverPaths(
+      this.options.settings.folder,
+      this.options.settings.queries ?? [],
+    );
+    return this.knownServerPaths;
+  }
 
   /** Creates the inbox folder, so that whoever drops exports there finds it (called at start-up). */
   async prepare(): Promise<void> {
@@ -141,6 +164,7 @@ export class CostSourceScanner {
       if (await this.isCurrent(location, etag, fingerprint)) return;
       const record = await this.options.ingester.ingestUnlessBusy({
         source: 'folder',
+        serverPaths: this.serverPaths(),
         location,
         sourceEtag: etag,
         content: content(),
@@ -257,6 +281,7 @@ export class CostSourceScanner {
     }
     return this.options.ingester.ingestUnlessBusy({
       source: 'url',
+      serverPaths: this.serverPaths(),
       location,
       sourceEtag: etag,
       content,
@@ -309,6 +334,7 @@ export class CostSourceScanner {
     }
     return this.options.ingester.ingestUnlessBusy({
       source: 'query',
+      serverPaths: this.serverPaths(),
       location,
       sourceEtag: etag,
       content: duckdbQuerySource(query),

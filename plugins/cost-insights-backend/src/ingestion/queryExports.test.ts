@@ -248,6 +248,20 @@ describe.each(databases.eachSupportedId())(
       expect(fs.existsSync(`${os.tmpdir()}/forge-query.duckdb`)).toBe(false);
     });
 
+    it('never shows the folders a query reads in its record', async () => {
+      const folder = path.join(data, 'focus');
+      const [record] = await scanner([
+        query({
+          sql: `SELECT * FROM read_parquet('${folder}/no-such-*.parquet')`,
+        }),
+      ]).scan();
+      expect(record.status).toBe('rejected');
+      expect(record.error).toContain(
+        'query:focus-parquet paths[0]/no-such-*.parquet',
+      );
+      expect(JSON.stringify(record)).not.toContain(data);
+    });
+
     it('refuses a write even where the query may read', async () => {
       // DuckDB's allowed_directories let a COPY write inside them: the SELECT-only check is what stops it.
       const out = path.join(data, 'focus', 'written.csv');

@@ -6,6 +6,7 @@ import type { FocusFields } from './FocusRowReader';
 import type { FocusSource } from './sources/FocusSource';
 import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
+import { readErrorMessage } from './serverPaths';
 
 /**
  * The bytes of an export could not be read (truncated, garbled, not CSV at all, not UTF-8, not Parquet). `row` is the
@@ -232,7 +233,11 @@ export function readFocusRecords(
               error instanceof InputError || error instanceof FocusReadError
                 ? error
                 : new FocusReadError(
-                    `The file could not be read (${(error as Error).message})`,
+                    (error as NodeJS.ErrnoException)?.code
+                      ? readErrorMessage(error)
+                      : `The file could not be read (${
+                          (error as Error).message
+                        })`,
                   ),
             );
           }

@@ -1,0 +1,81 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createTestIngester,
+  createTestStore,
+} from '../__testUtils__/testStore';
+import { CostIngester } from './CostIngester';
+import { fileSource } from './CostSourceScanner';
+import { hideServerPaths, serverPaths } from './serverPaths';
+
+// Ingestion records are read by members (GET /ingestions): a file that could not be read is named as records name
+// it (inbox/...), never by the server's path (issue 12).
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_18', 'POSTGRES_17', 'POSTGRES_16', 'POSTGRES_15', 'SQLITE_3'],
+});
+
+describe('hideServerPaths', () => {
+  it('names the inbox and query folders as records do, and only whole folders', () => {
+    const paths = serverPaths('/srv/forge/inbox', [
+      { name: 'lake', paths: ['/data/lake/focus', 's3://bucket/focus'] },
+    ]);
+    expect(
+      hideServerPaths(
+        "ENOENT: no such file or directory, open '/srv/forge/inbox/aws/x.csv'",
+        paths,
+      ),
+    ).toBe("ENOENT: no such file or directory, open 'inbox/aws/x.csv'");
+    expect(
+      hideServerPaths(
+        'IO Error: No files found that match the pattern "/data/lake/focus/2026/*.parquet"',
+        paths,
+      ),
+    ).toBe(
+      'IO Error: No files found that match the pattern "query:lake paths[0]/2026/*.parquet"',
+    );
+    expect(hideServerPaths('/srv/forge/inbox2/x.csv', paths)).toBe(
+      '/srv/forge/inbox2/x.csv',
+    );
+  });
+});
+
+describe.each(databases.eachSupportedId())(
+  'Ingestion records never show server paths (%s)',
+  databaseId => {
+    let ingester: CostIngester;
+    let dir: string;
+    let inbox: string;
+
+    beforeEach(async () => {
+      ingester = createTestIngester(
+        await createTestStore(await databases.init(databaseId)),
+      );
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-paths-'));
+      inbox = path.join(dir, 'inbox');
+      fs.mkdirSync(path.join(inbox, 'aws'), { recursive: true });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it.each(['csv', 'parquet'])(
+      'names a %s file that could not be read inbox/<name> with its error code',
+      async format => {
+        // The file is gone between the scan that listed it and the read.
+        const file = path.join(inbox, 'aws', `gone.${format}`);
+        const record = await ingester.ingest({
+          source: 'folder',
+          location: `inbox/aws/gone.${format}`,
+          content: fileSource(file),
+          serverPaths: serverPaths(inbox),
+        });
+        expect(record.status).not.toBe('succeeded');
+        expect(record.error).toBe(
+          `inbox/aws/gone.${format} could not be read (ENOENT)`,
+        );
+        expect(JSON.stringify(record)).not.toContain(dir);
+      },
+    );
+  },
+);
