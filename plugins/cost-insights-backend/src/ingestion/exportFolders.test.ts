@@ -308,6 +308,35 @@ describe.each(databases.eachSupportedId())(
       expect(await scanner().scan()).toEqual([]);
     });
 
+    it('refuses a snapshot whose data folder is a link to a folder outside the inbox', async () => {
+      await writeAwsExecution({
+        root: inbox,
+        exportName: 'linked',
+        period: '2026-09',
+        executionId: 'e',
+        time: 't',
+        parts: snapshot(3, 1, 1),
+        format: 'csv',
+      });
+      // The data folder moved out of the inbox, and linked from where it was.
+      const outside = `${inbox}-elsewhere`;
+      fs.renameSync(path.join(inbox, 'linked', 'data'), outside);
+      fs.symlinkSync(outside, path.join(inbox, 'linked', 'data'));
+      const records = await scanner()
+        .scan()
+        .finally(() => fs.rmSync(outside, { recursive: true, force: true }));
+      expect(records.map(r => [r.location, r.status, r.error])).toEqual([
+        [
+          'inbox/linked/metadata/BILLING_PERIOD=2026-09/linked-Manifest.json',
+          'rejected',
+          expect.stringMatching(
+            /^The data file inbox\/linked\/data\/\S+ lies in a folder linked from outside the inbox/,
+          ),
+        ],
+      ]);
+      expect(await storedDailyTotals(store)).toEqual({});
+    });
+
     it('reads Parquet files dropped at the top of the inbox, and no file below it on its own', async () => {
       const parts = snapshot(3, 1, 1);
       await writeAwsExecution({

@@ -102,6 +102,44 @@ async function statOrUndefined(file: string): Promise<fs.Stats | undefined> {
   }
 }
 
+async function realpathOrUndefined(file: string): Promise<string | undefined> {
+  try {
+    return await fs.promises.realpath(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses parts whose folder really lies outside the inbox: the names a manifest gives are checked without touching
+ * the disk (localPartPath), and `inbox/exp/data` may be a symbolic link to a folder elsewhere on the server. The
+ * folder of each part is resolved (every link followed) and must lie within the resolved inbox; a folder not there
+ * leaves the part missing, which the snapshot waits for.
+ */
+async function refuseLinkedFolders(
+  root: string,
+  parts: InboxSnapshot['parts'],
+): Promise<void> {
+  const realRoot = await realpathOrUndefined(root);
+  if (!realRoot) return;
+  const checked = new Map<string, boolean>();
+  for (const part of parts) {
+    const dir = path.dirname(part.path);
+    let inside = checked.get(dir);
+    if (inside === undefined) {
+      const real = await realpathOrUndefined(dir);
+      const relative = real === undefined ? '' : path.relative(realRoot, real);
+      inside = !(relative.startsWith('..') || path.isAbsolute(relative));
+      checked.set(dir, inside);
+    }
+    if (!inside) {
+      throw new FocusFileError(
+        `The data file inbox/${part.name} lies in a folder linked from outside the inbox; Forge reads only files within the inbox. Sync the export into the inbox instead of linking to it`,
+      );
+    }
+  }
+}
+
 async function readSnapshot(
   root: string,
   manifest: InboxFile,
@@ -134,6 +172,7 @@ async function readSnapshot(
         bytes: file.bytes,
       });
     }
+    await refuseLinkedFolders(root, parts);
   } catch (error) {
     if (error instanceof FocusFileError) return broken(error);
     throw error;
