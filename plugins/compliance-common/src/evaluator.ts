@@ -44,9 +44,10 @@ export interface EvaluationInput {
   exemptions?: ActiveExemption[];
   now?: Date;
   /**
-   * When compliance first saw the entity (stored by compliance, not read from the entity, so that nobody extends a
-   * grace period by editing an annotation). Grace periods of checks that await CI evidence start then; without it
-   * (and outside request mode) no check is pending.
+   * When the entity's grace period starts: the backend gives the time of the chained gate record of the blueprint run
+   * that created it (never a date read from the entity or from tables outside the history), and nothing for an
+   * entity no blueprint run created. Grace periods of checks that await CI evidence start then; without it (and
+   * outside request mode) no check is pending.
    */
   firstSeenAt?: Date;
 }
@@ -75,8 +76,9 @@ interface CompiledCheck {
 
 /**
  * The end of a check's grace period for an entity first seen at `firstSeenAt`, or undefined when the check awaits no
- * evidence. Only projects created from a blueprint (annotation forge.io/blueprint) get one: a blueprint ships the CI
- * that produces the evidence, so such a project is waiting for its first run, not ignoring a control.
+ * evidence. Only projects created from a blueprint get one (the caller passes `firstSeenAt` only for an entity with a
+ * gate record of a blueprint run, and the entity must carry forge.io/blueprint too): a blueprint ships the CI that
+ * produces the evidence, so such a project is waiting for its first run, not ignoring a control.
  *
  * @public
  */

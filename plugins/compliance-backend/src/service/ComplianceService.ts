@@ -19,6 +19,7 @@ import {
 } from '@internal/plugin-compliance-common';
 import { ComplianceStore, EvaluationWrite } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
+import { graceAnchors } from './gracePeriods';
 import { hashOf } from './hashing';
 import { ComplianceNotifier } from './Notifier';
 import { PolicyPackLoader } from './PolicyPackLoader';
@@ -158,9 +159,10 @@ export class ComplianceService {
           facts,
           exemptions: context.exemptions,
           now: context.now,
-          firstSeenAt: new Date(
-            context.firstSeen.get(entityRef) ?? context.now,
-          ),
+          // Only an entity a blueprint run created has a grace period (gracePeriods.ts): no anchor, no pending.
+          firstSeenAt: context.firstSeen.has(entityRef)
+            ? new Date(context.firstSeen.get(entityRef)!)
+            : undefined,
         },
         environment,
       );
@@ -176,11 +178,13 @@ export class ComplianceService {
   }
 
   /**
-   * When compliance first evaluated the entities that can have a grace period (those created from a blueprint), from
-   * its own score history: deleting and registering an entity again, or editing it, starts no new grace period.
+   * When the grace periods of the entities that can have one start: the chained gate record of the blueprint run that
+   * created each (gracePeriods.ts). Deleting and registering an entity again, editing it, or deleting its score
+   * history starts no new grace period; an entity no blueprint run created has none.
    */
   private firstSeen(entities: Entity[]): Promise<Map<string, string>> {
-    return this.deps.store.firstEvaluatedAt(
+    return graceAnchors(
+      this.deps.store,
       entities
         .filter(e => e.metadata.annotations?.[FORGE_ANNOTATIONS.blueprint])
         .map(e => stringifyEntityRef(e)),
@@ -278,9 +282,10 @@ export class ComplianceService {
     const checks = new Map(
       this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
     );
-    const first = await this.deps.store.firstEvaluatedAt([
-      ...new Set(pending.map(p => p.entityRef)),
-    ]);
+    const first = await graceAnchors(
+      this.deps.store,
+      pending.map(p => p.entityRef),
+    );
     return [
       ...new Set(
         pending
@@ -408,9 +413,9 @@ export class ComplianceService {
       since = new Map(current.map(r => [r.checkId, r.since]));
       evaluatedAt = summary.evaluatedAt;
     }
-    // A pending result is due when its grace period ends: from compliance's first evaluation of the entity.
+    // A pending result is due when its grace period ends: from the gate record of the blueprint run that created it.
     if (results.some(r => r.status === 'pending')) {
-      const first = (await this.deps.store.firstEvaluatedAt([entityRef])).get(
+      const first = (await graceAnchors(this.deps.store, [entityRef])).get(
         entityRef,
       );
       for (const r of results.filter(x => x.status === 'pending')) {

@@ -8,6 +8,7 @@ import {
 } from '@internal/plugin-compliance-common';
 import { ComplianceStore } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
+import { graceAnchors } from './gracePeriods';
 import { descendantGroups, parentsOf } from './groups';
 import { PolicyPackLoader } from './PolicyPackLoader';
 
@@ -185,9 +186,10 @@ export class DashboardService {
     const checks = new Map(
       this.deps.loader.policy.packs.flatMap(p => p.checks.map(c => [c.id, c])),
     );
-    const first = await this.deps.store.firstEvaluatedAt([
-      ...new Set(rows.map(r => r.entityRef)),
-    ]);
+    const first = await graceAnchors(
+      this.deps.store,
+      rows.map(r => r.entityRef),
+    );
     const byEntity = new Map<string, { count: number; nextDueAt?: string }>();
     for (const row of rows) {
       const entry = byEntity.get(row.entityRef) ?? { count: 0 };

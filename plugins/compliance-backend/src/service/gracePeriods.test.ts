@@ -1,6 +1,6 @@
 // Projects created from a blueprint wait for their first CI evidence: the checks only CI can decide are pending for
-// the grace period the policy pack gives them, counted from when compliance first saw the project, and fail when it
-// ends, on the next scheduled run, even if nothing else changed.
+// the grace period the policy pack gives them, counted from the chained gate record of the blueprint run that created
+// the project, and fail when it ends, on the next scheduled run, even if nothing else changed.
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { SCAFFOLDER_SERVICE_ACTOR } from '@internal/plugin-forge-node';
 import { Knex } from 'knex';
@@ -93,12 +93,30 @@ describe.each(testDatabases.eachSupportedId())(
     });
     afterEach(() => knex.destroy());
 
-    const statusOf = async (checkId: string) =>
-      (await h.compliance.scorecard(NEW_PROJECT)).results.find(
+    const statusOf = async (checkId: string, entityRef = NEW_PROJECT) =>
+      (await h.compliance.scorecard(entityRef)).results.find(
         r => r.checkId === checkId,
       );
 
+    /** What the scaffolder records when the gate lets a blueprint run create the project (a chained record). */
+    const createdByBlueprint = async (
+      entityRef = NEW_PROJECT,
+      decision: 'passed' | 'blocked' = 'passed',
+    ) =>
+      h.store.recordGateEvaluation(
+        {
+          entityRef,
+          decision,
+          evaluation: await h.compliance.dryRun(newProject(), 'request'),
+          taskId: 'task-lapse-predictor',
+          templateRef: 'template:default/ml-training-pipeline',
+        },
+        'plugin:scaffolder',
+        clock.now().toISOString(),
+      );
+
     it('keeps a new project pending, not failing, and fails it when the grace period ends though nothing changed', async () => {
+      await createdByBlueprint();
       h.catalog.entities.push(newProject());
       expect(await h.compliance.evaluateChanged()).toEqual({ evaluated: 1 });
       await h.compliance.pushFact(
@@ -163,6 +181,7 @@ describe.each(testDatabases.eachSupportedId())(
     });
 
     it('decides a pending check as soon as its evidence arrives', async () => {
+      await createdByBlueprint();
       h.catalog.entities.push(newProject());
       await h.compliance.evaluateChanged();
       await h.compliance.pushFact(
@@ -181,6 +200,7 @@ describe.each(testDatabases.eachSupportedId())(
     });
 
     it('starts no new grace period when the project is edited, or deleted and registered again', async () => {
+      await createdByBlueprint();
       h.catalog.entities.push(newProject());
       await h.compliance.evaluateChanged();
       clock.advance(100);
@@ -207,6 +227,56 @@ describe.each(testDatabases.eachSupportedId())(
       expect((await statusOf('ci.tests-passing'))?.dueAt).toBe(
         '2026-11-27T09:00:00.000Z',
       );
+    });
+
+    it('keeps the grace period anchored at the gate record when the score history is deleted', async () => {
+      await createdByBlueprint();
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      expect((await statusOf('ci.tests-passing'))?.status).toBe('pending');
+      clock.advance(8 * 24);
+      // compliance_summary_history is outside the chain: deleting it once anchored a new grace period.
+      await knex('compliance_summary_history')
+        .where({ entity_ref: NEW_PROJECT })
+        .delete();
+      await h.compliance.evaluateAll();
+      const ci = await statusOf('ci.tests-passing');
+      expect(ci?.status).toBe('fail');
+      expect(ci?.message).toMatch(
+        /grace period that ended 2026-11-27T09:00:00.000Z/,
+      );
+    });
+
+    it('gives no grace to a component registered by hand with a blueprint annotation, renamed or moved after the run, or refused by the gate', async () => {
+      // Registered by hand, claiming a blueprint: no blueprint run created it.
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      expect((await statusOf('ci.tests-passing'))?.status).toBe('fail');
+      expect((await h.compliance.scorecard(NEW_PROJECT)).pending).toBe(0);
+
+      // The run created component:default/lapse-predictor; the same project under another name or namespace, or a
+      // request the gate refused, is not that project.
+      await createdByBlueprint();
+      await createdByBlueprint('component:default/lapse-refused', 'blocked');
+      const as = (name: string, namespace = 'default') => ({
+        ...newProject(),
+        metadata: { ...newProject().metadata, name, namespace },
+      });
+      h.catalog.entities.push(
+        as('lapse-predictor-v2'),
+        as('lapse-predictor', 'retention'),
+        as('lapse-refused'),
+      );
+      await h.compliance.evaluateChanged();
+      for (const ref of [
+        'component:default/lapse-predictor-v2',
+        'component:retention/lapse-predictor',
+        'component:default/lapse-refused',
+      ])
+        expect({
+          ref,
+          status: (await statusOf('ci.tests-passing', ref))?.status,
+        }).toEqual({ ref, status: 'fail' });
     });
 
     it('gives no grace to projects not created from a blueprint', async () => {
