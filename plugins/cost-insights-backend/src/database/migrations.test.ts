@@ -119,7 +119,9 @@ describe.each(databases.eachSupportedId())(
     it('rewrites accounts stored before the identity rule to their identity, keeping the later of two deliveries of a period, so a re-delivered month replaces it', async () => {
       const knex = await databases.init(databaseId);
       await knex.migrate.latest({ directory: migrationsDir });
-      await knex.migrate.down({ directory: migrationsDir }); // rows as stored before the rule
+      // Rows as stored before the rule (and the later rule by shape, 20261206020000).
+      await knex.migrate.down({ directory: migrationsDir });
+      await knex.migrate.down({ directory: migrationsDir });
       const upper = 'ABCDEF01-2345-6789-ABCD-EF0123456789';
       const lower = upper.toLowerCase();
       await deliver(knex, 'i-aug', upper, 'Microsoft', '2026-08-05', 5, 1);
@@ -179,6 +181,39 @@ describe.each(databases.eachSupportedId())(
         cost: 11,
         ingestion: record.id,
       });
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'cost migrations, accounts by the shape of their id (%s)',
+  databaseId => {
+    it('rewrites an Azure account stored in the case of a Marketplace row, merging one delivery and dropping an earlier one', async () => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory: migrationsDir });
+      await knex.migrate.down({ directory: migrationsDir }); // rows as stored before the rule by shape
+      const mixed = '/providers/Microsoft.Billing/billingAccounts/12345678';
+      const lower = mixed.toLowerCase();
+      // September: a FOCUS 1.3 delivery stored both spellings (Microsoft and Datadog rows), then a 1.2 restatement
+      // (every row Microsoft) replaced the lower-case one only: the Datadog rows counted twice.
+      await deliver(knex, 'i-13', mixed, 'Datadog', '2026-09-05', 2, 1);
+      await deliver(knex, 'i-12', lower, 'Microsoft', '2026-09-05', 7, 2);
+      // October: one 1.3 delivery, both spellings on the same day: one period.
+      await deliver(knex, 'i-oct', lower, 'Microsoft', '2026-10-05', 5, 1);
+      await deliver(knex, 'i-oct', mixed, 'Datadog', '2026-10-05', 2, 1);
+      await deliver(knex, 'i-aws', '123456789012', 'AWS', '2026-09-05', 8, 1);
+
+      await knex.migrate.up({ directory: migrationsDir });
+      expect(await storedKeys(knex)).toEqual({
+        [`${lower} 2026-09-01`]: { cost: 7, ingestion: 'i-12' },
+        [`${lower} 2026-10-01`]: { cost: 7, ingestion: 'i-oct' },
+        '123456789012 2026-09-01': { cost: 8, ingestion: 'i-aws' },
+      });
+      const [october] = await knex('cost_entity_daily').where({
+        billing_account_id: lower,
+        billing_period_start: '2026-10-01',
+      });
+      expect(october.effective_cost).toBe(7);
     });
   },
 );
