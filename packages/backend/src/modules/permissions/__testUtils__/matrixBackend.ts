@@ -62,20 +62,17 @@ const memberships = demoMemberships();
 
 /** The catalog of the embedded default: the demo organisation, systems, resources and projects. */
 export const demoCatalogConfig = {
+  // As app-config.yaml: groups and users only from the organisation's location (catalogRules.test.ts).
   rules: [
+    { allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain'] },
+  ],
+  locations: [
     {
-      allow: [
-        'Component',
-        'System',
-        'Resource',
-        'Location',
-        'Domain',
-        'Group',
-        'User',
-      ],
+      type: 'file',
+      target: path.join(ROOT, 'catalog/all.yaml'),
+      rules: [{ allow: ['Group', 'User'] }],
     },
   ],
-  locations: [{ type: 'file', target: path.join(ROOT, 'catalog/all.yaml') }],
 };
 /** The user info service as the catalog sign-in resolver fills it: each demo user and their direct groups. */
 export const signInLikeUserInfo = createServiceFactory({
