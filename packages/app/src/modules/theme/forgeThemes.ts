@@ -31,6 +31,17 @@ const tableCell = {
 };
 
 /**
+ * A spinner or progress bar is a progressbar to assistive technology, which must have a name (axe's
+ * aria-progressbar-name, serious). Backstage's own loading indicators (the table's loading body, the relations graph,
+ * Progress) render MUI's without one; every one of them is named "Loading" unless it says more itself (the budget
+ * bar names its figure).
+ */
+const progressNamed = {
+  MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
+  MuiLinearProgress: { defaultProps: { 'aria-label': 'Loading' } },
+};
+
+/**
  * Forge's light theme: Backstage's, with secondary text dark enough to read. MUI's default secondary text
  * (black at 54%) is #717171 on Backstage's page background (#f5f5f5), 4.47:1, just under the 4.5:1 WCAG AA asks
  * for normal text; at 62% it is #5d5d5d, 6:1.
@@ -45,11 +56,11 @@ export const forgeLightTheme: UnifiedTheme = createUnifiedTheme({
       hint: 'rgba(0, 0, 0, 0.38)',
     },
   } as any,
-  components: { MuiTableCell: tableCell } as any,
+  components: { MuiTableCell: tableCell, ...progressNamed } as any,
 });
 
 /** Forge's dark theme: Backstage's (its secondary text already contrasts), with the same table cells. */
 export const forgeDarkTheme: UnifiedTheme = createUnifiedTheme({
   palette: palettes.dark,
-  components: { MuiTableCell: tableCell } as any,
+  components: { MuiTableCell: tableCell, ...progressNamed } as any,
 });
