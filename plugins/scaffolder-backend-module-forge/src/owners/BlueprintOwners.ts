@@ -51,6 +51,23 @@ function choiceOf(group: Entity): OwnerChoice {
   };
 }
 
+/** What a blueprint step's rule reads of the scaffolder's action context. */
+export type BlueprintStepContext = {
+  isDryRun?: boolean;
+  user?: { ref?: string };
+  task?: { id: string };
+  getInitiatorCredentials(): Promise<BackstageCredentials>;
+};
+
+/**
+ * The credentials a step's owner and cost-center rules are decided for: the person who started the run, or none for
+ * a dry run started by a service (it publishes nothing; the review page's preview decides for the person first).
+ */
+async function personOfStep(ctx: BlueprintStepContext): Promise<BackstageCredentials | undefined> {
+  const credentials = await ctx.getInitiatorCredentials();
+  return ctx.isDryRun && callerOf(credentials).type === 'service' ? undefined : credentials;
+}
+
 /**
  * The owner rule of the blueprints, enforced by forge:publish:plan and forge:publish before anything is published,
  * and offered by the form's owner picker (GET /api/scaffolder/forge/owners):
@@ -135,16 +152,11 @@ export class BlueprintOwners {
    */
   async assertMayOwnInStep(
     owner: string,
-    ctx: {
-      isDryRun?: boolean;
-      user?: { ref?: string };
-      task?: { id: string };
-      getInitiatorCredentials(): Promise<BackstageCredentials>;
-    },
+    ctx: BlueprintStepContext,
     action: string,
   ): Promise<void> {
-    const credentials = await ctx.getInitiatorCredentials();
-    if (ctx.isDryRun && callerOf(credentials).type === 'service') return;
+    const credentials = await personOfStep(ctx);
+    if (!credentials) return;
     await this.assertMayOwn(owner, credentials, ctx.user?.ref, { action, taskId: ctx.task?.id });
   }
 
@@ -194,16 +206,11 @@ export class BlueprintOwners {
   async assertMayChargeInStep(
     costCenter: string,
     owner: string,
-    ctx: {
-      isDryRun?: boolean;
-      user?: { ref?: string };
-      task?: { id: string };
-      getInitiatorCredentials(): Promise<BackstageCredentials>;
-    },
+    ctx: BlueprintStepContext,
     action: string,
   ): Promise<void> {
-    const credentials = await ctx.getInitiatorCredentials();
-    if (ctx.isDryRun && callerOf(credentials).type === 'service') return;
+    const credentials = await personOfStep(ctx);
+    if (!credentials) return;
     await this.assertMayCharge(costCenter, credentials, ctx.user?.ref, { action, owner, taskId: ctx.task?.id });
   }
 
