@@ -749,12 +749,10 @@ describe.each(testDatabases.eachSupportedId())(
           `changed outside Forge at record \\d+ \\(exemption ${rejected.id}.*compliance_exemptions\\)`,
         ),
       );
-      await knex('compliance_exemptions')
-        .where({ id: rejected.id })
-        .update({
-          status: 'rejected',
-          decided_by: 'user:default/daniel.moreau',
-        });
+      await knex('compliance_exemptions').where({ id: rejected.id }).update({
+        status: 'rejected',
+        decided_by: 'user:default/daniel.moreau',
+      });
       expect((await exportNow()).body).toContain(rejected.id);
 
       // A passed gate evaluation put into the table, with no ledger record.
@@ -819,6 +817,135 @@ describe.each(testDatabases.eachSupportedId())(
       );
       expect(csv).toContain(`"'+cmd|/C calc!A0 reviewed weekly"`);
       expect(csv).not.toMatch(/(^|,)"[=+]/m);
+    });
+
+    it('exports what a gate approval approved, in CSV columns and OSCAL props and remarks, verifiable offline', async () => {
+      const filed = await h.exemptions.request(
+        {
+          kind: 'approval',
+          entityRef: 'component:default/churn-uplift',
+          checkId: 'approval.cost-threshold',
+          justification: 'Churn model retraining for the renewal campaign.',
+          compensatingControl: 'Budget alert at 3,500 EUR; weekly review.',
+          expiresAt: new Date(
+            clock.now().getTime() + 7 * 86400_000,
+          ).toISOString(),
+          onBehalfOf: 'user:default/mateo.garcia',
+          subject: {
+            templateRef: 'template:default/ml-training-pipeline',
+            ownerRef: 'group:default/retention-analytics',
+            // A classification a spreadsheet would run: neutralised like every other text.
+            classification: '=cmd|restricted',
+            restrictedSources: [
+              'resource:default/policy-events-stream',
+              'resource:default/claims-warehouse',
+            ],
+            cost: {
+              monthlyTotal: 3000,
+              approvalThreshold: 1500,
+              currency: 'EUR',
+            },
+          },
+        },
+        'service:plugin:scaffolder',
+      );
+      clock.advance(1);
+      await h.exemptions.decide(
+        filed.id,
+        { status: 'approved', note: 'Within the campaign budget.' },
+        'user:default/daniel.moreau',
+      );
+      clock.advance(1);
+      const query = { scope: { type: 'org' as const }, asOf: clock.now() };
+      const set = await h.evidence.collect(query);
+      const decisions = set.decisions.filter(d => d.exemptionId === filed.id);
+      expect(decisions.map(d => d.event)).toEqual(['requested', 'approved']);
+      expect(decisions.every(d => d.subject?.cost?.monthlyTotal === 3000)).toBe(
+        true,
+      );
+
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+
+        const csv = await h.evidence.export(query, 'csv');
+        const [header] = csv.body.split('\r\n');
+        expect(header).toContain(
+          '"approval_template","approval_owner","approval_classification","approval_restricted_sources",' +
+            '"approval_cost_monthly","approval_cost_threshold","approval_cost_currency"',
+        );
+        const approvedLine = csv.body
+          .split('\r\n')
+          .find(l => l.includes(`"${filed.id}"`) && l.includes('"approved"'))!;
+        expect(approvedLine).toContain('"user:default/daniel.moreau"');
+        expect(approvedLine).toMatch(
+          /"template:default\/ml-training-pipeline","group:default\/retention-analytics","'=cmd\|restricted","resource:default\/claims-warehouse resource:default\/policy-events-stream",3000,1500,"EUR"$/,
+        );
+        expect(csv.body).not.toMatch(/(^|,)"[=+]/m);
+        const csvFile = path.join(dir, csv.filename);
+        fs.writeFileSync(csvFile, csv.body);
+        expect(verifyOffline(csvFile, publicKey)).toMatchObject({ status: 0 });
+        // Raising the approved figure in the auditor's copy is caught.
+        fs.writeFileSync(
+          csvFile,
+          csv.body.replace(',3000,1500,"EUR"', ',9000,1500,"EUR"'),
+        );
+        const edited = verifyOffline(csvFile, publicKey);
+        expect(edited.status).toBe(1);
+        expect(edited.output).toMatch(/changed after it was exported/);
+
+        const oscal = await h.evidence.export(query, 'oscal');
+        const observation = (JSON.parse(oscal.body) as any)[
+          'assessment-results'
+        ].results[0].observations.find(
+          (o: any) =>
+            o.props.some(
+              (p: any) => p.name === 'exemption-id' && p.value === filed.id,
+            ) &&
+            o.props.some(
+              (p: any) => p.name === 'decision-event' && p.value === 'approved',
+            ),
+        );
+        const props = Object.fromEntries(
+          observation.props
+            .filter((p: any) => p.name.startsWith('approval-'))
+            .map((p: any) => [p.name, p.value]),
+        );
+        expect(props).toEqual({
+          'approval-template': 'template:default/ml-training-pipeline',
+          'approval-owner': 'group:default/retention-analytics',
+          'approval-classification': "'=cmd|restricted",
+          // One prop per source; the last one wins in this map.
+          'approval-restricted-source': 'resource:default/policy-events-stream',
+          'approval-cost-monthly': '3000',
+          'approval-cost-threshold': '1500',
+          'approval-cost-currency': 'EUR',
+        });
+        expect(
+          observation.props.filter(
+            (p: any) => p.name === 'approval-restricted-source',
+          ),
+        ).toHaveLength(2);
+        expect(observation.remarks).toContain(
+          'estimated 3,000.00 EUR a month, above the approval threshold of 1,500.00 EUR',
+        );
+        expect(observation.remarks).toContain(
+          'Decision note: Within the campaign budget.',
+        );
+        const oscalFile = path.join(dir, oscal.filename);
+        fs.writeFileSync(oscalFile, oscal.body);
+        expect(verifyOffline(oscalFile, publicKey)).toMatchObject({
+          status: 0,
+        });
+        fs.writeFileSync(
+          oscalFile,
+          oscal.body.replace('3,000.00 EUR a month', '9,000.00 EUR a month'),
+        );
+        expect(verifyOffline(oscalFile, publicKey).status).toBe(1);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('answers as of a date before the exemption with the failure', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
+  ApprovalSubject,
   Exemption,
   ExemptionKind,
   Framework,
@@ -95,6 +96,69 @@ export interface EvidenceDecision {
   ledgerSeq: number;
   ledgerHash: string;
   checkpoint?: CheckpointRef;
+  /** For a gate approval: what was asked to be approved, as sealed in its history record (issue 10). */
+  subject?: ApprovalSubject;
+}
+
+/** Money as the gate and the approver read it: `1,234.50 EUR`. */
+function formatMoney(amount: number, currency: string): string {
+  return `${amount.toLocaleString('en-US', {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  })} ${currency}`;
+}
+
+/** The subject of a gate approval in a sentence, for OSCAL remarks. */
+export function describeApprovalSubject(s: ApprovalSubject): string {
+  const parts = [
+    `template ${s.templateRef ?? 'not recorded'}`,
+    `owner ${s.ownerRef}`,
+    `data classification ${s.classification ?? 'not recorded'}`,
+    `restricted sources ${
+      s.restrictedSources.length ? s.restrictedSources.join(', ') : 'none'
+    }`,
+  ];
+  const cost = s.cost
+    ? `estimated ${formatMoney(
+        s.cost.monthlyTotal,
+        s.cost.currency,
+      )} a month, above the approval threshold of ${formatMoney(
+        s.cost.approvalThreshold,
+        s.cost.currency,
+      )}`
+    : 'no cost estimate';
+  return `Requested for: ${parts.join('; ')}; ${cost}.`;
+}
+
+/** OSCAL props of an approval's subject: one per fact, none for facts not recorded. */
+function subjectProps(s: ApprovalSubject | undefined) {
+  if (!s) return [];
+  const prop = (name: string, value: string) => ({
+    name,
+    ns: 'urn:forge',
+    value,
+  });
+  return [
+    ...(s.templateRef ? [prop('approval-template', s.templateRef)] : []),
+    prop('approval-owner', s.ownerRef),
+    ...(s.classification
+      ? [prop('approval-classification', s.classification)]
+      : []),
+    ...s.restrictedSources.map(r => prop('approval-restricted-source', r)),
+    ...(s.cost
+      ? [
+          prop('approval-cost-monthly', String(s.cost.monthlyTotal)),
+          prop('approval-cost-threshold', String(s.cost.approvalThreshold)),
+          prop('approval-cost-currency', s.cost.currency),
+        ]
+      : []),
+  ];
+}
+
+/** The subject column of a history record's body (canonical JSON text), or undefined for records without one. */
+function parseSubject(text: unknown): ApprovalSubject | undefined {
+  if (typeof text !== 'string' || !text) return undefined;
+  return JSON.parse(text) as ApprovalSubject;
 }
 
 /** Everything an export holds: results, decisions and the checkpoint that covers all of them. */
@@ -303,6 +367,7 @@ export class EvidenceService {
           expiresAt: b.expires_at ?? '',
           ledgerSeq: r.seq,
           ledgerHash: r.hash,
+          ...(b.subject ? { subject: parseSubject(b.subject) } : {}),
         };
       });
   }
@@ -468,6 +533,8 @@ export class EvidenceService {
       ) =>
       (l: Line) =>
         l.row ? f(l.row) : undefined;
+    const subjectOf = (l: Line) =>
+      l.row?.exemption?.subject ?? l.decision?.subject;
     const columns: CsvColumn<Line>[] = [
       { header: 'source', value: l => l.row?.source ?? 'decision' },
       {
@@ -555,6 +622,32 @@ export class EvidenceService {
       { header: 'gate_task_id', value: r(x => x.gate?.taskId) },
       { header: 'gate_template', value: r(x => x.gate?.templateRef) },
       { header: 'gate_recorded_by', value: r(x => x.gate?.recordedBy) },
+      // What a gate approval approved (issue 10): the facts the approver saw, next to who decided and why.
+      {
+        header: 'approval_template',
+        value: l => subjectOf(l)?.templateRef ?? undefined,
+      },
+      { header: 'approval_owner', value: l => subjectOf(l)?.ownerRef },
+      {
+        header: 'approval_classification',
+        value: l => subjectOf(l)?.classification ?? undefined,
+      },
+      {
+        header: 'approval_restricted_sources',
+        value: l => subjectOf(l)?.restrictedSources,
+      },
+      {
+        header: 'approval_cost_monthly',
+        value: l => subjectOf(l)?.cost?.monthlyTotal,
+      },
+      {
+        header: 'approval_cost_threshold',
+        value: l => subjectOf(l)?.cost?.approvalThreshold,
+      },
+      {
+        header: 'approval_cost_currency',
+        value: l => subjectOf(l)?.cost?.currency,
+      },
     ];
     const body = toCsv<Line>(
       [
@@ -737,8 +830,11 @@ export class EvidenceService {
               },
             ]
           : []),
+        ...subjectProps(d.subject),
       ],
-      remarks: `Justification: ${d.justification} Compensating control: ${
+      remarks: `${
+        d.subject ? `${describeApprovalSubject(d.subject)} ` : ''
+      }Justification: ${d.justification} Compensating control: ${
         d.compensatingControl
       }${d.decisionNote ? ` Decision note: ${d.decisionNote}` : ''}`,
     }));
