@@ -177,11 +177,13 @@ describe.each(testDatabases.eachSupportedId())(
     let knex: Knex;
     let app: express.Express;
     let denied: Set<string>;
+    let harness: Awaited<ReturnType<typeof createHarness>>;
     const auditor = mockServices.auditor.mock();
 
     beforeEach(async () => {
       knex = await testDatabases.init(databaseId);
       const h = await createHarness(knex);
+      harness = h;
       await h.compliance.evaluateAll();
       denied = new Set();
       const permissions = mockServices.permissions.mock({
@@ -577,10 +579,26 @@ describe.each(testDatabases.eachSupportedId())(
         entity_ref: 'component:default/churn-model',
         name: 'ci',
       });
-      expect(facts.every(f => f.received_from !== 'service:plugin:scaffolder')).toBe(
-        true,
-      );
+      expect(
+        facts.every(f => f.received_from !== 'service:plugin:scaffolder'),
+      ).toBe(true);
 
+      // A creation fact, for a project the blueprint run just created (its passed gate record, with the task).
+      const gate = await request(app)
+        .post('/gate-evaluations')
+        .set('Authorization', SCAFFOLDER)
+        .send({
+          entityRef: 'component:default/churn-model',
+          decision: 'passed',
+          evaluation: {
+            entityRef: 'component:default/churn-model',
+            score: 100,
+            level: 'gold',
+            results: [],
+          },
+          taskId: 'task-churn-model',
+        });
+      expect(gate.status).toBe(201);
       const scan = await request(app)
         .post('/facts/component/default/churn-model')
         .set('Authorization', SCAFFOLDER)
@@ -600,6 +618,83 @@ describe.each(testDatabases.eachSupportedId())(
           data: { status: 'passing' },
         });
       expect(ci.status).toBe(201);
+    });
+
+    it('lets the scaffolder leave creation facts only within the hour after the gate let it create the project, and audits a refusal', async () => {
+      const push = (name: string) =>
+        request(app)
+          .post(`/facts/component/default/${name}`)
+          .set('Authorization', SCAFFOLDER)
+          .send({
+            name: 'secret-scan',
+            collectedAt: new Date().toISOString(),
+            data: { leaks: 0 },
+          });
+      const refusedAndAudited = async (name: string, message: string) => {
+        auditor.createEvent.mockClear();
+        const res = await push(name);
+        expect([res.status, res.body.error?.message]).toEqual([403, message]);
+        expect(auditor.createEvent).toHaveBeenCalledWith(
+          expect.objectContaining({
+            eventId: 'fact-push',
+            meta: expect.objectContaining({
+              actor: 'service:plugin:scaffolder',
+              entityRef: `component:default/${name}`,
+              fact: 'secret-scan',
+            }),
+          }),
+        );
+        const event = await auditor.createEvent.mock.results[0].value;
+        expect(event.fail).toHaveBeenCalled();
+        expect(event.success).not.toHaveBeenCalled();
+      };
+      const createdBy = (name: string, at: Date) =>
+        harness.store.recordGateEvaluation(
+          {
+            entityRef: `component:default/${name}`,
+            decision: 'passed',
+            evaluation: {
+              entityRef: `component:default/${name}`,
+              score: 100,
+              level: 'gold',
+              results: [],
+            } as any,
+            taskId: `task-${name}`,
+          },
+          'service:plugin:scaffolder',
+          at.toISOString(),
+        );
+      const deleteScoreHistory = (name: string) =>
+        knex('compliance_summary_history')
+          .where({ entity_ref: `component:default/${name}` })
+          .delete();
+
+      // Compliance first saw fraud-scoring-service minutes ago, but no blueprint run created it.
+      await deleteScoreHistory('fraud-scoring-service');
+      await refusedAndAudited(
+        'fraud-scoring-service',
+        'The blueprints may leave evidence only for a project they just created, and no blueprint run created component:default/fraud-scoring-service (the history holds no passed gate evaluation of a scaffolder task for it): its evidence comes from CI, with its own token',
+      );
+
+      // retention-dbt was created by a blueprint run two hours ago: deleting its score history opens nothing.
+      const created = new Date(Date.now() - 2 * 3600 * 1000);
+      await createdBy('retention-dbt', created);
+      expect(await deleteScoreHistory('retention-dbt')).toBeGreaterThan(0);
+      await refusedAndAudited(
+        'retention-dbt',
+        `The blueprints may leave evidence only within an hour of creating a project; component:default/retention-dbt was created by a blueprint run at ${created.toISOString()}: its evidence now comes from CI, with its own token`,
+      );
+      expect(
+        await knex('compliance_facts').where({
+          entity_ref: 'component:default/retention-dbt',
+          name: 'secret-scan',
+          received_from: 'service:plugin:scaffolder',
+        }),
+      ).toEqual([]);
+
+      // A fresh one is accepted.
+      await createdBy('fraud-scoring-service', new Date());
+      expect((await push('fraud-scoring-service')).status).toBe(201);
     });
 
     describe('gate approvals record what they approve', () => {
@@ -646,7 +741,9 @@ describe.each(testDatabases.eachSupportedId())(
         const ledger = await knex('compliance_ledger')
           .where({ kind: 'exemption', record_id: filed.body.id })
           .first();
-        expect(JSON.parse(ledger.body).subject).toContain('"monthlyTotal":3000');
+        expect(JSON.parse(ledger.body).subject).toContain(
+          '"monthlyTotal":3000',
+        );
 
         const verified = await request(app)
           .get('/history/verify')
@@ -687,7 +784,14 @@ describe.each(testDatabases.eachSupportedId())(
         const dearer = await request(app)
           .post('/exemptions')
           .set('Authorization', SCAFFOLDER)
-          .send(body({ subject: { ...subject, cost: { ...subject.cost, monthlyTotal: 14900 } } }));
+          .send(
+            body({
+              subject: {
+                ...subject,
+                cost: { ...subject.cost, monthlyTotal: 14900 },
+              },
+            }),
+          );
         expect(dearer.status).toBe(201);
         const someoneElse = await request(app)
           .post('/exemptions')

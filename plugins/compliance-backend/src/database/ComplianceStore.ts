@@ -168,6 +168,14 @@ export interface ComplianceStore {
   findAnchor(): Promise<ChainRecord | undefined>;
   /** Ledger records of one kind, in order, optionally only those recorded on or before `asOf`. */
   listLedger(kind: LedgerKind, asOf?: string): Promise<LedgerRecord[]>;
+  /**
+   * Ledger records of one kind about the given entities (by the record's chained entity ref), in order of seq: the
+   * records themselves, bodies included, so what is read from them is what verify checks.
+   */
+  listLedgerFor(
+    kind: LedgerKind,
+    entityRefs: string[],
+  ): Promise<LedgerRecord[]>;
   /** The canonical text of each row of a state table, by record id, as its ledger records hold it. */
   readState(kind: StateKind): Promise<Map<string, string>>;
   /** Current results in order of entity and check, in pages (keyset after the given entity and check). */

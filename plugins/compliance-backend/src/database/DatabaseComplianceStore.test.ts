@@ -300,8 +300,90 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('reads the chained gate records of the given entities only, in order, with their bodies', async () => {
+      const gate = (
+        entityRef: string,
+        decision: 'passed' | 'blocked',
+        at: string,
+      ) =>
+        store.recordGateEvaluation(
+          {
+            entityRef,
+            decision,
+            evaluation: {
+              entityRef,
+              score: 100,
+              level: 'gold',
+              results: [],
+            } as any,
+            taskId: `task-${at}`,
+          },
+          'service:plugin:scaffolder',
+          at,
+        );
+      await gate('component:default/a', 'blocked', '2026-11-01T09:00:00.000Z');
+      await gate('component:default/b', 'passed', '2026-11-01T10:00:00.000Z');
+      await gate('component:default/a', 'passed', '2026-11-01T11:00:00.000Z');
+      await gate('component:default/c', 'passed', '2026-11-01T12:00:00.000Z');
+      await store.recordPolicyPacks(
+        [
+          {
+            name: 'baseline',
+            version: '1.0.0',
+            file: 'baseline.yaml',
+            definition: { name: 'baseline' },
+          },
+        ],
+        '2026-11-01T13:00:00.000Z',
+      );
+
+      const records = await store.listLedgerFor('gate-evaluation', [
+        'component:default/a',
+        'component:default/c',
+        'component:default/a',
+      ]);
+      expect(
+        records.map(r => [
+          r.entityRef,
+          r.event,
+          r.recordedAt,
+          r.body.entity_ref,
+        ]),
+      ).toEqual([
+        [
+          'component:default/a',
+          'blocked',
+          '2026-11-01T09:00:00.000Z',
+          'component:default/a',
+        ],
+        [
+          'component:default/a',
+          'passed',
+          '2026-11-01T11:00:00.000Z',
+          'component:default/a',
+        ],
+        [
+          'component:default/c',
+          'passed',
+          '2026-11-01T12:00:00.000Z',
+          'component:default/c',
+        ],
+      ]);
+      expect(records.map(r => r.seq)).toEqual(
+        [...records.map(r => r.seq)].sort((x, y) => x - y),
+      );
+      expect(records[1].body.task_id).toBe('task-2026-11-01T11:00:00.000Z');
+      expect(await store.listLedgerFor('gate-evaluation', [])).toEqual([]);
+      expect(
+        await store.listLedgerFor('policy-pack', ['component:default/a']),
+      ).toEqual([]);
+    });
+
     it('migrates down and up again', async () => {
       const directory = path.resolve(__dirname, '../../migrations');
+      // The index of ledger records by entity.
+      await knex.migrate.down({ directory });
+      expect(await knex.schema.hasTable('compliance_ledger')).toBe(true);
       await knex.migrate.down({ directory });
       expect(
         await knex.schema.hasColumn('compliance_exemptions', 'subject'),

@@ -191,6 +191,19 @@ type LedgerRow = {
   key_id: string | null;
 };
 
+function toLedgerRecord(row: LedgerRow): LedgerRecord {
+  return {
+    seq: Number(row.seq),
+    kind: row.kind,
+    recordId: row.record_id,
+    event: row.event,
+    entityRef: row.entity_ref ?? undefined,
+    body: JSON.parse(row.body),
+    recordedAt: row.recorded_at,
+    hash: row.hash,
+  };
+}
+
 function ledgerToChain(row: LedgerRow): ChainRecord {
   return {
     seq: Number(row.seq),
@@ -1117,16 +1130,21 @@ export class DatabaseComplianceStore implements ComplianceStore {
       .where({ kind })
       .orderBy('seq');
     if (asOf) query.where('recorded_at', '<=', asOf);
-    return (await query).map(row => ({
-      seq: Number(row.seq),
-      kind: row.kind,
-      recordId: row.record_id,
-      event: row.event,
-      entityRef: row.entity_ref ?? undefined,
-      body: JSON.parse(row.body),
-      recordedAt: row.recorded_at,
-      hash: row.hash,
-    }));
+    return (await query).map(toLedgerRecord);
+  }
+
+  async listLedgerFor(
+    kind: LedgerKind,
+    entityRefs: string[],
+  ): Promise<LedgerRecord[]> {
+    const rows: LedgerRow[] = [];
+    for (const part of chunks([...new Set(entityRefs)], WHERE_IN_CHUNK))
+      rows.push(
+        ...(await this.db<LedgerRow>('compliance_ledger')
+          .where({ kind })
+          .whereIn('entity_ref', part)),
+      );
+    return rows.map(toLedgerRecord).sort((a, b) => a.seq - b.seq);
   }
 
   async readState(kind: StateKind): Promise<Map<string, string>> {

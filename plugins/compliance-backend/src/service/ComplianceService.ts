@@ -19,7 +19,7 @@ import {
 } from '@internal/plugin-compliance-common';
 import { ComplianceStore, EvaluationWrite } from '../database/ComplianceStore';
 import { CatalogReader } from './CatalogReader';
-import { graceAnchors } from './gracePeriods';
+import { creationEvidenceRefusal, graceAnchors } from './gracePeriods';
 import { hashOf } from './hashing';
 import { ComplianceNotifier } from './Notifier';
 import { PolicyPackLoader } from './PolicyPackLoader';
@@ -61,9 +61,6 @@ function dependsOnRefs(entity: Entity): string[] {
 }
 
 const SEVERE = new Set(['high', 'critical']);
-
-/** How long after compliance first saw a project the blueprints may still leave evidence for it. */
-const NEW_PROJECT_EVIDENCE_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * The hash of what the facts say (name and data), not of when they were sent: CI re-pushing the same scan
@@ -488,19 +485,14 @@ export class ComplianceService {
     if (!entity)
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
     if (pushedBy === SCAFFOLDER_SERVICE_ACTOR) {
-      // The blueprints leave the first evidence of the project they just created, and nothing about any other.
-      const first = (await this.deps.store.firstEvaluatedAt([entityRef])).get(
+      // The blueprints leave the first evidence of the project they just created (within the hour after its chained
+      // gate record), and nothing about any other; the caller's audit event records a refusal.
+      const refusal = await creationEvidenceRefusal(
+        this.deps.store,
         entityRef,
+        this.now(),
       );
-      if (
-        first &&
-        this.now().getTime() - Date.parse(first) >
-          NEW_PROJECT_EVIDENCE_WINDOW_MS
-      ) {
-        throw new NotAllowedError(
-          `The blueprints may leave evidence only for a project they just created; ${entityRef} was first seen ${first}`,
-        );
-      }
+      if (refusal) throw new NotAllowedError(refusal);
     }
     await this.deps.store.upsertFact(
       entityRef,

@@ -289,6 +289,7 @@ describe.each(testDatabases.eachSupportedId())(
 
     it('lets the blueprints leave evidence for the project they just created, and for no other', async () => {
       clock.advance(2);
+      await createdByBlueprint();
       h.catalog.entities.push(newProject());
       await h.compliance.evaluateChanged();
       await h.compliance.pushFact(
@@ -296,6 +297,7 @@ describe.each(testDatabases.eachSupportedId())(
         secretScan(clock.now()),
         SCAFFOLDER_SERVICE_ACTOR,
       );
+      // Compliance first saw churn-model this very hour, but no blueprint run created it.
       await expect(
         h.compliance.pushFact(
           'component:default/churn-model',
@@ -303,9 +305,15 @@ describe.each(testDatabases.eachSupportedId())(
           SCAFFOLDER_SERVICE_ACTOR,
         ),
       ).rejects.toThrow(
-        'The blueprints may leave evidence only for a project they just created; component:default/churn-model was first seen 2026-11-20T09:00:00.000Z',
+        'The blueprints may leave evidence only for a project they just created, and no blueprint run created component:default/churn-model (the history holds no passed gate evaluation of a scaffolder task for it): its evidence comes from CI, with its own token',
       );
-      clock.advance(2);
+      clock.advance(0.99);
+      await h.compliance.pushFact(
+        NEW_PROJECT,
+        secretScan(clock.now()),
+        SCAFFOLDER_SERVICE_ACTOR,
+      );
+      clock.advance(0.02);
       await expect(
         h.compliance.pushFact(
           NEW_PROJECT,
@@ -313,7 +321,7 @@ describe.each(testDatabases.eachSupportedId())(
           SCAFFOLDER_SERVICE_ACTOR,
         ),
       ).rejects.toThrow(
-        /may leave evidence only for a project they just created/,
+        'The blueprints may leave evidence only within an hour of creating a project; component:default/lapse-predictor was created by a blueprint run at 2026-11-20T11:00:00.000Z: its evidence now comes from CI, with its own token',
       );
       // CI may report at any time.
       await expect(
@@ -323,6 +331,51 @@ describe.each(testDatabases.eachSupportedId())(
           'service:ci',
         ),
       ).resolves.toBeDefined();
+    });
+
+    it('does not open the window again when the score history is deleted', async () => {
+      await createdByBlueprint();
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      clock.advance(24 * 90);
+      await h.compliance.evaluateAll();
+      // Months later, whoever holds the database deletes the project's score history (outside the chain)...
+      expect(
+        await knex('compliance_summary_history')
+          .where({ entity_ref: NEW_PROJECT })
+          .delete(),
+      ).toBeGreaterThan(0);
+      expect(
+        (await h.store.firstEvaluatedAt([NEW_PROJECT])).has(NEW_PROJECT),
+      ).toBe(false);
+      // ...and the scaffolder token still cannot overwrite its secret scan.
+      await expect(
+        h.compliance.pushFact(
+          NEW_PROJECT,
+          { ...secretScan(clock.now()), data: { leaks: 0, forged: true } },
+          SCAFFOLDER_SERVICE_ACTOR,
+        ),
+      ).rejects.toThrow(
+        'The blueprints may leave evidence only within an hour of creating a project; component:default/lapse-predictor was created by a blueprint run at 2026-11-20T09:00:00.000Z',
+      );
+      const stored = await knex('compliance_facts').where({
+        entity_ref: NEW_PROJECT,
+        name: 'secret-scan',
+      });
+      expect(stored).toEqual([]);
+      // A project without any blueprint run behind it, with its score history deleted, is refused too.
+      await knex('compliance_summary_history')
+        .where({ entity_ref: 'component:default/churn-model' })
+        .delete();
+      await expect(
+        h.compliance.pushFact(
+          'component:default/churn-model',
+          secretScan(clock.now()),
+          SCAFFOLDER_SERVICE_ACTOR,
+        ),
+      ).rejects.toThrow(
+        /no blueprint run created component:default\/churn-model/,
+      );
     });
   },
 );
