@@ -10,6 +10,7 @@ import {
 } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import { useState } from 'react';
+import { ApprovalSubjectDetails } from './ApprovalSubject';
 
 export type Decision = 'approved' | 'rejected' | 'revoked';
 
@@ -62,13 +63,18 @@ export function DecisionDialog(props: {
       aria-labelledby="decision-title"
     >
       <DialogTitle id="decision-title">
-        {verb} the exemption for {props.title}
+        {verb} the{' '}
+        {props.exemption.kind === 'approval' ? 'gate approval' : 'exemption'}{' '}
+        for {props.title}
       </DialogTitle>
       <DialogContent>
         <DialogContentText variant="body2">
           {props.exemption.entityRef}, requested by{' '}
           {props.exemption.requestedBy}: “{props.exemption.justification}”
         </DialogContentText>
+        {props.exemption.kind === 'approval' && (
+          <ApprovalSubjectDetails subject={props.exemption.subject} />
+        )}
         <TextField
           id="decision-note"
           label={noteRequired ? 'Note (required)' : 'Note (optional)'}

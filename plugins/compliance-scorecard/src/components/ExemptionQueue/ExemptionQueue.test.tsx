@@ -35,6 +35,13 @@ const approval = exemptionFixture({
   requestedBy: 'service:scaffolder',
   justification:
     'Restricted claims data is needed to train the fraud graph model.',
+  subject: {
+    templateRef: 'template:default/ml-training-pipeline',
+    ownerRef: 'group:default/fraud-science',
+    classification: 'restricted',
+    restrictedSources: ['resource:default/claims-warehouse'],
+    cost: null,
+  },
 });
 const approved = exemptionFixture({
   id: 'ex-7',
@@ -74,7 +81,124 @@ function queueApi() {
   });
 }
 
+// As GET /exemptions answers for a cost approval the blueprint gate filed (the subject normalised by the backend).
+const costApproval = exemptionFixture({
+  id: 'ap-2',
+  kind: 'approval',
+  entityRef: 'component:default/churn-uplift',
+  checkId: 'approval.cost-threshold',
+  requestedBy: 'user:default/mateo.garcia',
+  requestedAt: '2026-11-26T09:00:00.000Z',
+  justification: 'Churn model retraining for the renewal campaign.',
+  compensatingControl: 'Budget alert at 3,500 EUR; weekly review.',
+  subject: {
+    templateRef: 'template:default/ml-training-pipeline',
+    ownerRef: 'group:default/retention-analytics',
+    classification: 'confidential',
+    restrictedSources: [
+      'resource:default/claims-warehouse',
+      'resource:default/policy-events-stream',
+    ],
+    cost: { monthlyTotal: 3000, approvalThreshold: 1500, currency: 'EUR' },
+  },
+});
+// Filed before approvals recorded their subject.
+const legacyApproval = exemptionFixture({
+  id: 'ap-0',
+  kind: 'approval',
+  entityRef: 'component:default/old-request',
+  checkId: 'approval.cost-threshold',
+  requestedBy: 'user:default/mateo.garcia',
+  requestedAt: '2026-11-20T09:00:00.000Z',
+});
+
 describe('ExemptionQueue', () => {
+  it('shows the approver what a gate approval approves: in short in the row, in full where they decide', async () => {
+    const api = mockComplianceApi({
+      listExemptions: jest.fn(async () => [costApproval, legacyApproval]),
+      listPolicyPacks: jest.fn(async () => []),
+      decideExemption: jest.fn(async (_id, decision) => ({
+        ...costApproval,
+        status: decision.status,
+      })),
+    });
+    await render(api);
+    const queue = await screen.findByRole('table', {
+      name: 'pending exemptions',
+    });
+    const [, legacyRow, row] = within(queue).getAllByRole('row');
+
+    // The row: template, owner and classification on one ellipsised line with the full refs on hover, and the cost.
+    const summary = within(row).getByText(
+      'ml-training-pipeline · for retention-analytics · confidential · 2 restricted sources',
+    );
+    expect(summary).toHaveAttribute(
+      'title',
+      [
+        'Template: template:default/ml-training-pipeline',
+        'Owner: group:default/retention-analytics',
+        'Classification: confidential',
+        'Restricted sources: resource:default/claims-warehouse, resource:default/policy-events-stream',
+      ].join('\n'),
+    );
+    expect(getComputedStyle(summary).whiteSpace).toBe('nowrap');
+    expect(getComputedStyle(summary).textOverflow).toBe('ellipsis');
+    expect(row).toHaveTextContent(
+      '3,000.00 EUR a month, above the threshold of 1,500.00 EUR',
+    );
+    expect(row).toHaveTextContent(
+      'Churn model retraining for the renewal campaign.',
+    );
+    expect(legacyRow).toHaveTextContent(
+      /No subject recorded .* the gate does not accept it/,
+    );
+
+    // The dialog: every fact in full.
+    await userEvent.click(
+      await within(row).findByRole('button', { name: 'Approve' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByRole('heading', {
+        name: 'Approve the gate approval for Cost above the team threshold: approval to create the project',
+      }),
+    ).toBeInTheDocument();
+    const facts = within(dialog).getByLabelText('approval subject');
+    const terms = within(facts)
+      .getAllByRole('term')
+      .map(t => [t.textContent, t.nextElementSibling?.textContent]);
+    expect(terms).toEqual([
+      ['Template', 'template:default/ml-training-pipeline'],
+      ['Owner', 'group:default/retention-analytics'],
+      ['Data classification', 'confidential'],
+      [
+        'Restricted sources',
+        'resource:default/claims-warehouse, resource:default/policy-events-stream',
+      ],
+      ['Monthly estimate', '3,000.00 EUR'],
+      ['Threshold crossed', '1,500.00 EUR'],
+    ]);
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve' }),
+    );
+    await waitFor(() =>
+      expect(api.decideExemption).toHaveBeenCalledWith('ap-2', {
+        status: 'approved',
+        note: undefined,
+      }),
+    );
+
+    // An approval without a subject says so where it is decided, too.
+    await userEvent.click(
+      await within(legacyRow).findByRole('button', { name: 'Reject' }),
+    );
+    expect(
+      within(await screen.findByRole('dialog')).getByText(
+        /No subject recorded/,
+      ),
+    ).toBeInTheDocument();
+  });
+
   it('shows who asked for what and why, pending and decided apart', async () => {
     await render(queueApi());
 

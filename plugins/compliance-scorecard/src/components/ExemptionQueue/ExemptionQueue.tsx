@@ -42,6 +42,7 @@ import {
   formatDate,
   useComplianceTabLink,
 } from '../shared';
+import { ApprovalSubjectSummary } from './ApprovalSubject';
 import { Decision, DecisionDialog } from './DecisionDialog';
 
 const useStyles = makeStyles(theme => ({
@@ -84,7 +85,7 @@ function ExemptionTable(props: {
             <TableCell>Entity</TableCell>
             <TableCell>Check</TableCell>
             <TableCell>Requested by</TableCell>
-            <TableCell>Why, and the compensating control</TableCell>
+            <TableCell>What, why, and the compensating control</TableCell>
             <TableCell>Expires</TableCell>
             <TableCell>Status</TableCell>
             {props.renderActions && <TableCell>Decision</TableCell>}
@@ -116,6 +117,9 @@ function ExemptionTable(props: {
                 </Typography>
               </TableCell>
               <TableCell className={classes.why}>
+                {e.kind === 'approval' && (
+                  <ApprovalSubjectSummary subject={e.subject} />
+                )}
                 <Typography variant="body2">{e.justification}</Typography>
                 <Typography variant="caption" color="textSecondary">
                   Compensating control: {e.compensatingControl}

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './families';
 export * from './hooks';
 export * from './ScoreGauge';
+export * from './money';
