@@ -36,6 +36,7 @@ import {
   appConfig,
   audited,
   demoCatalogConfig,
+  blueprintCreated,
   demoCatalogLoaded,
   exemption,
   headerFor,
@@ -204,6 +205,7 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       server = backend.server;
       stop = () => backend.stop();
       await demoCatalogLoaded(server);
+      await blueprintCreated(server, 'component:default/churn-model');
     });
 
     afterAll(async () => {

@@ -439,6 +439,29 @@ export async function startMatrixBackend(options: {
   return { server: backend.server, stop: () => backend.stop() };
 }
 
+/**
+ * Records the passed gate of a blueprint run that created `entityRef`, as the scaffolder does: the scaffolder may
+ * leave creation evidence (secret-scan, sbom) only within an hour of such a record, so the facts cell finds the
+ * project it tries just created.
+ */
+export async function blueprintCreated(server: any, entityRef: string) {
+  const res = await request(server)
+    .post('/api/compliance/gate-evaluations')
+    .set('Authorization', headerFor('scaffolder', 'compliance')!)
+    .send({
+      ...gateEvaluation,
+      entityRef,
+      evaluation: { ...gateEvaluation.evaluation, entityRef },
+      taskId: 'matrix-blueprint-run',
+      templateRef: 'template:default/dbt-analytics',
+    });
+  if (res.status !== 201) {
+    throw new Error(
+      `recording the blueprint run failed: ${res.status} ${res.text}`,
+    );
+  }
+}
+
 /** Waits until the demo organisation is in the catalog (read as a service, no permission involved). */
 export async function demoCatalogLoaded(server: any) {
   for (let i = 0; i < 480; i++) {
