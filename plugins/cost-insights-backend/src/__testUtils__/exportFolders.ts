@@ -210,10 +210,18 @@ export async function writeAzureRun(options: {
   format: ExportFormat;
   /** Parts listed in the manifest but not written, or written shorter than stated (a delivery in progress). */
   missingParts?: number;
+  /** runInfo startDate and endDate (YYYY-MM-DD, the end included); the period's first and last day by default. */
+  days?: { from: string; to: string };
 }): Promise<string[]> {
   const { root, exportName, period, runId, format } = options;
   const [year, month] = period.split('-');
-  const range = `${year}${month}01-${year}${month}30`;
+  const days = options.days ?? {
+    from: `${period}-01`,
+    to: new Date(Date.UTC(Number(year), Number(month), 0))
+      .toISOString()
+      .slice(0, 10),
+  };
+  const range = `${days.from.replace(/-/g, '')}-${days.to.replace(/-/g, '')}`;
   const runFolder = `${options.submittedTime
     .replace(/\D/g, '')
     .slice(0, 12)}/${runId}`;
@@ -264,8 +272,8 @@ export async function writeAzureRun(options: {
         executionType: 'Scheduled',
         submittedTime: options.submittedTime,
         runId,
-        startDate: `${period}-01T00:00:00`,
-        endDate: `${period}-30T00:00:00`,
+        startDate: `${days.from}T00:00:00`,
+        endDate: `${days.to}T00:00:00`,
       },
       blobs,
     }),

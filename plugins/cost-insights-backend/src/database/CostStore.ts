@@ -19,6 +19,14 @@ export type BillingPeriodKey = {
   billingPeriodStart: string;
 };
 
+/**
+ * A billing period an ingestion replaces: whole, or, when `days` is given (its source declared it covers only those
+ * days of the period), only those days (YYYY-MM-DD, both included).
+ */
+export type ReplacedPeriod = BillingPeriodKey & {
+  days?: { from: string; to: string };
+};
+
 /** Dimensions a query can group by. */
 export type RollupGroupBy =
   | 'day'
@@ -75,7 +83,7 @@ export type IngestionOutcome = {
   rejectedRowCount: number;
   rejects: RejectedRow[];
   totals: IngestionRecord['totals'];
-  periods: BillingPeriodKey[];
+  periods: ReplacedPeriod[];
   rollupCount: number;
   error?: string;
 };
@@ -104,12 +112,14 @@ export interface CostStore {
   /** Completes the record of an ingestion (of the lease's owner, when one is given). */
   finishIngestion(id: string, outcome: IngestionOutcome): Promise<void>;
   /**
-   * Replaces, in one transaction, everything stored for the given billing periods with the given rollups.
-   * Concurrent replacements of the same period are serialised: the last one to commit wins, none are mixed.
+   * Replaces, in one transaction, everything stored for the given billing periods (of a period with `days`, only
+   * those days) with the given rollups. Refuses rollups of a period's days it does not replace, which would add to
+   * what is kept. Concurrent replacements of the same period are serialised: the last one to commit wins, none are
+   * mixed.
    */
   replaceBillingPeriods(
     ingestionId: string,
-    periods: BillingPeriodKey[],
+    periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
   ): Promise<void>;
   getIngestion(id: string): Promise<IngestionRecord | undefined>;

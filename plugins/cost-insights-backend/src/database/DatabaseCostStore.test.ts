@@ -180,6 +180,50 @@ describe.each(databases.eachSupportedId())(
       expectClose(await daily(s, most), expectedDaily(now, most));
     });
 
+    it('replaces only the given days of a period replaced in part, and refuses rows outside them', async () => {
+      const s = await store(databaseId, rollups(0));
+      // acct-1's 2 October, again, with other figures: its 1 October and acct-2 keep theirs.
+      const again = rollups(5).filter(
+        r => r.billingAccountId === 'acct-1' && r.day === '2026-10-02',
+      );
+      const id = (await s.startIngestion({
+        source: 'upload',
+        location: 'part',
+        lease: { owner: 'test', expiresAt: new Date(Date.now() + 60_000) },
+      }))!;
+      const october = {
+        billingAccountId: 'acct-1',
+        billingPeriodStart: '2026-10-01',
+      };
+      await expect(
+        s.replaceBillingPeriods(
+          id,
+          [{ ...october, days: { from: '2026-10-02', to: '2026-10-02' } }],
+          rollups(5).filter(
+            r => r.billingAccountId === 'acct-1' && r.day >= '2026-10-01',
+          ),
+        ),
+      ).rejects.toThrow(
+        'A rollup of 2026-10-01 (account acct-1, period 2026-10-01) lies outside the days 2026-10-02..2026-10-02 the ingestion replaces',
+      );
+      expectClose(await daily(s), expectedDaily(rollups(0)));
+      await s.replaceBillingPeriods(
+        id,
+        [{ ...october, days: { from: '2026-10-02', to: '2026-10-02' } }],
+        again,
+      );
+      const now = [
+        ...rollups(0).filter(
+          r => !(r.billingAccountId === 'acct-1' && r.day === '2026-10-02'),
+        ),
+        ...again,
+      ];
+      expectClose(await daily(s), expectedDaily(now));
+      expectClose(await daily(s, ENTITIES), expectedDaily(now, ENTITIES));
+      const small = ENTITIES.slice(0, 50);
+      expectClose(await daily(s, small), expectedDaily(now, small));
+    });
+
     it('leaves out days on which the entities asked about had no cost', async () => {
       const rows = rollups(0).filter(
         r => r.entityRef === '' || r.day !== '2026-10-02',

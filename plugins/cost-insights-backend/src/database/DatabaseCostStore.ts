@@ -18,7 +18,6 @@ import {
   readDecimal,
 } from '../ingestion/focusDecimal';
 import {
-  BillingPeriodKey,
   CostStore,
   DailyCostRollup,
   IngestionLease,
@@ -30,6 +29,7 @@ import {
   RollupFilter,
   RollupGroupBy,
   RollupMeasure,
+  ReplacedPeriod,
 } from './CostStore';
 import { ROLLUP_COLUMNS as DECLARED, rollupColumnOf } from './rollupColumns';
 
@@ -206,6 +206,29 @@ function sumPer(rows: unknown[][], from: string[], to: string[]): unknown[][] {
 }
 
 /**
+ * Throws when a rollup lies outside the days replaced of a period replaced in part: stored beside the rows kept, it
+ * would count twice.
+ */
+function refuseRollupsOutside(
+  periods: ReplacedPeriod[],
+  rollups: DailyCostRollup[],
+): void {
+  const replaced = new Map(
+    periods.map(p => [`${p.billingAccountId}\u0001${p.billingPeriodStart}`, p]),
+  );
+  for (const r of rollups) {
+    const p = replaced.get(
+      `${r.billingAccountId}\u0001${r.billingPeriodStart}`,
+    );
+    if (p?.days && (r.day < p.days.from || r.day > p.days.to)) {
+      throw new Error(
+        `A rollup of ${r.day} (account ${r.billingAccountId}, period ${r.billingPeriodStart}) lies outside the days ${p.days.from}..${p.days.to} the ingestion replaces`,
+      );
+    }
+  }
+}
+
+/**
  * A summed measure as answered: the database adds doubles, which leaves binary residue in the last digits
  * (0.1 + 0.2 = 0.30000000000000004); amounts are answered to 15 significant digits, the precision a double holds
  * for every decimal (and PostgreSQL sums them as numeric in the first place).
@@ -359,9 +382,10 @@ export class DatabaseCostStore implements CostStore {
 
   async replaceBillingPeriods(
     ingestionId: string,
-    periods: BillingPeriodKey[],
+    periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
   ): Promise<void> {
+    refuseRollupsOutside(periods, rollups);
     // Sorted, so two ingestions touching overlapping periods lock them in the same order and cannot deadlock.
     const sorted = [...periods].sort(
       (a, b) =>
@@ -404,7 +428,7 @@ export class DatabaseCostStore implements CostStore {
   private async replaceInTransaction(
     trx: Knex.Transaction,
     ingestionId: string,
-    sorted: BillingPeriodKey[],
+    sorted: ReplacedPeriod[],
     rollups: DailyCostRollup[],
   ): Promise<void> {
     for (const p of sorted) {
@@ -419,13 +443,19 @@ export class DatabaseCostStore implements CostStore {
         })
         .onConflict(['billing_account_id', 'billing_period_start'])
         .merge(['ingestion_id', 'updated_at']);
+      // Of a period replaced in part, only its days: the per-entity and day total rows are keyed by day, so those
+      // of the other days stay as they are and those of the replaced days are summed below from the new rollups.
       for (const table of [ROLLUPS, ENTITY_DAILY, DAY_TOTALS]) {
-        await trx(table)
-          .where({
-            billing_account_id: p.billingAccountId,
-            billing_period_start: p.billingPeriodStart,
-          })
-          .delete();
+        const query = trx(table).where({
+          billing_account_id: p.billingAccountId,
+          billing_period_start: p.billingPeriodStart,
+        });
+        if (p.days) {
+          query
+            .andWhere('day', '>=', p.days.from)
+            .andWhere('day', '<=', p.days.to);
+        }
+        await query.delete();
       }
     }
     const rows = rollups.map(r => rollupValues(ingestionId, r));

@@ -16,6 +16,7 @@ import { FocusFileError, FocusRowReader, isCharge } from './FocusRowReader';
 import { csvFocusSource, FocusReadError } from './readFocusRecords';
 import { FocusSource, isFocusSource } from './sources/FocusSource';
 import { RollupAccumulator, SumOverflowError } from './RollupAccumulator';
+import { replacedPeriods } from './replacedPeriods';
 
 /** At most this many rejected rows are kept in detail; all are counted. */
 const MAX_REJECTS_KEPT = 100;
@@ -265,7 +266,9 @@ export class CostIngester {
         }`,
       };
     }
-    const { rollups, periods } = accumulator.result();
+    const result = accumulator.result();
+    const { rollups } = result;
+    const periods = replacedPeriods(result.periods, rollups, source.coverage);
     await this.options.store.replaceBillingPeriods(
       ingestionId,
       periods,

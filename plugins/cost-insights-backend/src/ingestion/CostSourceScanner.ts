@@ -205,6 +205,7 @@ export class CostSourceScanner {
           open: async () => fileSource(part.path),
         }),
       ),
+      snapshot.snapshot?.coverage,
     );
   }
 
@@ -308,6 +309,7 @@ export class CostSourceScanner {
             maxBytes: UNLIMITED,
           });
         }),
+        snapshot.coverage,
       );
     } catch (error) {
       if (error instanceof FocusFileError) return refusedSource(error);

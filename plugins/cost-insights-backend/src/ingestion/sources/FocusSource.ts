@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FocusFields } from '../FocusRowReader';
 import type { ColumnSelection } from '../readFocusRecords';
+import type { DayRange } from './exportManifests';
 import { FocusReadError } from '../readFocusRecords';
 
 /**
@@ -34,6 +35,11 @@ export interface FocusSource {
   contentHash(): string;
   /** How many bytes were read (once read), when the source reads bytes. */
   bytesRead?(): number;
+  /**
+   * The days the source declares it covers (an Azure export's runInfo): of a billing period it covers only in part,
+   * only those days are replaced. Without it, every billing period the source touches is replaced whole.
+   */
+  coverage?: DayRange;
 }
 
 /** One file of an export, opened when its turn comes. */
@@ -59,9 +65,13 @@ export function isFocusSource(value: unknown): value is FocusSource {
  * names the file. The parts of a snapshot partition its lines, so a part listed twice, or two parts with the same
  * rows under different names (a part re-delivered), would count those lines twice: the snapshot is refused instead.
  */
-export function multiPartSource(parts: FocusPart[]): FocusSource {
+export function multiPartSource(
+  parts: FocusPart[],
+  coverage?: DayRange,
+): FocusSource {
   const hash = createHash('sha256');
   return {
+    ...(coverage ? { coverage } : {}),
     contentHash: () => hash.copy().digest('hex'),
     async read(sink) {
       const listed = new Set<string>();

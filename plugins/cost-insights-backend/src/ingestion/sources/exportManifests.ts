@@ -72,7 +72,47 @@ export type ExportSnapshot = {
   period?: string;
   /** The data files as the manifest names them (an S3 URI, a blob name), with their size when it is given. */
   files: Array<{ ref: string; bytes?: number }>;
+  /**
+   * The days the snapshot covers, when the manifest declares them (Azure's runInfo startDate and endDate, the last
+   * day included): where they are narrower than a billing period, only those days of it are replaced.
+   */
+  coverage?: DayRange;
 };
+
+/** Days from `from` to `to`, both included, as YYYY-MM-DD. */
+export type DayRange = { from: string; to: string };
+
+const DATE = /^(\d{4}-\d{2}-\d{2})(?:$|T)/;
+
+/** The days runInfo startDate..endDate declare, or undefined when either is absent; refused when not dates. */
+function coverageOf(
+  startDate: string | undefined,
+  endDate: string | undefined,
+): DayRange | undefined {
+  if (startDate === undefined || endDate === undefined) return undefined;
+  const from = DATE.exec(startDate)?.[1];
+  const to = DATE.exec(endDate)?.[1];
+  const valid = (day: string | undefined) => {
+    const time = Date.parse(`${day}T00:00:00Z`);
+    return (
+      day !== undefined &&
+      !Number.isNaN(time) &&
+      new Date(time).toISOString().slice(0, 10) === day
+    );
+  };
+  if (!valid(from) || !valid(to) || to! < from!) {
+    throw new FocusFileError(
+      `runInfo startDate "${startDate.slice(
+        0,
+        40,
+      )}" and endDate "${endDate.slice(
+        0,
+        40,
+      )}" are not the days of a run (YYYY-MM-DD or YYYY-MM-DDThh:mm:ss, the end not before the start); the manifest is refused until they are`,
+    );
+  }
+  return { from: from!, to: to! };
+}
 
 const PERIOD_IN_PATH = /BILLING_PERIOD=(\d{4}-\d{2})/;
 
@@ -148,6 +188,7 @@ export function parseExportManifest(text: string): ExportSnapshot {
       );
     }
     const period = monthOf(m.runInfo.startDate);
+    const coverage = coverageOf(m.runInfo.startDate, m.runInfo.endDate);
     const exportId =
       m.exportConfig?.resourceId ?? m.exportConfig?.exportName ?? '';
     return {
@@ -157,6 +198,7 @@ export function parseExportManifest(text: string): ExportSnapshot {
       takenAt,
       period,
       files: m.blobs.map(b => ({ ref: b.blobName, bytes: b.byteCount })),
+      ...(coverage ? { coverage } : {}),
     };
   }
   throw new FocusFileError(

@@ -1,0 +1,330 @@
+// An export that declares the days it covers (an Azure run's runInfo startDate..endDate) replaces only those days of
+// a billing period it covers in part; the other days keep their figures. One that covers whole periods, or declares
+// nothing, replaces its periods whole. The expected figures are DuckDB's sums of the delivered files, never Forge's.
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  independentDailyTotals,
+  writeAzureRun,
+} from '../__testUtils__/exportFolders';
+import { focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
+import {
+  createTestCatalog,
+  createTestIngester,
+  createTestStore,
+} from '../__testUtils__/testStore';
+import { DatabaseCostStore } from '../database/DatabaseCostStore';
+import { CostSourceScanner } from './CostSourceScanner';
+import { parseExportManifest } from './sources/exportManifests';
+import { replacedPeriods } from './replacedPeriods';
+
+jest.setTimeout(90_000);
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_18', 'POSTGRES_17', 'POSTGRES_16', 'POSTGRES_15', 'SQLITE_3'],
+});
+
+const RANGE = {
+  start: '2026-08-01',
+  endExclusive: '2026-10-01',
+  currency: 'USD',
+};
+
+/** Every day from `from` to `to` (included). */
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (
+    let t = Date.parse(`${from}T00:00:00Z`);
+    t <= Date.parse(`${to}T00:00:00Z`);
+    t += 86_400_000
+  ) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Two services' rows for each day, in the day's billing month; `version` changes the amounts. */
+function rowsOf(days: string[], version: number): TestFocusRow[] {
+  return days.flatMap(day =>
+    ['Virtual Machines', 'Storage'].map((service, s) => {
+      const d = Number(day.slice(8)) + Number(day.slice(5, 7)) * 31;
+      const cost = ((d * 13 + s * 5 + version * 7) % 41) / 7 + 0.000000001;
+      return focusRow(day, {
+        ProviderName: 'Microsoft',
+        ServiceName: service,
+        BilledCost: cost.toFixed(9),
+        EffectiveCost: (cost * 0.9).toFixed(9),
+        ListCost: (cost * 1.1).toFixed(9),
+        BillingPeriodStart: `${day.slice(0, 7)}-01T00:00:00Z`,
+        BillingPeriodEnd: `${day.slice(0, 7)}-28T00:00:00Z`,
+      });
+    }),
+  );
+}
+
+describe('the days an export declares', () => {
+  const manifest = (runInfo: Record<string, string>) =>
+    JSON.stringify({
+      exportConfig: { exportName: 'x', type: 'FocusCost' },
+      runInfo: { submittedTime: '2026-09-16T06:00:00Z', ...runInfo },
+      blobs: [{ blobName: 'a/part_0_0001.csv' }],
+    });
+
+  it('are read from an Azure manifest, the end day included', () => {
+    expect(
+      parseExportManifest(
+        manifest({
+          startDate: '2026-08-15T00:00:00',
+          endDate: '2026-09-15T00:00:00',
+        }),
+      ).coverage,
+    ).toEqual({ from: '2026-08-15', to: '2026-09-15' });
+    expect(parseExportManifest(manifest({})).coverage).toBeUndefined();
+  });
+
+  it('are refused when they are not days', () => {
+    expect(() =>
+      parseExportManifest(
+        manifest({ startDate: '2026-08-15', endDate: 'yesterday' }),
+      ),
+    ).toThrow(/runInfo startDate "2026-08-15" and endDate "yesterday"/);
+    expect(() =>
+      parseExportManifest(
+        manifest({ startDate: '2026-09-15', endDate: '2026-08-15' }),
+      ),
+    ).toThrow(/the end not before the start/);
+    for (const day of ['2026-13-01', '2026-02-30']) {
+      expect(() =>
+        parseExportManifest(manifest({ startDate: day, endDate: day })),
+      ).toThrow(`runInfo startDate "${day}"`);
+    }
+  });
+
+  it('replace whole the periods they cover whole, and days of the others', () => {
+    const periods = [
+      { billingAccountId: 'a', billingPeriodStart: '2026-08-01' },
+      { billingAccountId: 'a', billingPeriodStart: '2026-09-01' },
+    ];
+    const rollups = rowsOf(['2026-08-16', '2026-09-03'], 0).map(r => ({
+      billingAccountId: 'a',
+      billingPeriodStart: `${String(r.ChargePeriodStart).slice(0, 7)}-01`,
+      day: String(r.ChargePeriodStart).slice(0, 10),
+    })) as any;
+    expect(replacedPeriods(periods, rollups, undefined)).toEqual(periods);
+    expect(
+      replacedPeriods(periods, rollups, {
+        from: '2026-08-01',
+        to: '2026-09-30',
+      }),
+    ).toEqual(periods);
+    expect(
+      replacedPeriods(periods, rollups, {
+        from: '2026-08-15',
+        to: '2026-09-01',
+      }),
+    ).toEqual([
+      { ...periods[0], days: { from: '2026-08-15', to: '2026-08-31' } },
+      // A row the declaration leaves out replaces its day too, rather than adding to what is kept.
+      { ...periods[1], days: { from: '2026-09-01', to: '2026-09-03' } },
+    ]);
+  });
+});
+
+describe.each(databases.eachSupportedId())(
+  'An export covering part of a billing period (%s)',
+  databaseId => {
+    let store: DatabaseCostStore;
+    let dir: string;
+    let inbox: string;
+
+    beforeEach(async () => {
+      store = await createTestStore(await databases.init(databaseId));
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-partial-'));
+      inbox = path.join(dir, 'inbox');
+      fs.mkdirSync(inbox);
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const scanner = () =>
+      new CostSourceScanner({
+        store,
+        ingester: createTestIngester(store, createTestCatalog()),
+        urlReader: mockServices.urlReader.mock(),
+        logger: mockServices.logger.mock(),
+        settings: {
+          folder: inbox,
+          locations: [],
+          queries: [],
+          demoData: { enabled: false, days: 90, seed: 1 },
+        },
+      });
+
+    /** The monthly runs of August and September. */
+    async function monthlyRuns(root: string) {
+      const august = await writeAzureRun({
+        root,
+        exportName: 'focus-monthly',
+        period: '2026-08',
+        runId: 'a0000000-0000-0000-0000-000000000008',
+        submittedTime: '2026-09-02T06:00:00Z',
+        parts: [rowsOf(daysBetween('2026-08-01', '2026-08-31'), 1)],
+        format: 'csv',
+      });
+      const september = await writeAzureRun({
+        root,
+        exportName: 'focus-monthly',
+        period: '2026-09',
+        runId: 'a0000000-0000-0000-0000-000000000009',
+        submittedTime: '2026-10-02T06:00:00Z',
+        parts: [rowsOf(daysBetween('2026-09-01', '2026-09-30'), 2)],
+        format: 'csv',
+      });
+      return { august, september };
+    }
+
+    /** Asserts what every stored table answers per day equals `expected`, and their totals its total. */
+    async function expectStored(
+      expected: Record<
+        string,
+        { billed: number; effective: number; list: number }
+      >,
+    ) {
+      const measures = ['billedCost', 'effectiveCost', 'listCost'] as const;
+      // The day totals, the per-entity days and the rollups, each read on its own.
+      const answers = [
+        await store.aggregate(RANGE, ['day'], [...measures]),
+        await store.aggregate(
+          { ...RANGE, entityRefs: [''] },
+          ['day'],
+          [...measures],
+        ),
+        await store.aggregate(
+          { ...RANGE, serviceCategory: 'Compute' },
+          ['day'],
+          [...measures],
+        ),
+      ];
+      for (const rows of answers) {
+        const actual = Object.fromEntries(rows.map(r => [r.day!, r]));
+        expect(Object.keys(actual).sort()).toEqual(
+          Object.keys(expected).sort(),
+        );
+        for (const [day, e] of Object.entries(expected)) {
+          expect(actual[day].billedCost).toBeCloseTo(e.billed, 9);
+          expect(actual[day].effectiveCost).toBeCloseTo(e.effective, 9);
+          expect(actual[day].listCost).toBeCloseTo(e.list, 9);
+        }
+      }
+      const [total] = await store.aggregate(RANGE, [], ['billedCost']);
+      const expectedTotal = Object.values(expected).reduce(
+        (sum, e) => sum + e.billed,
+        0,
+      );
+      expect(total.billedCost).toBeCloseTo(expectedTotal, 6);
+    }
+
+    it('a one-time export of 15 August to 15 September replaces those days only', async () => {
+      const root = path.join(inbox, 'azure');
+      const { august, september } = await monthlyRuns(root);
+      expect((await scanner().scan()).map(r => r.status)).toEqual([
+        'succeeded',
+        'succeeded',
+      ]);
+      const oneTime = await writeAzureRun({
+        root,
+        exportName: 'focus-onetime',
+        period: '2026-08',
+        runId: 'b0000000-0000-0000-0000-000000000001',
+        submittedTime: '2026-10-05T06:00:00Z',
+        days: { from: '2026-08-15', to: '2026-09-15' },
+        parts: [rowsOf(daysBetween('2026-08-15', '2026-09-15'), 3)],
+        format: 'csv',
+      });
+      const [record] = await scanner().scan();
+      expect(record.status).toBe('succeeded');
+      expect(record.periods).toEqual([
+        {
+          billingAccountId: 'acct-1',
+          billingPeriodStart: '2026-08-01',
+          days: { from: '2026-08-15', to: '2026-08-31' },
+        },
+        {
+          billingAccountId: 'acct-1',
+          billingPeriodStart: '2026-09-01',
+          days: { from: '2026-09-01', to: '2026-09-15' },
+        },
+      ]);
+      // The monthly runs are not read again (unchanged), and keep the days the one-time export does not cover.
+      expect(await scanner().scan()).toEqual([]);
+
+      const monthly = {
+        ...(await independentDailyTotals(august, 'csv')),
+        ...(await independentDailyTotals(september, 'csv')),
+      };
+      const replaced = await independentDailyTotals(oneTime, 'csv');
+      const expected = Object.fromEntries(
+        daysBetween('2026-08-01', '2026-09-30').map(day => [
+          day,
+          day >= '2026-08-15' && day <= '2026-09-15'
+            ? replaced[day]
+            : monthly[day],
+        ]),
+      );
+      expect(Object.values(expected).every(Boolean)).toBe(true);
+      await expectStored(expected);
+    });
+
+    it('a later monthly run of September still replaces the whole month, removing the days it no longer has', async () => {
+      const root = path.join(inbox, 'azure');
+      const { august } = await monthlyRuns(root);
+      await scanner().scan();
+      await writeAzureRun({
+        root,
+        exportName: 'focus-onetime',
+        period: '2026-08',
+        runId: 'b0000000-0000-0000-0000-000000000001',
+        submittedTime: '2026-10-05T06:00:00Z',
+        days: { from: '2026-08-15', to: '2026-09-15' },
+        parts: [rowsOf(daysBetween('2026-08-15', '2026-09-15'), 3)],
+        format: 'csv',
+      });
+      await scanner().scan();
+      // September restated: 20 days, the others no longer billed.
+      const restated = await writeAzureRun({
+        root,
+        exportName: 'focus-monthly',
+        period: '2026-09',
+        runId: 'a0000000-0000-0000-0000-000000000010',
+        submittedTime: '2026-10-20T06:00:00Z',
+        parts: [rowsOf(daysBetween('2026-09-01', '2026-09-20'), 4)],
+        format: 'csv',
+      });
+      const [record] = await scanner().scan();
+      expect(record.periods).toEqual([
+        { billingAccountId: 'acct-1', billingPeriodStart: '2026-09-01' },
+      ]);
+      const oneTime = await independentDailyTotals(
+        fs
+          .readdirSync(path.join(root, 'focus-onetime'), { recursive: true })
+          .map(f => path.join(root, 'focus-onetime', String(f)))
+          .filter(f => f.endsWith('.csv')),
+        'csv',
+      );
+      const monthlyAugust = await independentDailyTotals(august, 'csv');
+      const september = await independentDailyTotals(restated, 'csv');
+      const expected = {
+        ...Object.fromEntries(
+          daysBetween('2026-08-01', '2026-08-31').map(day => [
+            day,
+            day >= '2026-08-15' ? oneTime[day] : monthlyAugust[day],
+          ]),
+        ),
+        ...september,
+      };
+      expect(Object.keys(september)).toHaveLength(20);
+      await expectStored(expected);
+    });
+  },
+);
