@@ -280,8 +280,15 @@ export interface IngestionRecord {
   rejects: RejectedRow[];
   /** Sums per currency of what the file holds. */
   totals: Record<string, { billed: number; effective: number; list: number }>;
-  /** The billing periods the file replaced. */
-  periods: Array<{ billingAccountId: string; billingPeriodStart: string }>;
+  /**
+   * The billing periods the file replaced: whole, or, with `days`, only those days (YYYY-MM-DD, both included), when
+   * the export declared it covers part of the period (an Azure one-time export).
+   */
+  periods: Array<{
+    billingAccountId: string;
+    billingPeriodStart: string;
+    days?: { from: string; to: string };
+  }>;
   rollupCount: number;
   startedAt: string;
   finishedAt?: string;
