@@ -78,6 +78,9 @@ const BASELINE_TEMPLATE = {
   },
 };
 
+/** The guest's team: the owner and cost center the guest may choose. */
+const GUEST_TEAM = 'group:default/retention-analytics';
+
 /** What the blueprint's own steps would have computed, as fixed values, so the skeletons render the same files. */
 function baselineValues(blueprint: string, answers: Record<string, unknown>) {
   return {
@@ -87,7 +90,8 @@ function baselineValues(blueprint: string, answers: Record<string, unknown>) {
     componentType: 'service',
     tags: ['bench'],
     classification: 'internal',
-    costCenter: 'CC-4100',
+    // The cost center of the owning team (Retention Analytics), which the guest may charge.
+    costCenter: 'CC-4111',
     costEstimate: '100.00',
     monthlyBudget: '120',
     currency: 'USD',
@@ -212,7 +216,12 @@ async function main() {
       catalog: {
         locations: [
           ...appConfig.catalog.locations,
-          { type: 'file', target: path.join(templates, 'bench-baseline.yaml') },
+          {
+            type: 'file',
+            target: path.join(templates, 'bench-baseline.yaml'),
+            // Templates come only from locations that allow them (app-config.yaml's catalog.rules).
+            rules: [{ allow: ['Template'] }],
+          },
         ],
       },
     }),
@@ -256,7 +265,9 @@ async function main() {
     const baselineMs: number[] = [];
     const blueprintMs: Record<string, number> = {};
     let run = 0;
-    for (const [blueprint, answers] of Object.entries(SAMPLE_ANSWERS)) {
+    for (const [blueprint, sample] of Object.entries(SAMPLE_ANSWERS)) {
+      // The bench signs in as the guest, who may own projects only for their own team (the owner rule).
+      const answers = { ...sample, owner: GUEST_TEAM };
       const base: number[] = [];
       const full: number[] = [];
       for (let i = 0; i < RUNS; i++) {
