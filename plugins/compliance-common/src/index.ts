@@ -12,3 +12,4 @@ export * from './duration';
 export * from './permissions';
 export * from './api';
 export * from './ComplianceClient';
+export * from './money';

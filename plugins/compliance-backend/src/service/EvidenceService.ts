@@ -6,6 +6,7 @@ import {
   Exemption,
   ExemptionKind,
   Framework,
+  formatMoney,
 } from '@internal/plugin-compliance-common';
 import {
   CsvColumn,
@@ -98,14 +99,6 @@ export interface EvidenceDecision {
   checkpoint?: CheckpointRef;
   /** For a gate approval: what was asked to be approved, as sealed in its history record (issue 10). */
   subject?: ApprovalSubject;
-}
-
-/** Money as the gate and the approver read it: `1,234.50 EUR`. */
-function formatMoney(amount: number, currency: string): string {
-  return `${amount.toLocaleString('en-US', {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  })} ${currency}`;
 }
 
 /** The subject of a gate approval in a sentence, for OSCAL remarks. */

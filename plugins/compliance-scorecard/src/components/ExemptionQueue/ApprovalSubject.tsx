@@ -1,9 +1,11 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
-import type { ApprovalSubject } from '@internal/plugin-compliance-common';
+import {
+  formatMoney,
+  type ApprovalSubject,
+} from '@internal/plugin-compliance-common';
 import { Box, Typography, makeStyles } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
-import { formatMoney } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   // Never wider than the justification column: a long name is ellipsised (its full text in the title), never split.

@@ -5,4 +5,3 @@ export * from './errors';
 export * from './families';
 export * from './hooks';
 export * from './ScoreGauge';
-export * from './money';
