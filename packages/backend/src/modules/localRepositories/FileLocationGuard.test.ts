@@ -78,4 +78,14 @@ describe('FileLocationGuard', () => {
     fs.symlinkSync(path.join(root, 'secret.yaml'), link);
     expect((await read(link)).handled).toBe(true);
   });
+
+  it('names the folders it allows as configured, never as paths on the host', async () => {
+    const { emitted } = await read(path.join(root, 'secret.yaml'));
+    const message: string = emitted[0].error.message;
+    expect(message).toBe(
+      "file location secret.yaml is outside the folders the catalog may read (catalog/, the Forge data folder's repositories); register it by URL, or publish it through a blueprint",
+    );
+    expect(message).not.toContain(root);
+    expect(message).not.toContain(os.tmpdir());
+  });
 });

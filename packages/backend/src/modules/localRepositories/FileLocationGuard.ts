@@ -24,22 +24,43 @@ function realpathOrUndefined(p: string): string | undefined {
  * blueprints need; this keeps it from becoming a way to read any file on the host.
  */
 export class FileLocationGuard implements CatalogProcessor {
-  constructor(private readonly allowedRoots: string[]) {}
+  /**
+   * @param allowedRoots - absolute folders the catalog may read
+   * @param rootNames - how a refusal names them (as configured, never the host's absolute paths: the error is shown
+   *   to whoever registered the location)
+   */
+  constructor(
+    private readonly allowedRoots: string[],
+    private readonly rootNames: string[] = allowedRoots.map(
+      () => 'configured folder',
+    ),
+  ) {}
 
   static fromConfig(config: Config, cwd = process.cwd()): FileLocationGuard {
     const configured = (
       config.getOptionalConfigArray('catalog.locations') ?? []
     )
       .filter(l => l.getString('type') === 'file')
-      .map(l => path.dirname(path.resolve(cwd, l.getString('target'))));
+      .map(l => l.getString('target'));
     const dataDir = path.resolve(
       cwd,
       config.getOptionalString('forge.dataDir') ?? '../../.data',
     );
-    return new FileLocationGuard([
-      ...configured,
-      path.join(dataDir, 'repositories'),
-    ]);
+    return new FileLocationGuard(
+      [
+        ...configured.map(t => path.dirname(path.resolve(cwd, t))),
+        path.join(dataDir, 'repositories'),
+      ],
+      [
+        // Relative targets as written in the config; absolute ones by their file name only.
+        ...configured.map(t =>
+          path.isAbsolute(t)
+            ? `the folder of catalog location ${path.basename(t)}`
+            : `${path.posix.dirname(t.replace(/\\/g, '/'))}/`,
+        ),
+        "the Forge data folder's repositories",
+      ],
+    );
   }
 
   getProcessorName() {
@@ -74,11 +95,11 @@ export class FileLocationGuard implements CatalogProcessor {
     emit(
       processingResult.inputError(
         location,
-        `file location ${
-          location.target
-        } is outside the folders the catalog may read (${this.allowedRoots.join(
-          ', ',
-        )})`,
+        `file location ${path.basename(
+          location.target,
+        )} is outside the folders the catalog may read (${[
+          ...new Set(this.rootNames),
+        ].join(', ')}); register it by URL, or publish it through a blueprint`,
       ),
     );
     return true;
