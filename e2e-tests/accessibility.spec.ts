@@ -39,12 +39,25 @@ test('the main pages have no serious or critical accessibility violations', asyn
 
   await page.goto('/catalog/default/component/churn-model');
   await expect(page.getByText('Data governance').first()).toBeVisible();
+  // Its cards are checked with their content, not while they load (a score, or the offer to evaluate it when the
+  // first scheduled evaluation has not reached it yet).
+  await expect(
+    page
+      .getByRole('img', { name: /^compliance score \d+ of 100$/ })
+      .or(page.getByText('This entity has not been evaluated yet'))
+      .first(),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('progressbar', { name: /^budget used/ }),
+  ).toBeVisible();
+  await page.waitForLoadState('networkidle');
   await expectAccessible(page, 'an entity page');
 
   await page.goto('/compliance');
   await expect(
     page.getByRole('heading', { name: /Compliance/ }).first(),
   ).toBeVisible();
+  await expect(page.getByText('Teams against control families')).toBeVisible();
   await page.waitForLoadState('networkidle');
   await expectAccessible(page, 'the compliance dashboard');
 
@@ -52,6 +65,10 @@ test('the main pages have no serious or critical accessibility violations', asyn
   await expect(
     page.getByRole('heading', { name: /Cost/ }).first(),
   ).toBeVisible();
+  // Checked once its figures are shown, not while it loads: the range switch is part of what is checked.
+  await expect(
+    page.getByRole('button', { name: 'Last 30 days' }),
+  ).toHaveAttribute('aria-pressed', 'true');
   await page.waitForLoadState('networkidle');
   await expectAccessible(page, 'the cost page');
 
