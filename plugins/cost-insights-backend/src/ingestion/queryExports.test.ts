@@ -342,6 +342,52 @@ describe.each(databases.eachSupportedId())(
       expect(record.error).toContain('ran longer than 1 s');
     });
 
+    it('dates charges on their UTC day whatever the server time zone', async () => {
+      // A server whose zone is east of UTC: every connection DuckDB opens starts in Europe/Berlin, as it does when
+      // the process runs with TZ=Europe/Berlin (DuckDB takes its default zone from the environment). Set on the
+      // connection so that the test does not depend on the zone of the machine that runs it.
+      const connect = DuckDBInstance.prototype.connect;
+      const spy = jest
+        .spyOn(DuckDBInstance.prototype, 'connect')
+        .mockImplementation(async function zoned(this: DuckDBInstance) {
+          const connection = await connect.call(this);
+          await connection.run("SET TimeZone = 'Europe/Berlin'");
+          return connection;
+        });
+      try {
+        // TIMESTAMPTZ charge periods (as Parquet written by Spark or DuckDB hold them), noon UTC every day of September.
+        const lake = path.join(data, 'tz-lake');
+        fs.mkdirSync(lake, { recursive: true });
+        await duckdbRows(`COPY (SELECT
+            TIMESTAMPTZ '2026-09-01 12:00:00+00' + to_days(i::INTEGER) AS ChargePeriodStart,
+            TIMESTAMPTZ '2026-09-01 13:00:00+00' + to_days(i::INTEGER) AS ChargePeriodEnd,
+            'acct-1' AS BillingAccountId,
+            TIMESTAMPTZ '2026-09-01 00:00:00+00' AS BillingPeriodStart,
+            TIMESTAMPTZ '2026-10-01 00:00:00+00' AS BillingPeriodEnd,
+            'USD' AS BillingCurrency, 'AWS' AS ProviderName, 'Compute' AS ServiceCategory,
+            'Amazon EC2' AS ServiceName, 'eu-west-1' AS RegionId, 'sub-1' AS SubAccountId, 'Sub' AS SubAccountName,
+            'Usage' AS ChargeCategory, 'Hours' AS ConsumedUnit, NULL::VARCHAR AS Tags, 'SKU1' AS SkuId,
+            NULL::VARCHAR AS CommitmentDiscountStatus, 10.0 AS BilledCost, 10.0 AS EffectiveCost,
+            10.0 AS ListCost, 1.0 AS ConsumedQuantity
+          FROM range(30) r(i)) TO '${lake}/september.parquet' (FORMAT parquet)`);
+        const [record] = await scanner([
+          query({ name: 'tz', sql: dailyAggregates(lake), paths: [lake] }),
+        ]).scan();
+        expect([record.status, record.error]).toEqual(['succeeded', undefined]);
+        const perDay = await store.aggregate(
+          { start: '2026-08-01', endExclusive: '2026-11-01', currency: 'USD' },
+          ['day'],
+          ['effectiveCost'],
+        );
+        const days = perDay.map(r => r.day).sort();
+        expect(days.length).toBe(30);
+        expect([days[0], days[29]]).toEqual(['2026-09-01', '2026-09-30']);
+        expect(perDay.every(r => r.effectiveCost === 10)).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it('skips engines it does not run', async () => {
       expect(await scanner([query({ engine: 'bigquery' })]).scan()).toEqual([]);
     });

@@ -232,8 +232,8 @@ function allowedPaths(paths: string[]): {
 
 /**
  * Opens the query's own DuckDB: in memory (nothing is written anywhere), with no extension installed or loaded
- * behind Forge's back, external access limited to the configured paths, bounded memory and threads, and the
- * configuration locked, so the query cannot widen any of it.
+ * behind Forge's back, external access limited to the configured paths, bounded memory and threads, UTC as its time
+ * zone whatever the server's, and the configuration locked, so the query cannot widen any of it.
  */
 async function openSandbox(
   query: CostQuery,
@@ -257,6 +257,9 @@ async function openSandbox(
       `SET allowed_paths = [${files.map(literal).join(', ')}]`,
     );
     await connection.run('SET enable_external_access = false');
+    // DuckDB takes its default zone from the server's (TZ): a TIMESTAMPTZ truncated to a day would be the server's
+    // local day, and a charge would count on another day than its UTC day (docs/cost.md).
+    await connection.run("SET TimeZone = 'UTC'");
     await connection.run('SET lock_configuration = true');
   } catch (error) {
     connection.closeSync();
