@@ -164,6 +164,14 @@ export interface ComplianceStore {
   chainHead(): Promise<{ seq: number; hash: string; keyId?: string }>;
   /** Reads the chain (results and ledger records together) in order of seq, in pages. */
   readChain(afterSeq: number, limit: number): Promise<ChainRecord[]>;
+  /**
+   * Rows of compliance_history and compliance_ledger numbered below the chain (seq NULL, 0 or negative; at most
+   * `limit` of each table): no record of the chain has such a seq, so each one was written outside Forge. Readers
+   * never return them (they read seq 1 to the head only); verify names them.
+   */
+  readOffChain(
+    limit: number,
+  ): Promise<Array<{ seq: number | null; record: ChainRecord }>>;
   /** The record that re-anchored history written before the keyed ledger, if there is one. */
   findAnchor(): Promise<ChainRecord | undefined>;
   /** Ledger records of one kind, in order, optionally only those recorded on or before `asOf`. */

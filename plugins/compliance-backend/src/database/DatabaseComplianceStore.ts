@@ -362,6 +362,22 @@ export class DatabaseComplianceStore implements ComplianceStore {
     this.isPostgres = db.client.config.client === 'pg';
   }
 
+  /**
+   * Limits a read of compliance_history or compliance_ledger to the records of the chain: seq from 1 to the chain
+   * head's seq. Verify walks exactly those (chain.ts), so a row put in with seq 0, a negative or NULL seq, or a seq
+   * beyond the head is never read and trusted by the app (a grace period, an exempting decision in an export); verify
+   * names such rows (readOffChain). Every reader of the two tables goes through here.
+   */
+  private chained<Q extends Knex.QueryBuilder>(query: Q, column = 'seq'): Q {
+    return query
+      .where(column, '>=', 1)
+      .where(
+        column,
+        '<=',
+        this.db('compliance_chain_head').select('last_seq').where({ id: 1 }),
+      ) as Q;
+  }
+
   /** Called after every committed write that appended to the chain (to publish a checkpoint). */
   onAppended(listener: () => void): void {
     this.appendListener = listener;
@@ -1035,11 +1051,13 @@ export class DatabaseComplianceStore implements ComplianceStore {
     entityRefs?: string[],
   ): Promise<HistoryEntry[]> {
     const latest = (refs?: string[]) => {
-      const inner = this.db('compliance_history')
-        .select('entity_ref', 'check_id')
-        .max({ seq: 'seq' })
-        .where('recorded_at', '<=', asOf)
-        .groupBy('entity_ref', 'check_id');
+      const inner = this.chained(
+        this.db('compliance_history')
+          .select('entity_ref', 'check_id')
+          .max({ seq: 'seq' })
+          .where('recorded_at', '<=', asOf)
+          .groupBy('entity_ref', 'check_id'),
+      );
       if (refs) inner.whereIn('entity_ref', refs);
       return this.db('compliance_history as h')
         .join(inner.as('l'), 'h.seq', 'l.seq')
@@ -1072,17 +1090,19 @@ export class DatabaseComplianceStore implements ComplianceStore {
   }
 
   async listHistory(entityRef: string, limit: number): Promise<HistoryEntry[]> {
-    const rows = await this.db('compliance_history')
-      .where({ entity_ref: entityRef })
-      .orderBy('seq', 'desc')
-      .limit(limit);
+    const rows = await this.chained(
+      this.db('compliance_history')
+        .where({ entity_ref: entityRef })
+        .orderBy('seq', 'desc')
+        .limit(limit),
+    );
     return rows.map(toHistoryEntry);
   }
 
   async countHistory(): Promise<number> {
-    const [{ count }] = await this.db('compliance_history').count({
-      count: '*',
-    });
+    const [{ count }] = await this.chained(
+      this.db('compliance_history').count({ count: '*' }),
+    );
     return Number(count);
   }
 
@@ -1117,18 +1137,45 @@ export class DatabaseComplianceStore implements ComplianceStore {
       .sort((a, b) => a.seq - b.seq);
   }
 
+  async readOffChain(
+    limit: number,
+  ): Promise<Array<{ seq: number | null; record: ChainRecord }>> {
+    const below = (table: string) =>
+      this.db(table)
+        .where(q => q.whereNull('seq').orWhere('seq', '<', 1))
+        .orderBy('seq')
+        .limit(limit);
+    const [results, ledger] = await Promise.all([
+      below('compliance_history'),
+      below('compliance_ledger'),
+    ]);
+    const seqOf = (row: { seq: unknown }) =>
+      row.seq === null || row.seq === undefined ? null : Number(row.seq);
+    return [
+      ...results.map((row: HistoryRow) => ({
+        seq: seqOf(row),
+        record: historyToChain(row),
+      })),
+      ...ledger.map((row: LedgerRow) => ({
+        seq: seqOf(row),
+        record: ledgerToChain(row),
+      })),
+    ];
+  }
+
   async findAnchor(): Promise<ChainRecord | undefined> {
-    const row = await this.db<LedgerRow>('compliance_ledger')
-      .where({ kind: 'anchor' })
-      .orderBy('seq')
-      .first();
+    const row = await this.chained(
+      this.db<LedgerRow>('compliance_ledger')
+        .where({ kind: 'anchor' })
+        .orderBy('seq'),
+    ).first();
     return row ? ledgerToChain(row as LedgerRow) : undefined;
   }
 
   async listLedger(kind: LedgerKind, asOf?: string): Promise<LedgerRecord[]> {
-    const query = this.db<LedgerRow>('compliance_ledger')
-      .where({ kind })
-      .orderBy('seq');
+    const query = this.chained(
+      this.db<LedgerRow>('compliance_ledger').where({ kind }).orderBy('seq'),
+    );
     if (asOf) query.where('recorded_at', '<=', asOf);
     return (await query).map(toLedgerRecord);
   }
@@ -1140,9 +1187,11 @@ export class DatabaseComplianceStore implements ComplianceStore {
     const rows: LedgerRow[] = [];
     for (const part of chunks([...new Set(entityRefs)], WHERE_IN_CHUNK))
       rows.push(
-        ...(await this.db<LedgerRow>('compliance_ledger')
-          .where({ kind })
-          .whereIn('entity_ref', part)),
+        ...(await this.chained(
+          this.db<LedgerRow>('compliance_ledger')
+            .where({ kind })
+            .whereIn('entity_ref', part),
+        )),
       );
     return rows.map(toLedgerRecord).sort((a, b) => a.seq - b.seq);
   }

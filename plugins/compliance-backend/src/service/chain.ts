@@ -199,6 +199,21 @@ export async function verifyChain(options: {
   }
   if (broken) problems.push(broken);
 
+  // The chain is numbered from 1 and the walk starts there: a row below it (seq 0, negative, NULL) is never walked,
+  // and the app never reads one either (DatabaseComplianceStore.chained), but it is a row written outside Forge.
+  for (const { seq, record } of await store.readOffChain(10)) {
+    problems.push({
+      seq: seq ?? 0,
+      expectedHash: '',
+      storedHash: record.hash,
+      reason: `a row of ${tableOf(record)} has seq ${
+        seq ?? 'NULL'
+      }, outside the chain (its records are numbered from 1 to the head): it was written outside Forge`,
+      record: describe(record),
+      table: tableOf(record),
+    });
+  }
+
   const head = await store.chainHead();
   if (!broken) {
     const beyond = valid
@@ -305,6 +320,12 @@ function checkRecord(options: {
   });
   const brokenLink =
     'the link to the previous record does not match (a record before it was removed or altered)';
+  if (lastSeq > 0 && record.seq === lastSeq) {
+    return problem(
+      `seq ${record.seq} is held by two records (in compliance_history and compliance_ledger): one of them was written outside Forge`,
+      '',
+    );
+  }
   if (record.seq <= legacyThrough) {
     // Written before the key: plain SHA-256, sealed by the keyed anchor that follows the last of them.
     const expected = record.result ? chainHash(prev, record.result) : '';
