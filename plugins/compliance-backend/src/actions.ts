@@ -57,6 +57,11 @@ export function registerComplianceActions(deps: {
           entityRef: z.string(),
           score: z.number(),
           level: z.string(),
+          levelProvisional: z
+            .boolean()
+            .describe(
+              'True when the level rests on checks awaiting their first CI evidence: it holds only if they pass',
+            ),
           evaluatedAt: z.string(),
           failing: z.array(
             z.object({
@@ -82,6 +87,7 @@ export function registerComplianceActions(deps: {
           entityRef: card.entityRef,
           score: card.score,
           level: card.level,
+          levelProvisional: card.levelProvisional ?? false,
           evaluatedAt: card.evaluatedAt,
           failing: card.results
             .filter(r => r.status === 'fail' || r.status === 'error')

@@ -42,6 +42,8 @@ export interface Scorecard {
   asOf?: string;
   score: number;
   level: Level | 'none';
+  /** The level rests on pending checks: it holds only if their evidence passes (see EntityEvaluation). */
+  levelProvisional?: boolean;
   /** Checks awaiting evidence only CI produces, and when the first of them fails without it. */
   pending?: number;
   nextDueAt?: string;

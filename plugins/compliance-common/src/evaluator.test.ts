@@ -127,6 +127,21 @@ describe('PolicyEvaluator with the baseline pack', () => {
     ).toBe('fail');
   });
 
+  it('reads fact times in every RFC 3339 form CI sends (microseconds, offsets), not only the one CEL parses', () => {
+    // Python's datetime.isoformat(): microseconds and +00:00, 32 characters; and a local offset.
+    for (const collectedAt of [
+      '2026-11-25T12:00:00.123456+00:00',
+      '2026-11-25T14:00:00.5+02:00',
+      '2026-11-25t12:00:00z',
+    ]) {
+      const facts = freshFacts(now).map(f => ({ ...f, collectedAt }));
+      const result = evaluate(compliantProject(), { facts });
+      expect(statusOf(result, 'security.dependency-scan-fresh')).toBe('pass');
+      expect(statusOf(result, 'ci.tests-passing')).toBe('pass');
+      expect(result.score).toBe(100);
+    }
+  });
+
   it('leaves scan checks out of a request evaluation (the project does not exist yet)', () => {
     const result = evaluator.evaluate(
       { entity: compliantProject(), related: [policyholderDataset], now },
@@ -277,8 +292,10 @@ describe('checks awaiting CI evidence', () => {
     expect(result.score).toBe(100);
     expect(result.pending).toBe(3);
     expect(result.nextDueAt).toBe('2026-11-27T12:00:00.000Z');
-    // Pending is not passing: the silver checks awaiting evidence keep the project at bronze.
-    expect(result.level).toBe('bronze');
+    // Like the score, the level is over the decided checks: the project is born at the top level, provisionally
+    // (the silver checks awaiting evidence would take it down if they failed).
+    expect(result.level).toBe('gold');
+    expect(result.levelProvisional).toBe(true);
     expect(result.controls['SA-11']).toBe('pending');
     expect(result.controls['RA-5']).toBe('pending');
   });
@@ -336,7 +353,7 @@ describe('checks awaiting CI evidence', () => {
     ).toBe('fail');
   });
 
-  it('never count a pending check towards a level or the score', () => {
+  it('never count a pending check as passing: the score leaves it out, the level is provisional on it', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 14 * 24 }), hoursAgo => {
         const result = evaluate(newProject, {
@@ -346,11 +363,15 @@ describe('checks awaiting CI evidence', () => {
         const pending = result.results.filter(r => r.status === 'pending');
         expect(result.pending).toBe(pending.length);
         expect(pending.length).toBe(hoursAgo < 168 ? 3 : 0);
-        // Pending or failed, the silver checks keep it at bronze; only while pending is the score whole.
-        expect([result.level, result.score === 100]).toEqual([
-          'bronze',
-          pending.length > 0,
-        ]);
+        // While pending, score and level are whole and the level says it is provisional; once the grace period
+        // ends without evidence the silver checks fail and take it down to bronze.
+        expect([
+          result.level,
+          result.levelProvisional ?? false,
+          result.score === 100,
+        ]).toEqual(
+          pending.length > 0 ? ['gold', true, true] : ['bronze', false, false],
+        );
       }),
       { numRuns: 40 },
     );
@@ -398,12 +419,15 @@ describe('PolicyEvaluator properties', () => {
         const annotations = { ...compliantProject().metadata.annotations! };
         for (const key of removed) delete annotations[key];
         const result = evaluate(compliantProject({ annotations }));
-        // The level is the longest run of levels, from bronze up, with nothing failing at or below it.
+        // The level is the longest run of levels, from bronze up, with nothing failing at or below it (pending
+        // checks are undecided; they make it provisional).
         const clean = (levelIndex: number) =>
           result.results.every(
             r =>
               order.indexOf(r.level) > levelIndex ||
-              ['pass', 'exempt', 'not_applicable'].includes(r.status),
+              ['pass', 'exempt', 'not_applicable', 'pending'].includes(
+                r.status,
+              ),
           );
         let expected = 'none';
         for (let i = 0; i < order.length && clean(i); i++) expected = order[i];

@@ -251,7 +251,7 @@ export class PolicyEvaluator {
     for (const fact of input.facts ?? []) {
       facts[fact.name] = {
         ...ownRealm(fact.data),
-        collectedAt: fact.collectedAt,
+        collectedAt: canonicalTime(fact.collectedAt),
         source: fact.source ?? '',
       };
     }
@@ -384,6 +384,32 @@ function awaitEvidence(
 }
 
 /**
+ * A fact's time as rules read it: RFC 3339 in UTC with milliseconds (`2026-11-20T09:00:00.123Z`). CI sends times
+ * in any RFC 3339 form the API accepts (Python's isoformat gives microseconds and `+00:00`), and CEL's timestamp()
+ * refuses some of them (over 30 characters), which made a check `error` on a project's first CI run.
+ */
+function canonicalTime(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+/**
+ * Whether a level rests on checks still awaiting evidence (pending at or below it): it holds only if they pass.
+ *
+ * @public
+ */
+export function isLevelProvisional(
+  level: Level | 'none',
+  results: ReadonlyArray<Pick<CheckResult, 'status' | 'level'>>,
+): boolean {
+  if (level === 'none') return false;
+  const rank = LEVELS.indexOf(level);
+  return results.some(
+    r => r.status === 'pending' && LEVELS.indexOf(r.level) <= rank,
+  );
+}
+
+/**
  * Score, level and control status from check results.
  *
  * @public
@@ -407,13 +433,16 @@ export function summarise(
     .filter(ok)
     .reduce((sum, r) => sum + SEVERITY_WEIGHT[r.severity], 0);
 
+  // The level, like the score, is over what is decided: a project that has not had its first CI run is waiting for
+  // evidence, not failing, so it is not born at bronze. The level is then provisional (it holds only if the pending
+  // checks at or below it pass when their evidence arrives, and falls the moment one fails or its grace period ends).
   let level: Level | 'none' = 'none';
   for (const candidate of LEVELS) {
     const rank = LEVELS.indexOf(candidate);
-    if (!applicable.filter(r => LEVELS.indexOf(r.level) <= rank).every(ok))
-      break;
+    if (!decided.filter(r => LEVELS.indexOf(r.level) <= rank).every(ok)) break;
     level = candidate;
   }
+  const levelProvisional = isLevelProvisional(level, results);
 
   const controls: Record<string, ControlStatus> = {};
   for (const pack of packs) {
@@ -446,6 +475,7 @@ export function summarise(
     evaluatedAt: evaluatedAt.toISOString(),
     score: total === 0 ? 100 : Math.round((100 * earned) / total),
     level,
+    ...(levelProvisional ? { levelProvisional } : {}),
     pending: pending.length,
     ...(dues.length ? { nextDueAt: dues[0] } : {}),
     results,

@@ -150,10 +150,15 @@ export interface EntityEvaluation {
    */
   score: number;
   /**
-   * The highest level whose checks, and those of every level below, all pass (or are exempt): a pending check
-   * keeps its level out of reach until its evidence arrives.
+   * The highest level whose decided checks, and those of every level below, all pass (or are exempt). Like the
+   * score, it leaves pending checks out: a new project waiting for its first CI evidence is not failing.
    */
   level: Level | 'none';
+  /**
+   * True when checks at or below `level` are pending: the level is provisional, held only if their evidence passes,
+   * and lost when one fails or its grace period ends without evidence.
+   */
+  levelProvisional?: boolean;
   /** How many checks await evidence, and the earliest of their due dates. */
   pending?: number;
   nextDueAt?: string;
@@ -235,7 +240,11 @@ export interface ApprovalSubject {
   /** The restricted data sources the project reads, sorted. */
   restrictedSources: string[];
   /** The monthly estimate and the threshold it crossed, when the request has a cost estimate. */
-  cost: { monthlyTotal: number; approvalThreshold: number; currency: string } | null;
+  cost: {
+    monthlyTotal: number;
+    approvalThreshold: number;
+    currency: string;
+  } | null;
 }
 
 /**

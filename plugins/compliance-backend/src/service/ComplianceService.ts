@@ -12,6 +12,7 @@ import {
   EntityEvaluation,
   FORGE_ANNOTATIONS,
   Fact,
+  isLevelProvisional,
   parseDuration,
   Scorecard,
   ScorecardCheck,
@@ -466,6 +467,9 @@ export class ComplianceService {
       asOf: asOf?.toISOString(),
       score: summary.score,
       level: summary.level,
+      ...(isLevelProvisional(summary.level, scorecardChecks)
+        ? { levelProvisional: true }
+        : {}),
       pending: summary.pending,
       nextDueAt: summary.nextDueAt,
       results: scorecardChecks,

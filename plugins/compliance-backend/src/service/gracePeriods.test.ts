@@ -127,7 +127,7 @@ describe.each(testDatabases.eachSupportedId())(
 
       const card = await h.compliance.scorecard(NEW_PROJECT);
       expect(card.score).toBe(100);
-      expect(card.level).toBe('bronze');
+      expect([card.level, card.levelProvisional]).toEqual(['gold', true]);
       expect(card.pending).toBe(3);
       expect(card.nextDueAt).toBe('2026-11-27T09:00:00.000Z');
       expect(
@@ -150,7 +150,7 @@ describe.each(testDatabases.eachSupportedId())(
         entityRef: NEW_PROJECT,
         ownerRef: 'group:default/retention-analytics',
         score: 100,
-        level: 'bronze',
+        level: 'gold',
         pending: 3,
         nextDueAt: '2026-11-27T09:00:00.000Z',
       });

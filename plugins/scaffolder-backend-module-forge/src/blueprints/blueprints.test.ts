@@ -415,6 +415,11 @@ describe('a project on the day it is created from a blueprint', () => {
           ]),
         );
         expect(component.pending).toBe(pending.length);
+        // Born at the top level, not bronze: provisional on the CI evidence it awaits (issue 11).
+        expect([component.level, component.levelProvisional]).toEqual([
+          'gold',
+          true,
+        ]);
         expect(
           component.results.find(
             r => r.checkId === 'security.no-leaked-secrets',

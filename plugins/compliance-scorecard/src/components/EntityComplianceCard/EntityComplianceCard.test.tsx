@@ -88,6 +88,8 @@ describe('EntityComplianceCard', () => {
       getScorecard: jest.fn(async () =>
         scorecardFixture({
           score: 100,
+          level: 'gold',
+          levelProvisional: true,
           pending: 2,
           nextDueAt: '2026-12-03T09:00:00.000Z',
           results: scorecardFixture().results.map(r => {
@@ -118,7 +120,11 @@ describe('EntityComplianceCard', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByRole('alert')).toHaveTextContent(
-      /Every decided check passes\. \d checks? waits? for the project's first CI run/,
+      /Every decided check passes, so the level is gold, provisionally\. \d checks? waits? for the project's first CI run/,
+    );
+    // Born at the top level, marked provisional (not bronze, and not a plain gold either).
+    expect(screen.getByLabelText('level gold, provisional')).toHaveTextContent(
+      'gold · provisional',
     );
     expect(
       screen.queryByRole('list', { name: 'top failing checks' }),

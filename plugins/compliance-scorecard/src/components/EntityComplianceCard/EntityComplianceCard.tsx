@@ -66,7 +66,11 @@ function ScorecardSummary(props: {
     outcome = (
       <Box mt={2}>
         <Alert severity="info">
-          Every decided check passes. {pending.length} check
+          Every decided check passes
+          {scorecard.levelProvisional
+            ? `, so the level is ${scorecard.level}, provisionally`
+            : ''}
+          . {pending.length} check
           {pending.length === 1 ? ' waits' : 's wait'} for the project's first
           CI run (its dependency scan and tests); without that evidence
           {scorecard.nextDueAt
@@ -111,7 +115,10 @@ function ScorecardSummary(props: {
         <ScoreGauge score={scorecard.score} />
         <div className={classes.facts}>
           <Box>
-            <LevelBadge level={scorecard.level} />
+            <LevelBadge
+              level={scorecard.level}
+              provisional={scorecard.levelProvisional}
+            />
           </Box>
           <Typography variant="body2">
             {passing.length} of {decided} decided checks pass

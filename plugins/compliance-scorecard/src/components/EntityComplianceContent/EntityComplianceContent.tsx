@@ -144,7 +144,10 @@ export function EntityComplianceContent() {
                 <ScoreGauge score={current.score} size={96} />
                 <div className={classes.facts}>
                   <Box>
-                    <LevelBadge level={current.level} />
+                    <LevelBadge
+                      level={current.level}
+                      provisional={current.levelProvisional}
+                    />
                   </Box>
                   <Typography variant="body2">
                     {failing.length === 0

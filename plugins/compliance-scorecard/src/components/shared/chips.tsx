@@ -38,16 +38,31 @@ const useStyles = makeStyles({
   chip: { fontWeight: 700, textTransform: 'uppercase', letterSpacing: 0.4 },
 });
 
-/** The compliance level an entity reached: none, bronze, silver or gold. */
-export function LevelBadge(props: { level: Level | 'none'; size?: 'small' }) {
+/**
+ * The compliance level an entity reached: none, bronze, silver or gold; provisional when it rests on checks still
+ * awaiting their first evidence (it holds only if they pass).
+ */
+export function LevelBadge(props: {
+  level: Level | 'none';
+  provisional?: boolean;
+  size?: 'small';
+}) {
   const classes = useStyles();
   const colours = LEVEL_COLOURS[props.level] ?? LEVEL_COLOURS.none;
+  const name = props.level === 'none' ? 'no level' : props.level;
   return (
     <Chip
       size={props.size}
       className={classes.chip}
-      label={props.level === 'none' ? 'no level' : props.level}
-      aria-label={`level ${props.level}`}
+      label={props.provisional ? `${name} · provisional` : name}
+      aria-label={`level ${props.level}${
+        props.provisional ? ', provisional' : ''
+      }`}
+      title={
+        props.provisional
+          ? 'Provisional: checks at or below this level await their first evidence; the level holds only if they pass'
+          : undefined
+      }
       style={{ background: colours.bg, color: colours.fg }}
     />
   );
