@@ -1,6 +1,7 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { createHash } from 'node:crypto';
 import { CostCatalogSnapshot } from '../catalog/CostCatalogSnapshot';
+import { billingAccountIdentity } from '../ingestion/focusValues';
 
 /** The attribution settings of `forge.cost.attribution`. */
 export type AttributionConfig = {
@@ -18,7 +19,7 @@ const MEMO_LIMIT = 50_000;
  * Decides which catalog entity a billing row belongs to, in this order:
  * 1. a tag claimed by an entity's `forge.io/cost-tags` annotation,
  * 2. a configured tag key whose value names an entity in the catalog (`forge-entity=churn-model`),
- * 3. the row's sub-account, mapped to a group in configuration;
+ * 3. the row's sub-account, mapped to a group in configuration (ids compared as billingAccountIdentity keys them);
  * otherwise the row is unattributed spend (kept and shown, never dropped).
  * Tags are compared trimmed, since real exports carry keys like " org".
  */
@@ -50,9 +51,11 @@ export class Attributor {
       this.claimedTags.set(key, entityRef);
     }
     this.tagKeys = config.tagKeys;
+    // Sub-account ids compared as billing accounts are (billingAccountIdentity): an Azure subscription's ARM id or
+    // GUID in any case is one subscription, so a mapping written in upper case holds rows written in lower case.
     for (const { id, group } of config.subAccounts) {
       this.subAccounts.set(
-        id,
+        billingAccountIdentity(id),
         stringifyEntityRef(
           parseEntityRef(group, {
             defaultKind: 'group',
@@ -137,7 +140,7 @@ export class Attributor {
       const ref = this.resolve(value, defaultKind);
       if (ref) return { entityRef: ref };
     }
-    const group = this.subAccounts.get(subAccountId);
+    const group = this.subAccounts.get(billingAccountIdentity(subAccountId));
     if (group) return { entityRef: group };
     return { entityRef: UNATTRIBUTED };
   }

@@ -1,4 +1,4 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { Knex } from 'knex';
 import { FOCUS_REQUIRED_COLUMNS } from '@internal/plugin-cost-insights-common';
 import { focusCsv, focusRow } from '../__testUtils__/focusCsv';
 import {
+  createTestCatalog,
   createTestIngester,
   createTestStore,
 } from '../__testUtils__/testStore';
@@ -299,6 +300,54 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
       'component:default/churn-model': 1,
       'component:default/pricing-workspace': 2,
       'group:default/ml-platform': 4,
+      '': 8,
+    });
+  });
+
+  it('maps an Azure subscription to its group whatever the case of its ARM id, in the mapping or in the rows', async () => {
+    const mapped = new CostIngester({
+      store,
+      catalog: createTestCatalog(),
+      attribution: {
+        tagKeys: [],
+        subAccounts: [
+          {
+            id: '/subscriptions/AAAAAAAA-0000-0000-0000-000000000001',
+            group: 'ml-platform',
+          },
+          { id: '5f0c1d2e-0000-0000-0000-00000000000b', group: 'pricing' },
+        ],
+      },
+      gpuPattern: /GPU/i,
+      logger: mockServices.logger.mock(),
+    });
+    const csv = focusCsv([
+      focusRow('2026-10-01', {
+        EffectiveCost: '1',
+        SubAccountId: '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001',
+      }),
+      focusRow('2026-10-01', {
+        EffectiveCost: '2',
+        SubAccountId: '/SUBSCRIPTIONS/AAAAAAAA-0000-0000-0000-000000000001',
+      }),
+      focusRow('2026-10-01', {
+        EffectiveCost: '4',
+        SubAccountId: '5F0C1D2E-0000-0000-0000-00000000000B',
+      }),
+      // Other ids keep their case: Forge cannot know that they ignore it.
+      focusRow('2026-10-01', { EffectiveCost: '8', SubAccountId: 'ML-SHARED' }),
+    ]);
+    expect((await mapped.ingest(upload(csv))).status).toBe('succeeded');
+    const byEntity = await store.aggregate(
+      { start: '2026-10-01', endExclusive: '2026-10-02', currency: 'USD' },
+      ['entityRef'],
+      ['effectiveCost'],
+    );
+    expect(
+      Object.fromEntries(byEntity.map(r => [r.entityRef, r.effectiveCost])),
+    ).toEqual({
+      'group:default/ml-platform': 3,
+      'group:default/pricing': 4,
       '': 8,
     });
   });
