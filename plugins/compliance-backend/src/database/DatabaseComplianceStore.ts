@@ -245,7 +245,8 @@ function historyToChain(row: HistoryRow): ChainRecord {
   };
 }
 
-function toExemption(row: any): Exemption {
+/** An exemption from its columns: a row of compliance_exemptions, or the body of one of its ledger records. */
+export function toExemption(row: any): Exemption {
   return {
     id: row.id,
     kind: row.kind,

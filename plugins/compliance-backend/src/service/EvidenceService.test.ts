@@ -969,6 +969,91 @@ describe.each(testDatabases.eachSupportedId())(
       ).rejects.toThrow(/Unknown control/);
     });
 
+    it('shows on a row the exemption approved as of the date, not a later rejected request or the state after a revocation', async () => {
+      const entityRef = 'component:default/claims-fraud-features';
+      const checkId = 'data.restricted-in-approved-region';
+      const [approved] = await h.store.listExemptions({
+        entityRef,
+        checkId,
+        status: 'approved',
+      });
+      const second = await h.exemptions.request(
+        {
+          entityRef,
+          checkId,
+          justification: 'Second request, please extend by another month.',
+          compensatingControl: 'The same review as before.',
+          expiresAt: new Date(
+            clock.now().getTime() + 60 * 86400_000,
+          ).toISOString(),
+        },
+        'user:default/mateo.garcia',
+      );
+      clock.advance(1);
+      await h.exemptions.decide(
+        second.id,
+        { status: 'rejected', note: 'One month is enough.' },
+        'user:default/daniel.moreau',
+      );
+      clock.advance(1);
+      const rowOf = async (asOf: Date) =>
+        (
+          await h.evidence.collect({
+            scope: { type: 'entity', ref: entityRef },
+            asOf,
+          })
+        ).rows.find(r => r.checkId === checkId && r.source === 'scorecard')!;
+      const row = await rowOf(clock.now());
+      expect(row.status).toBe('exempt');
+      expect(row.exemption).toEqual(
+        expect.objectContaining({
+          id: approved.id,
+          status: 'approved',
+          decidedBy: 'user:default/daniel.moreau',
+        }),
+      );
+      const csvRow = h.evidence
+        .toCsv(
+          await h.evidence.collect({
+            scope: { type: 'entity', ref: entityRef },
+            asOf: clock.now(),
+          }),
+        )
+        .split('\r\n')
+        .find(
+          l =>
+            l.startsWith(`"scorecard","${entityRef}"`) &&
+            l.includes(`"${checkId}"`),
+        )!;
+      expect(csvRow).toContain(approved.id);
+      expect(csvRow).not.toContain(second.id);
+
+      const beforeRevocation = clock.now();
+      clock.advance(1);
+      await h.exemptions.revoke(
+        approved.id,
+        'user:default/daniel.moreau',
+        'The migration is done.',
+      );
+      clock.advance(1);
+      const then = await rowOf(beforeRevocation);
+      expect(then.status).toBe('exempt');
+      expect(then.exemption).toEqual(
+        expect.objectContaining({
+          id: approved.id,
+          status: 'approved',
+          decidedBy: 'user:default/daniel.moreau',
+        }),
+      );
+      // Now: the exemption was revoked, and no other applies.
+      expect((await rowOf(clock.now())).exemption).toBeUndefined();
+      // After its expiry an approved exemption no longer applies either.
+      const expired = await rowOf(
+        new Date(Date.parse(approved.expiresAt) + 1000),
+      );
+      expect(expired.exemption).toBeUndefined();
+    });
+
     it('rolls teams up through the whole nested hierarchy', async () => {
       const dashboard = await h.dashboard.dashboard({});
       expect(dashboard.rootGroupRef).toBe('group:default/meridian-mutual');

@@ -13,7 +13,12 @@ import {
   neutraliseSpreadsheetFormulasDeep,
   toCsv,
 } from '@internal/plugin-forge-node';
-import { ComplianceStore, SignedCheckpoint } from '../database/ComplianceStore';
+import {
+  ComplianceStore,
+  LedgerRecord,
+  SignedCheckpoint,
+} from '../database/ComplianceStore';
+import { toExemption } from '../database/DatabaseComplianceStore';
 import { CatalogReader } from './CatalogReader';
 import { descendantGroups } from './groups';
 import { canonicalJson, sha256 } from './hashing';
@@ -365,6 +370,26 @@ export class EvidenceService {
       });
   }
 
+  /**
+   * Every exemption approved as of `asOf` (by its newest ledger record on or before it), decided by then and not
+   * expired at it, newest decision first.
+   */
+  private async exemptionsInForce(asOf: string): Promise<Exemption[]> {
+    const newest = new Map<string, LedgerRecord>();
+    for (const record of await this.deps.store.listLedger('exemption', asOf))
+      newest.set(record.recordId, record); // in order of seq: the last one is the state as of the date
+    return [...newest.values()]
+      .map(r => toExemption(r.body))
+      .filter(
+        e =>
+          e.status === 'approved' &&
+          e.decidedAt !== undefined &&
+          Date.parse(e.decidedAt) <= Date.parse(asOf) &&
+          Date.parse(e.expiresAt) > Date.parse(asOf),
+      )
+      .sort((a, b) => b.decidedAt!.localeCompare(a.decidedAt!));
+  }
+
   private async collectRows(query: EvidenceQuery): Promise<EvidenceRow[]> {
     const { packs } = this.deps.loader.policy;
     const controls = new Map(
@@ -403,18 +428,25 @@ export class EvidenceService {
     }
     const state = await this.deps.store.stateAsOf(asOf, entityRefs);
 
-    const exemptions = (await this.deps.store.listExemptions({})).filter(
-      e => e.requestedAt <= asOf,
-    );
-    const exemptionFor = (entityRef: string, checkId: string) =>
-      exemptions.find(
+    // The exemptions in force on the date, as the history holds them then (not the table as it is now: a later
+    // request for the same check, rejected, or a revocation after the date must not change what applied then).
+    const exemptions = await this.exemptionsInForce(asOf);
+    const exemptionFor = (
+      entityRef: string,
+      checkId: string,
+      message: string | undefined,
+    ) => {
+      const candidates = exemptions.filter(
         e =>
           e.checkId === checkId &&
-          (e.entityRef === entityRef ||
-            e.entityRef === ownerOf.get(entityRef)) &&
-          e.decidedAt !== undefined &&
-          e.decidedAt <= asOf,
+          (e.entityRef === entityRef || e.entityRef === ownerOf.get(entityRef)),
       );
+      // The one that exempted the result names itself in the result's message (evaluator: "(exemption <id>)").
+      return (
+        candidates.find(e => message?.endsWith(`(exemption ${e.id})`)) ??
+        candidates[0]
+      );
+    };
 
     const matchesControl = (ids: string[]) =>
       ids.some(id => {
@@ -499,7 +531,7 @@ export class EvidenceService {
         evaluatedAt: h.recordedAt,
         historySeq: h.seq,
         historyHash: h.hash,
-        exemption: exemptionFor(h.entityRef, h.checkId),
+        exemption: exemptionFor(h.entityRef, h.checkId, h.message),
         source: 'scorecard' as const,
       }));
     return [...scorecardRows, ...gateRows].sort(
