@@ -17,7 +17,8 @@ const MEMO_LIMIT = 50_000;
 
 /**
  * Decides which catalog entity a billing row belongs to, in this order:
- * 1. a tag claimed by an entity's `forge.io/cost-tags` annotation,
+ * 1. a tag claimed by an entity's `forge.io/cost-tags` annotation (a tag claimed by entities of different owners
+ *    leaves the line unattributed),
  * 2. a configured tag key whose value names an entity in the catalog (`forge-entity=churn-model`),
  * 3. the row's sub-account, mapped to a group in configuration (ids compared as billingAccountIdentity keys them);
  * otherwise the row is unattributed spend (kept and shown, never dropped).
@@ -32,23 +33,29 @@ export class Attributor {
   /** Results by sub-account, then raw Tags text: billing lines repeat a few hundred combinations. */
   private readonly memo = new Map<string, Map<string, AttributionResult>>();
   private memoSize = 0;
-  /** Tags claimed by more than one entity: the first by ref keeps them. */
+  /**
+   * Tags claimed by more than one entity, naming the claimants: of different owners, their lines are unattributed;
+   * of one owner, the first by ref keeps them (CostCatalogSnapshot.costTags).
+   */
   readonly conflicts: string[] = [];
 
   constructor(
     private readonly snapshot: CostCatalogSnapshot,
     config: AttributionConfig,
   ) {
-    for (const { tag, entityRef } of snapshot.costTags().claims) {
+    const costTags = snapshot.costTags();
+    for (const { tag, entityRef } of costTags.claims) {
+      this.claimedTags.set(`${tag.key}=${tag.value}`, entityRef);
+    }
+    // A contested tag still decides the line (no other rule gives it to anyone): it stays unattributed.
+    for (const { tag, entityRefs } of costTags.contested) {
       const key = `${tag.key}=${tag.value}`;
-      const existing = this.claimedTags.get(key);
-      if (existing && existing !== entityRef) {
-        this.conflicts.push(
-          `${key} is claimed by ${existing} and ${entityRef}; ${existing} keeps it`,
-        );
-        continue;
-      }
-      this.claimedTags.set(key, entityRef);
+      this.claimedTags.set(key, UNATTRIBUTED);
+      this.conflicts.push(
+        `${key} is claimed by ${entityRefs.join(
+          ', ',
+        )}, which have different owners; its lines are unattributed`,
+      );
     }
     this.tagKeys = config.tagKeys;
     // Sub-account ids compared as billing accounts are (billingAccountIdentity): an Azure subscription's ARM id or
@@ -132,7 +139,7 @@ export class Attributor {
 
     for (const [key, value] of tags) {
       const claimed = this.claimedTags.get(`${key}=${value}`);
-      if (claimed) return { entityRef: claimed };
+      if (claimed !== undefined) return { entityRef: claimed };
     }
     for (const { key, defaultKind } of this.tagKeys) {
       const value = tags.find(([k]) => k === key)?.[1];

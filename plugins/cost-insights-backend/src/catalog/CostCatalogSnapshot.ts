@@ -191,12 +191,21 @@ export class CostCatalogSnapshot {
     return this.entities.get(ref)?.ownerRef;
   }
 
-  /** Billing tags claimed by entities through `forge.io/cost-tags`, and the annotations that could not be read. */
+  /**
+   * Billing tags claimed by entities through `forge.io/cost-tags`, the tags claimed by entities of different owners
+   * (`contested`: their lines belong to nobody), and the annotations that could not be read or that claim a tag
+   * another entity claims too (a problem of each claimant, naming the others).
+   *
+   * A tag claimed by several entities fails closed: no claimant gets its lines, since a claim says nothing about who
+   * may make it (an entity named to sort first would otherwise take another team's spend). Only when every claimant
+   * has the same owning group does the first by ref keep it: the spend stays with the team either way.
+   */
   costTags(): {
     claims: Array<{ tag: BillingTag; entityRef: string }>;
+    contested: Array<{ tag: BillingTag; entityRefs: string[] }>;
     problems: AnnotationProblem[];
   } {
-    const claims: Array<{ tag: BillingTag; entityRef: string }> = [];
+    const claimants = new Map<string, { tag: BillingTag; refs: string[] }>();
     const problems: AnnotationProblem[] = [];
     const all = [...this.entities.values(), ...this.groups.values()].sort(
       (a, b) => a.ref.localeCompare(b.ref),
@@ -209,10 +218,45 @@ export class CostCatalogSnapshot {
         problems.push({ entityRef: entity.ref, message: reading.error });
         continue;
       }
-      for (const tag of reading.value)
-        claims.push({ tag, entityRef: entity.ref });
+      for (const tag of reading.value) {
+        const key = `${tag.key}=${tag.value}`;
+        const known = claimants.get(key);
+        if (!known) claimants.set(key, { tag, refs: [entity.ref] });
+        else if (!known.refs.includes(entity.ref)) known.refs.push(entity.ref);
+      }
     }
-    return { claims, problems };
+    const claims: Array<{ tag: BillingTag; entityRef: string }> = [];
+    const contested: Array<{ tag: BillingTag; entityRefs: string[] }> = [];
+    for (const [key, { tag, refs }] of claimants) {
+      if (refs.length === 1) {
+        claims.push({ tag, entityRef: refs[0] });
+        continue;
+      }
+      const owners = new Set(refs.map(ref => this.owningGroup(ref)));
+      const [owner] = owners;
+      if (owners.size === 1 && owner) {
+        claims.push({ tag, entityRef: refs[0] });
+        for (const ref of refs) {
+          problems.push({
+            entityRef: ref,
+            message: `${key} is claimed by ${refs.join(
+              ', ',
+            )} (all owned by ${owner}); ${refs[0]} keeps its lines`,
+          });
+        }
+        continue;
+      }
+      contested.push({ tag, entityRefs: refs });
+      for (const ref of refs) {
+        problems.push({
+          entityRef: ref,
+          message: `${key} is claimed by ${refs.join(
+            ', ',
+          )}, which have different owners; its lines are unattributed until only one of them claims it`,
+        });
+      }
+    }
+    return { claims, contested, problems };
   }
 
   /** Budgets kept as code: `forge.io/monthly-budget` on groups and entities. */

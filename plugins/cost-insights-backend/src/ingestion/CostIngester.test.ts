@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import { FOCUS_REQUIRED_COLUMNS } from '@internal/plugin-cost-insights-common';
+import { testCatalogEntities } from '../__testUtils__/catalogFixture';
 import { focusCsv, focusRow } from '../__testUtils__/focusCsv';
 import {
   createTestCatalog,
@@ -350,6 +351,78 @@ describe.each(databases.eachSupportedId())('CostIngester (%s)', databaseId => {
       'group:default/pricing': 4,
       '': 8,
     });
+  });
+
+  it('leaves the lines of a tag claimed by entities of different owners unattributed, naming the claimants', async () => {
+    const component = (name: string, owner: string, costTags: string) => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name,
+        namespace: 'default',
+        annotations: { 'forge.io/cost-tags': costTags },
+      },
+      spec: { type: 'service', lifecycle: 'production', owner },
+    });
+    const entities = [
+      ...testCatalogEntities,
+      // Another team's entity named to sort before churn-model, claiming its tag.
+      component('a-churn-model', 'pricing', 'forge-project=churn-model'),
+      // The same team's second claim of its own tag: the team keeps the spend.
+      component('a-pricing-copy', 'pricing', 'forge-project=pricing-workspace'),
+    ];
+    const catalog = createTestCatalog(entities);
+    const csv = focusCsv([
+      focusRow('2026-10-01', {
+        EffectiveCost: '1',
+        Tags: '{"forge-project": "churn-model"}',
+      }),
+      // Not given to the sub-account's group either: the contested tag decides the line.
+      focusRow('2026-10-01', {
+        EffectiveCost: '2',
+        Tags: '{"forge-project": "churn-model"}',
+        SubAccountId: 'ml-shared',
+      }),
+      focusRow('2026-10-01', {
+        EffectiveCost: '4',
+        Tags: '{"forge-project": "pricing-workspace"}',
+      }),
+    ]);
+    const claimed = createTestIngester(store, catalog);
+    expect((await claimed.ingest(upload(csv))).status).toBe('succeeded');
+    const byEntity = await store.aggregate(
+      { start: '2026-10-01', endExclusive: '2026-10-02', currency: 'USD' },
+      ['entityRef'],
+      ['effectiveCost'],
+    );
+    expect(
+      Object.fromEntries(byEntity.map(r => [r.entityRef, r.effectiveCost])),
+    ).toEqual({ '': 3, 'component:default/a-pricing-copy': 4 });
+
+    const { problems, contested } = (await catalog.snapshot()).costTags();
+    expect(contested).toEqual([
+      {
+        tag: { key: 'forge-project', value: 'churn-model' },
+        entityRefs: [
+          'component:default/a-churn-model',
+          'component:default/churn-model',
+        ],
+      },
+    ]);
+    for (const ref of [
+      'component:default/a-churn-model',
+      'component:default/churn-model',
+    ]) {
+      expect(problems).toContainEqual({
+        entityRef: ref,
+        message: expect.stringContaining(
+          'forge-project=churn-model is claimed by component:default/a-churn-model, component:default/churn-model',
+        ),
+      });
+    }
+    expect((await claimed.attributor()).conflicts).toEqual([
+      expect.stringContaining('forge-project=churn-model is claimed by'),
+    ]);
   });
 
   it('keeps rollup totals equal to the sum of any valid rows (property)', async () => {
