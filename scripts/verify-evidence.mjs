@@ -235,6 +235,69 @@ function duplicateKey(text) {
   return undefined;
 }
 
+/** Calls `visit` with every string value of a JSON value and where it is (keys too, as strings a reader shows). */
+function forEachString(value, visit, where = 'the document') {
+  if (typeof value === 'string') visit(value, where);
+  else if (Array.isArray(value))
+    value.forEach((v, i) => forEachString(v, visit, `${where}[${i}]`));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      visit(k, `the key ${JSON.stringify(k)} of ${where}`);
+      forEachString(v, visit, `${where}.${k}`);
+    }
+}
+
+const SIGNATURE_DESCRIPTION =
+  'Ed25519 signature of "forge-evidence/v1", a line feed and the canonical JSON of this document without this resource. Verify offline with scripts/verify-evidence.mjs and the Forge history public key.';
+
+/** The UUID Forge gives a resource derived from a text (EvidenceService.ts uuidFrom). */
+function uuidFrom(text) {
+  const h = createHash('sha256').update(text, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${(
+    (parseInt(h[16], 16) & 0x3) |
+    0x8
+  ).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * What the signature resource holds beyond what Forge writes (EvidenceService.ts signOscal), described; undefined
+ * when it is exactly that: uuid (derived from the signature), title, the fixed description and three props.
+ */
+function signatureResourceProblem(resource) {
+  const keys = Object.keys(resource).sort();
+  const expected = ['description', 'props', 'title', 'uuid'];
+  const added = keys.filter(k => !expected.includes(k));
+  if (added.length)
+    return `fields Forge does not write (${added
+      .map(k => JSON.stringify(k))
+      .join(', ')})`;
+  if (keys.length !== expected.length)
+    return `not all the fields Forge writes (${expected.join(', ')})`;
+  if (resource.description !== SIGNATURE_DESCRIPTION)
+    return 'another description than the one Forge writes';
+  const props = resource.props;
+  const names = ['algorithm', 'key-id', 'signature'];
+  if (
+    !Array.isArray(props) ||
+    props.length !== names.length ||
+    props.some(
+      (p, i) =>
+        p === null ||
+        typeof p !== 'object' ||
+        Object.keys(p).sort().join(',') !== 'name,ns,value' ||
+        p.name !== names[i] ||
+        p.ns !== 'urn:forge' ||
+        typeof p.value !== 'string',
+    )
+  )
+    return 'other props than the algorithm, key-id and signature props Forge writes';
+  if (props[0].value !== 'Ed25519')
+    return `the algorithm ${JSON.stringify(props[0].value)}`;
+  if (resource.uuid !== uuidFrom(`signature:${props[2].value}`))
+    return 'another uuid than the one Forge derives from the signature';
+  return undefined;
+}
+
 /** The signed part, the signature and the checkpoint of an OSCAL export; the signature is its last resource. */
 function readOscal(text) {
   let document;
@@ -252,19 +315,44 @@ function readOscal(text) {
         duplicate,
       )} appears twice in one object: a value was added after the export that some readers show instead of the signed one`,
     );
+  // Every string of the document, the signature resource included, under the rule Forge's writer applies before
+  // it signs (a formula found here was put in after the export).
+  const problems = [];
+  forEachString(document, (value, where) => {
+    if (isFormula(value))
+      problems.push(
+        `${where} holds a spreadsheet formula (${JSON.stringify(
+          value.slice(0, 40),
+        )}) that Forge would have neutralised: it was put in after the export`,
+      );
+  });
   const results = document['assessment-results'];
   const resources = results?.['back-matter']?.resources ?? [];
-  const signatureResource = resources.find(r => r.title === SIGNATURE_TITLE);
-  if (!signatureResource)
+  const signatureResources = resources.filter(
+    r => r?.title === SIGNATURE_TITLE,
+  );
+  if (signatureResources.length === 0)
     throw new Error(
       'the document has no signature resource: it is not a signed Forge export',
+    );
+  if (signatureResources.length > 1)
+    throw new Error(
+      `the document has ${signatureResources.length} signature resources, Forge writes one: resources were added after the export`,
+    );
+  const [signatureResource] = signatureResources;
+  // The signature does not cover its own resource: it must hold exactly what Forge writes there, nothing else
+  // (remarks, links or props added to it would be shown to a reader as part of the signed evidence).
+  const extra = signatureResourceProblem(signatureResource);
+  if (extra)
+    throw new Error(
+      `the signature resource holds ${extra}: Forge writes only its uuid, title, description and the algorithm, key-id and signature props there, and the signature does not cover that resource, so this was added after the export`,
     );
   results['back-matter'].resources = resources.filter(
     r => r !== signatureResource,
   );
   const cp = resources.find(r => r.title === CHECKPOINT_TITLE);
   return {
-    problems: [],
+    problems,
     signed: canonicalJson(document),
     keyId: prop(signatureResource, 'key-id'),
     signature: prop(signatureResource, 'signature'),

@@ -11,7 +11,6 @@ import {
   testDatabases,
 } from '../__testUtils__/setup';
 import { checkpointMessage } from './checkpoints';
-import { canonicalJson } from './hashing';
 import { HistoryKeys } from './historyKeys';
 
 /** Runs the auditor's offline check (scripts/verify-evidence.mjs) on an exported file. */
@@ -564,6 +563,95 @@ describe.each(testDatabases.eachSupportedId())(
       }
     });
 
+    it('refuses offline an OSCAL signature resource holding anything beyond what Forge writes there, and any formula in the document', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+        const exported = await h.evidence.export(
+          { scope: { type: 'org' }, asOf: clock.now() },
+          'oscal',
+        );
+        const check = (name: string, edit: (doc: any, sig: any) => void) => {
+          const doc = JSON.parse(exported.body);
+          const sig = doc['assessment-results']['back-matter'].resources.find(
+            (r: any) => r.title === 'Forge evidence signature',
+          );
+          edit(doc, sig);
+          const file = path.join(dir, name);
+          fs.writeFileSync(file, JSON.stringify(doc, null, 2));
+          return verifyOffline(file, publicKey);
+        };
+        expect(check('untouched.oscal.json', () => {}).status).toBe(0);
+        const edits: Array<[string, (doc: any, sig: any) => void, RegExp]> = [
+          [
+            'remarks with a formula',
+            (_doc, sig) => {
+              sig.remarks =
+                '=HYPERLINK("https://evil.example/x","All controls satisfied - click to confirm")';
+            },
+            /the signature resource holds fields Forge does not write \("remarks"\)/,
+          ],
+          [
+            'links',
+            (_doc, sig) => {
+              sig.rlinks = [{ href: 'https://evil.example/evidence.pdf' }];
+            },
+            /fields Forge does not write \("rlinks"\)/,
+          ],
+          [
+            'a prop added',
+            (_doc, sig) => {
+              sig.props.push({
+                name: 'reviewed-by',
+                ns: 'urn:forge',
+                value: 'The external auditor',
+              });
+            },
+            /other props than the algorithm, key-id and signature props/,
+          ],
+          [
+            'a field added to a prop',
+            (_doc, sig) => {
+              sig.props[1].remarks = 'key held by the CISO';
+            },
+            /other props than the algorithm/,
+          ],
+          [
+            'the description changed',
+            (_doc, sig) => {
+              sig.description = 'Verified by the external auditor.';
+            },
+            /another description than the one Forge writes/,
+          ],
+          [
+            'a second signature resource',
+            (doc, sig) => {
+              doc['assessment-results']['back-matter'].resources.push({
+                ...sig,
+              });
+            },
+            /2 signature resources, Forge writes one/,
+          ],
+          [
+            'a formula in an observation',
+            doc => {
+              doc['assessment-results'].results[0].observations[0].remarks =
+                "@SUM(1+1)*cmd|' /C calc'!A0";
+            },
+            /observations\[0\]\.remarks holds a spreadsheet formula/,
+          ],
+        ];
+        for (const [what, edit, message] of edits) {
+          const result = check('edited.oscal.json', edit);
+          expect({ what, status: result.status }).toEqual({ what, status: 1 });
+          expect(result.output).toMatch(message);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('refuses offline a signed export with a record whose history seq is missing, zero or not a positive integer, and a CSV whose checkpoint was swapped for a later one', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
       try {
@@ -618,19 +706,9 @@ describe.each(testDatabases.eachSupportedId())(
         observation.props = observation.props.filter(
           (p: { name: string }) => p.name !== 'history-seq',
         );
-        results['back-matter'].resources.push({
-          uuid: '00000000-0000-5000-8000-000000000000',
-          title: 'Forge evidence signature',
-          props: [
-            { name: 'key-id', ns: 'urn:forge', value: h.history.keyId },
-            {
-              name: 'signature',
-              ns: 'urn:forge',
-              value: h.history.signExport(canonicalJson(document)),
-            },
-          ],
-        });
-        const missing = check('missing.oscal.json', JSON.stringify(document));
+        // Signed as Forge signs (the signature resource exactly as it writes it).
+        const signed = (h.evidence as any).signOscal(document);
+        const missing = check('missing.oscal.json', JSON.stringify(signed));
         expect(missing.status).toBe(1);
         expect(missing.output).toMatch(
           /observation ".*" has no history seq: the row has no record in the history/,
