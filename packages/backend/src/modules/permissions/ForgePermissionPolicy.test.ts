@@ -158,4 +158,38 @@ describe('ForgePermissionPolicy', () => {
     ).handle({ permission }, aUser);
     expect(decision.result).toBe(AuthorizeResult.CONDITIONAL);
   });
+
+  it('leaves a person only their own blueprint runs (read, list, logs, retry, cancel); admins every run', async () => {
+    const guest = {
+      info: { userEntityRef: 'user:default/guest', ownershipEntityRefs: [] },
+    } as unknown as PolicyQueryUser;
+    for (const [name, action] of [
+      ['scaffolder.task.read', 'read'],
+      ['scaffolder.task.cancel', 'update'],
+    ] as const) {
+      const permission = createPermission({
+        name,
+        attributes: { action },
+        resourceType: 'scaffolder-task',
+      });
+      expect(await policyFor([]).handle({ permission }, guest)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'scaffolder',
+        resourceType: 'scaffolder-task',
+        conditions: {
+          rule: 'IS_TASK_OWNER',
+          resourceType: 'scaffolder-task',
+          params: { createdBy: ['user:default/guest'] },
+        },
+      });
+      for (const roles of [['compliance'], ['security']] as ForgeRole[][]) {
+        expect(
+          (await policyFor(roles).handle({ permission }, guest)).result,
+        ).toBe(AuthorizeResult.CONDITIONAL);
+      }
+      expect(
+        (await policyFor(['admin']).handle({ permission }, guest)).result,
+      ).toBe(AuthorizeResult.ALLOW);
+    }
+  });
 });

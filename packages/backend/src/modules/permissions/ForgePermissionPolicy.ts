@@ -17,6 +17,10 @@ import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
+import {
+  createScaffolderTaskConditionalDecision,
+  scaffolderTaskConditions,
+} from '@backstage/plugin-scaffolder-backend/alpha';
 import { ForgeRole } from './roles';
 
 /** Who is behind a request: their Forge roles and the refs they own through (user and groups). */
@@ -28,7 +32,11 @@ export interface PersonResolver {
 }
 
 /** One rule of the policy: what a person may do with one permission. */
-type Rule = (permission: Permission, person: Person) => PolicyDecision;
+type Rule = (
+  permission: Permission,
+  person: Person,
+  user: PolicyQueryUser,
+) => PolicyDecision;
 
 const allow: PolicyDecision = { result: AuthorizeResult.ALLOW };
 const deny: PolicyDecision = { result: AuthorizeResult.DENY };
@@ -50,8 +58,23 @@ const ownersOfEntity: Rule = (permission, person) =>
     : deny;
 
 /** Admins may; anyone else only on catalog entities they own. */
-const adminsOrOwnersOfEntity: Rule = (permission, person) =>
-  person.roles.has('admin') ? allow : ownersOfEntity(permission, person);
+const adminsOrOwnersOfEntity: Rule = (permission, person, user) =>
+  person.roles.has('admin') ? allow : ownersOfEntity(permission, person, user);
+
+/**
+ * Admins may; anyone else only on the blueprint runs (scaffolder tasks) they started themselves. A run holds the
+ * values its author entered and its log; cancelling or retrying it acts for that author.
+ */
+const adminsOrCreatorOfTask: Rule = (permission, person, user) => {
+  if (person.roles.has('admin')) return allow;
+  const userRef = user.info?.userEntityRef;
+  return userRef && isResourcePermission(permission, 'scaffolder-task')
+    ? createScaffolderTaskConditionalDecision(
+        permission,
+        scaffolderTaskConditions.isTaskOwner({ createdBy: [userRef] }),
+      )
+    : deny;
+};
 
 /**
  * Rules by permission name. A permission not listed follows the default: reading is allowed to every signed-in
@@ -72,8 +95,12 @@ const RULES: Readonly<Record<string, Rule>> = {
   'catalog.location.analyze': everyone,
   [catalogEntityDeletePermission.name]: adminsOrOwnersOfEntity,
   [catalogLocationDeletePermission.name]: onlyRoles('admin'),
+  // A blueprint run is its author's (and admins'): reading it, its log and event stream, listing it (the scaffolder
+  // filters the list), retrying it (read + create) and cancelling it. Services are not asked (Backstage lets plugin
+  // tokens through): the outcomes collector keeps reading every run.
   'scaffolder.task.create': everyone,
-  'scaffolder.task.cancel': everyone,
+  'scaffolder.task.read': adminsOrCreatorOfTask,
+  'scaffolder.task.cancel': adminsOrCreatorOfTask,
   'scaffolder.action.execute': everyone,
   'scaffolder.template.parameter.read': everyone,
   'scaffolder.template.step.read': everyone,
@@ -127,7 +154,7 @@ export class ForgePermissionPolicy implements PermissionPolicy {
     const person = await this.people.resolve(user);
     const rule = RULES[request.permission.name];
     if (rule) {
-      return rule(request.permission, person);
+      return rule(request.permission, person, user);
     }
     if (isRead(request.permission)) return allow;
     return person.roles.has('admin') ? allow : deny;

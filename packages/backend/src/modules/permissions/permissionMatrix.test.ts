@@ -19,7 +19,12 @@ import compliancePlugin from '@internal/plugin-compliance-backend';
 import costInsightsPlugin from '@internal/plugin-cost-insights-backend';
 import {
   allows,
+  allowsOnRun,
+  BLUEPRINT_RUN_MATRIX,
+  BlueprintRunEntry,
   CALLERS,
+  RUN_AUTHOR,
+  RUN_CALLERS,
   GrantedService,
   grantsOf,
   PERMISSION_MATRIX,
@@ -37,6 +42,7 @@ import {
   audited,
   demoCatalogConfig,
   blueprintCreated,
+  blueprintRunStarted,
   demoCatalogLoaded,
   exemption,
   headerFor,
@@ -272,6 +278,51 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       },
     );
 
+    it.each(BLUEPRINT_RUN_MATRIX.map(e => [e.id, e] as const))(
+      'blueprint run of another person: %s',
+      async (_name, entry) => {
+        const taskId = await blueprintRunStarted(server, USERS[RUN_AUTHOR]!);
+        const outcomes: Array<[string, number | string]> = [];
+        const expected: Array<[string, number | string]> = [];
+        for (const caller of RUN_CALLERS) {
+          const res = await sendOnRun(
+            server,
+            entry,
+            taskId,
+            headerFor(caller, 'scaffolder')!,
+          );
+          outcomes.push([caller, runOutcome(entry, res, taskId)]);
+          expected.push([
+            caller,
+            // eslint-disable-next-line no-nested-ternary
+            allowsOnRun(caller)
+              ? 'let through'
+              : entry.list
+              ? 'not listed'
+              : 403,
+          ]);
+        }
+        expect(outcomes).toEqual(expected);
+      },
+    );
+
+    it('keeps the outcomes collector reading every blueprint run with its own token', async () => {
+      const taskId = await blueprintRunStarted(server, USERS[RUN_AUTHOR]!);
+      const header = headerFor('outcomes', 'scaffolder')!;
+      const list = await request(server)
+        .get('/api/scaffolder/v2/tasks?limit=500&offset=0&order=asc:created_at')
+        .set('Authorization', header)
+        .expect(200);
+      expect(list.body.tasks.map((t: { id: string }) => t.id)).toContain(
+        taskId,
+      );
+      const events = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${taskId}/events`)
+        .set('Authorization', header)
+        .expect(200);
+      expect(events.body.length).toBeGreaterThan(0);
+    });
+
     it('keeps four eyes on a real approval: not the requester in any spelling, not an admin, yes compliance', async () => {
       const filed = await request(server)
         .post('/api/compliance/exemptions')
@@ -298,6 +349,45 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
     });
   },
 );
+
+/** The request a blueprint-run row is tried with, on the run `taskId`. */
+function sendOnRun(
+  server: any,
+  entry: BlueprintRunEntry,
+  taskId: string,
+  authorization: string,
+) {
+  if (entry.id.startsWith('action ')) {
+    const name = entry.id.slice(7);
+    return request(server)
+      .post(`/api/scaffolder/.backstage/actions/v1/actions/${name}/invoke`)
+      .set('Authorization', authorization)
+      .send(entry.list ? { limit: 1000 } : { taskId })
+      .timeout(60_000);
+  }
+  const [method, pattern] = entry.id.split(' ');
+  const p = pattern.replace(':taskId', taskId);
+  const call =
+    method === 'GET'
+      ? request(server).get(entry.list ? `${p}?limit=1000` : p)
+      : request(server).post(p).send({});
+  return call.set('Authorization', authorization).timeout(60_000);
+}
+
+/** What a blueprint-run row answered: let through, refused (403), or (lists) answered without the run. */
+function runOutcome(
+  entry: BlueprintRunEntry,
+  res: request.Response,
+  taskId: string,
+): string | number {
+  if (entry.list) {
+    if (res.status !== 200) return res.status;
+    const tasks = (res.body.output ?? res.body).tasks as Array<{ id: string }>;
+    return tasks.some(t => t.id === taskId) ? 'let through' : 'not listed';
+  }
+  const ok = entry.id.endsWith('/retry') ? [201, 409] : [200];
+  return ok.includes(res.status) ? 'let through' : res.status;
+}
 
 // --- Tokens as configured: Backstage's accessRestrictions and Forge's grants, each on its own -------------
 

@@ -407,5 +407,80 @@ export function renderPermissionMatrix(): string {
     header,
     rule,
     ...rows,
+    '',
+    "Blueprint runs (Backstage's own scaffolder routes and actions, decided by the Forge policy): a run is its author's",
+    "and the admins'. Another person, whatever their role, gets 403 on the run and does not see it in lists. Services",
+    'are not asked (Backstage lets every plugin token through): the outcomes collector reads every run; the CI token',
+    'is refused by its `accessRestrictions` (the compliance plugin only).',
+    '',
+    renderBlueprintRunMatrix(),
   ].join('\n');
+}
+
+/**
+ * Backstage's own scaffolder routes and actions on blueprint runs (scaffolder tasks), which the Forge policy decides
+ * for people: a run is its author's and the admins'. Tried on a run `guest` started.
+ */
+export type BlueprintRunEntry = {
+  id: string;
+  permission: string;
+  /** A list: everyone may call it, it answers only the runs the caller may read. */
+  list?: boolean;
+  note?: string;
+};
+
+const taskRead = 'scaffolder.task.read';
+export const BLUEPRINT_RUN_MATRIX: BlueprintRunEntry[] = [
+  {
+    id: 'GET /api/scaffolder/v2/tasks',
+    permission: taskRead,
+    list: true,
+    note: 'lists only the runs the caller may read',
+  },
+  { id: 'GET /api/scaffolder/v2/tasks/:taskId', permission: taskRead },
+  {
+    id: 'GET /api/scaffolder/v2/tasks/:taskId/eventstream',
+    permission: taskRead,
+  },
+  { id: 'GET /api/scaffolder/v2/tasks/:taskId/events', permission: taskRead },
+  {
+    id: 'POST /api/scaffolder/v2/tasks/:taskId/cancel',
+    permission: `scaffolder.task.cancel\` and \`${taskRead}`,
+  },
+  {
+    id: 'POST /api/scaffolder/v2/tasks/:taskId/retry',
+    permission: `scaffolder.task.create\` and \`${taskRead}`,
+  },
+  {
+    id: 'action scaffolder:list-scaffolder-tasks',
+    permission: taskRead,
+    list: true,
+    note: 'lists only the runs the caller may read',
+  },
+  { id: 'action scaffolder:get-scaffolder-task-logs', permission: taskRead },
+];
+
+/** The people callers of the blueprint-run table, and the one who started the run. */
+export const RUN_CALLERS = CALLERS.filter(c => CALLER_ROLES[c]);
+export const RUN_AUTHOR: MatrixCaller = 'guest';
+
+/** Whether a person may read, cancel and retry the run `guest` started: its author and admins. */
+export function allowsOnRun(caller: MatrixCaller): boolean {
+  return caller === RUN_AUTHOR || !!CALLER_ROLES[caller]?.includes('admin');
+}
+
+/** The blueprint-run table docs/permissions.md shows. */
+export function renderBlueprintRunMatrix(): string {
+  const header = `| entry point, on a run guest started | permission | ${RUN_CALLERS.join(
+    ' | ',
+  )} |`;
+  const rule = `| --- | --- | ${RUN_CALLERS.map(() => ':-:').join(' | ')} |`;
+  const rows = BLUEPRINT_RUN_MATRIX.map(entry => {
+    const cells = RUN_CALLERS.map(c => (allowsOnRun(c) ? '✓' : '—'));
+    const permission = entry.note
+      ? `\`${entry.permission}\` (${escape(entry.note)})`
+      : `\`${entry.permission}\``;
+    return `| \`${escape(entry.id)}\` | ${permission} | ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
 }

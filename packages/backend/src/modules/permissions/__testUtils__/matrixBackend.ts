@@ -19,6 +19,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import { JsonObject } from '@backstage/types';
 import outcomesPlugin from '@internal/plugin-outcomes-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import compliancePlugin from '@internal/plugin-compliance-backend';
@@ -74,6 +75,14 @@ export const demoCatalogConfig = {
     },
   ],
 };
+/** A blueprint of one logging step, whose runs the matrix's blueprint-run rows try (`blueprintRunStarted`). */
+export const BLUEPRINT_RUN_TEMPLATE = path.join(
+  __dirname,
+  'blueprint-run-template.yaml',
+);
+export const BLUEPRINT_RUN_TEMPLATE_REF =
+  'template:default/matrix-blueprint-run';
+
 /** The user info service as the catalog sign-in resolver fills it: each demo user and their direct groups. */
 export const signInLikeUserInfo = createServiceFactory({
   service: coreServices.userInfo,
@@ -381,6 +390,8 @@ export async function startMatrixBackend(options: {
     pluginTokenAuthServiceFactory,
     httpAuthServiceFactory,
     catalogPlugin,
+    // Templates in the catalog, as index.ts adds it: the matrix's blueprint runs start from one.
+    catalogModuleScaffolderEntityModel,
     permissionPlugin,
     forgePermissionPolicyModule,
     permissionsServiceFactory,
@@ -404,7 +415,17 @@ export async function startMatrixBackend(options: {
             : {}),
         },
         permission: { enabled: true },
-        catalog: demoCatalogConfig,
+        catalog: {
+          ...demoCatalogConfig,
+          locations: [
+            ...demoCatalogConfig.locations,
+            {
+              type: 'file',
+              target: BLUEPRINT_RUN_TEMPLATE,
+              rules: [{ allow: ['Template'] }],
+            },
+          ],
+        },
         forge: {
           dataDir: options.dataDir,
           // The embedded default's roles and service grants, as configured.
@@ -471,4 +492,39 @@ export async function demoCatalogLoaded(server: any) {
     if (res.status === 200) return;
     await new Promise(r => setTimeout(r, 250));
   }
+}
+
+/** Starts a run of the matrix blueprint as `user`, waits until it completed and answers its id. */
+export async function blueprintRunStarted(server: any, user: string) {
+  const header = mockCredentials.user.header(user);
+  let created: request.Response | undefined;
+  // The template is in the catalog a moment after the organisation.
+  for (let i = 0; i < 240; i++) {
+    created = await request(server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', header)
+      .send({
+        templateRef: BLUEPRINT_RUN_TEMPLATE_REF,
+        values: { note: `run of ${user}` },
+      });
+    if (created.status === 201) break;
+    await new Promise(r => setTimeout(r, 250));
+  }
+  if (created?.status !== 201) {
+    throw new Error(
+      `starting a blueprint run failed: ${created?.status} ${created?.text}`,
+    );
+  }
+  const id = created.body.id as string;
+  for (let i = 0; i < 240; i++) {
+    const task = await request(server)
+      .get(`/api/scaffolder/v2/tasks/${id}`)
+      .set('Authorization', header);
+    if (task.body?.status === 'completed') return id;
+    if (['failed', 'cancelled'].includes(task.body?.status)) {
+      throw new Error(`the blueprint run ${id} ${task.body.status}`);
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+  throw new Error(`the blueprint run ${id} did not complete`);
 }
