@@ -20,11 +20,23 @@ describe('FileLocationGuard', () => {
       'kind: Component\n',
     );
     fs.writeFileSync(path.join(root, 'secret.yaml'), 'password: hunter2\n');
+    fs.writeFileSync(
+      path.join(root, 'repo/catalog/all.yaml'),
+      'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: { name: all }\nspec:\n  targets: [./org/groups.yaml]\n',
+    );
+    fs.writeFileSync(
+      path.join(root, 'repo/catalog-info.yaml'),
+      'apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: { name: forge }\n',
+    );
+    fs.writeFileSync(path.join(root, 'repo/app-config.local.yaml'), 'x: 1\n');
+    fs.mkdirSync(path.join(root, 'repo/.data/compliance'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'repo/.data/compliance/history.key'), 'k');
     guard = FileLocationGuard.fromConfig(
       new ConfigReader({
         forge: { dataDir: '../data' },
         catalog: {
           locations: [
+            { type: 'file', target: 'catalog-info.yaml' },
             { type: 'file', target: 'catalog/all.yaml' },
             { type: 'url', target: 'https://x/y.yaml' },
           ],
@@ -61,6 +73,19 @@ describe('FileLocationGuard', () => {
     });
   });
 
+  it('reads the repository catalog file, but not the rest of the folder it sits in', async () => {
+    expect(
+      (await read(path.join(root, 'repo/catalog-info.yaml'))).handled,
+    ).toBe(false);
+    for (const target of [
+      'repo/app-config.local.yaml',
+      'repo/.data/compliance/history.key',
+      'repo/catalog-info.yaml/../app-config.local.yaml',
+    ]) {
+      expect((await read(path.join(root, target))).handled).toBe(true);
+    }
+  });
+
   it('refuses any other file, including through ../ and links', async () => {
     for (const target of [
       '/etc/passwd',
@@ -83,7 +108,7 @@ describe('FileLocationGuard', () => {
     const { emitted } = await read(path.join(root, 'secret.yaml'));
     const message: string = emitted[0].error.message;
     expect(message).toBe(
-      "file location secret.yaml is outside the folders the catalog may read (catalog/, the Forge data folder's repositories); register it by URL, or publish it through a blueprint",
+      "file location secret.yaml is outside the folders the catalog may read (catalog-info.yaml, catalog/, the Forge data folder's repositories); register it by URL, or publish it through a blueprint",
     );
     expect(message).not.toContain(root);
     expect(message).not.toContain(os.tmpdir());

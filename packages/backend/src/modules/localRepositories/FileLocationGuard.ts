@@ -9,6 +9,17 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Whether a catalog file declares a Location entity (read once at start; an unreadable file declares none). */
+function declaresLocation(file: string): boolean {
+  try {
+    return /^kind:\s*['"]?Location['"]?\s*$/m.test(
+      fs.readFileSync(file, 'utf8'),
+    );
+  } catch {
+    return false;
+  }
+}
+
 function realpathOrUndefined(p: string): string | undefined {
   try {
     return fs.realpathSync(p);
@@ -46,20 +57,24 @@ export class FileLocationGuard implements CatalogProcessor {
       cwd,
       config.getOptionalString('forge.dataDir') ?? '../../.data',
     );
+    const roots: string[] = [];
+    const names: string[] = [];
+    for (const target of configured) {
+      const file = path.resolve(cwd, target);
+      // A configured file is readable itself; its folder only when it is a Location whose targets sit beside it
+      // (catalog/all.yaml, templates/all.yaml). The repository's own catalog-info.yaml is at the root of the
+      // checkout: allowing its folder would open every file of the installation (config, the data folder's keys).
+      const isLocation = declaresLocation(file);
+      roots.push(isLocation ? path.dirname(file) : file);
+      // Relative targets are named as written in the config; absolute ones by their file name only.
+      const written = path.isAbsolute(target)
+        ? path.basename(target)
+        : target.replace(/\\/g, '/');
+      names.push(isLocation ? `${path.posix.dirname(written)}/` : written);
+    }
     return new FileLocationGuard(
-      [
-        ...configured.map(t => path.dirname(path.resolve(cwd, t))),
-        path.join(dataDir, 'repositories'),
-      ],
-      [
-        // Relative targets as written in the config; absolute ones by their file name only.
-        ...configured.map(t =>
-          path.isAbsolute(t)
-            ? `the folder of catalog location ${path.basename(t)}`
-            : `${path.posix.dirname(t.replace(/\\/g, '/'))}/`,
-        ),
-        "the Forge data folder's repositories",
-      ],
+      [...roots, path.join(dataDir, 'repositories')],
+      [...names, "the Forge data folder's repositories"],
     );
   }
 
