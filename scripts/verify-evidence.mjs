@@ -130,6 +130,14 @@ function isFormula(cell) {
   );
 }
 
+/** The signed scope line of a CSV export in words: what was asked for, as of when, exported when. */
+function describeScope([, type, ref, framework, control, asOf, exportedAt]) {
+  const what = type === 'org' ? 'the organisation' : `${type} ${ref}`;
+  return `${what}; framework ${framework || 'all'}; control ${
+    control || 'all'
+  }; as of ${asOf}; exported at ${exportedAt}`;
+}
+
 /**
  * The signed part, the signature and the checkpoint of a CSV export. Its last line is the signature, of every byte
  * before it; the line before is the checkpoint ("forge-checkpoint", seq, head, time, key id, signature), so the
@@ -167,6 +175,11 @@ function readCsv(text) {
       ? rows.pop()
       : undefined;
   const [, seq, head, at, cpKeyId, cpSignature] = cpLine ?? [];
+  // The query the export answers, signed with the rows (exports of earlier releases have none).
+  const scopeLine =
+    rows.length && rows[rows.length - 1][0] === 'forge-scope'
+      ? rows.pop()
+      : undefined;
   const seqColumn = header.indexOf('history_seq');
   const formulas = [];
   rows.forEach((r, i) =>
@@ -181,8 +194,19 @@ function readCsv(text) {
         );
     }),
   );
+  scopeLine?.forEach((cell, c) => {
+    if (isFormula(cell))
+      formulas.push(
+        `the scope line, field ${
+          c + 1
+        }, holds a spreadsheet formula (${JSON.stringify(
+          cell.slice(0, 40),
+        )}) that Forge would have neutralised: it was put in after the export`,
+      );
+  });
   return {
     problems: formulas,
+    scope: scopeLine ? describeScope(scopeLine) : undefined,
     signed,
     keyId,
     signature,
@@ -353,6 +377,7 @@ function readOscal(text) {
   const cp = resources.find(r => r.title === CHECKPOINT_TITLE);
   return {
     problems,
+    title: results?.metadata?.title,
     signed: canonicalJson(document),
     keyId: prop(signatureResource, 'key-id'),
     signature: prop(signatureResource, 'signature'),
@@ -544,6 +569,12 @@ function main() {
   console.log(
     `  signed by key ${exported.keyId}; content unchanged since the export`,
   );
+  if (exported.scope) console.log(`  scope (signed): ${exported.scope}`);
+  else if (exported.title) console.log(`  title (signed): ${exported.title}`);
+  else
+    console.log(
+      '  the export names no scope (exported by an earlier Forge release): what it covers is not signed',
+    );
   console.log(
     `  ${
       exported.records.length

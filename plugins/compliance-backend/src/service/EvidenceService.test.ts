@@ -98,12 +98,18 @@ describe.each(testDatabases.eachSupportedId())(
       const [header, ...lines] = csv.trim().split('\r\n');
       expect(header).toContain('"rule_hash","facts_hash","evaluated_at"');
       expect(header).toContain('"exemption_decided_by"');
-      // A line per result, one per exemption event (requested, approved), the checkpoint and the signature.
+      // A line per result, one per exemption event (requested, approved), the scope, the checkpoint and the
+      // signature.
       expect(set.decisions.map(d => [d.event, d.actor])).toEqual([
         ['requested', 'user:default/mateo.garcia'],
         ['approved', 'user:default/daniel.moreau'],
       ]);
-      expect(lines).toHaveLength(rows.length + 2 + 2);
+      expect(lines).toHaveLength(rows.length + 2 + 3);
+      expect(lines.at(-3)).toBe(
+        `"forge-scope","group","group:default/data-science","","AC-4","${clock
+          .now()
+          .toISOString()}","${set.exportedAt}"`,
+      );
       expect(lines.at(-2)).toMatch(
         /^"forge-checkpoint","\d+","[0-9a-f]{64}","[^"]+","[0-9a-f]{16}","[0-9a-f]{128}"$/,
       );
@@ -557,6 +563,60 @@ describe.each(testDatabases.eachSupportedId())(
             ]),
             message,
           );
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('signs the scope of a CSV export (what was asked for, as of when), and the offline check prints it', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+        const asOf = clock.now();
+        const exported = await h.evidence.export(
+          {
+            scope: {
+              type: 'entity',
+              ref: 'component:default/claims-fraud-features',
+            },
+            framework: 'SOC2',
+            asOf,
+          },
+          'csv',
+        );
+        const lines = exported.body.trim().split('\r\n');
+        expect(lines.at(-3)).toMatch(
+          new RegExp(
+            `^"forge-scope","entity","component:default/claims-fraud-features","SOC2","","${asOf.toISOString()}","[^"]+"$`,
+          ),
+        );
+        const file = path.join(dir, exported.filename);
+        fs.writeFileSync(file, exported.body);
+        const ok = verifyOffline(file, publicKey);
+        expect(ok.status).toBe(0);
+        expect(ok.output).toContain(
+          `scope (signed): entity component:default/claims-fraud-features; framework SOC2; control all; as of ${asOf.toISOString()}; exported at`,
+        );
+        // Passed off as a team's export, or as of another date: the signature no longer holds.
+        for (const edit of [
+          exported.body.replace(
+            '"entity","component:default/claims-fraud-features"',
+            '"group","group:default/fraud-science"',
+          ),
+          exported.body.replace(
+            `"${asOf.toISOString()}"`,
+            '"2026-12-31T00:00:00.000Z"',
+          ),
+        ]) {
+          fs.writeFileSync(file, edit);
+          expect(verifyOffline(file, publicKey)).toMatchObject({
+            status: 1,
+            output: expect.stringContaining(
+              'the signature does not match the content',
+            ),
+          });
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -166,6 +166,8 @@ export interface EvidenceSet {
   decisions: EvidenceDecision[];
   /** Signed when the evidence was collected; every record in the set has a seq at most its seq. */
   checkpoint?: SignedCheckpoint;
+  /** When it was collected (named, signed, in the CSV's scope line). */
+  exportedAt?: string;
 }
 
 /** An export ready to send: its text, signed, and how to name it. */
@@ -256,7 +258,13 @@ export class EvidenceService {
         row.checkpoint = coveringCheckpoint(checkpoints, row.historySeq);
     for (const decision of decisions)
       decision.checkpoint = coveringCheckpoint(checkpoints, decision.ledgerSeq);
-    return { query, rows, decisions, checkpoint };
+    return {
+      query,
+      rows,
+      decisions,
+      checkpoint,
+      exportedAt: new Date().toISOString(),
+    };
   }
 
   /** Refuses (409) when the history does not verify, naming the first record that does not match. */
@@ -545,7 +553,9 @@ export class EvidenceService {
 
   /**
    * CSV for a spreadsheet: one line per result, gate result and exemption or approval event (column `source`),
-   * written with the suite's CSV writer (it neutralises spreadsheet formulas). Then the covering checkpoint:
+   * written with the suite's CSV writer (it neutralises spreadsheet formulas). Then the query it answers:
+   * `"forge-scope"`, scope type (org, group, entity), group or entity ref, framework, control (empty for all), as-of
+   * date, export time. Then the covering checkpoint:
    * `"forge-checkpoint"`, seq, head, time, key id, signature; the last line is the signature: `"forge-signature"`,
    * key id, Ed25519 signature of everything before that line, the checkpoint line included (so a later checkpoint
    * cannot be swapped in); scripts/verify-evidence.mjs checks it.
@@ -685,8 +695,25 @@ export class EvidenceService {
     // Hex, digits and ISO times only: no cell here can start a formula or need escaping.
     const line = (cells: Array<string | number>) =>
       `${cells.map(v => `"${v}"`).join(',')}\r\n`;
+    // What was asked for, signed with the rows (OSCAL signs it in its title): a file of one entity cannot be passed
+    // off as a team's, a control's as the whole framework's, or one date's as another's.
+    const { query } = set;
+    const scope = toCsv<string[]>(
+      [
+        [
+          'forge-scope',
+          query.scope.type,
+          query.scope.type === 'org' ? '' : query.scope.ref,
+          query.framework ?? '',
+          query.controlId ?? '',
+          query.asOf.toISOString(),
+          set.exportedAt ?? new Date().toISOString(),
+        ],
+      ],
+      [0, 1, 2, 3, 4, 5, 6].map(i => ({ header: '', value: l => l[i] })),
+    ).replace(/^[^\r]*\r\n/, '');
     const signed = cp
-      ? `${body}${line([
+      ? `${body}${scope}${line([
           'forge-checkpoint',
           cp.seq,
           cp.head,
@@ -694,7 +721,7 @@ export class EvidenceService {
           cp.keyId,
           cp.signature,
         ])}`
-      : body;
+      : `${body}${scope}`;
     return `${signed}${line([
       'forge-signature',
       this.deps.history.keyId,
