@@ -139,9 +139,13 @@ for (const blueprint of BLUEPRINTS) {
         })
         .first(),
     ).toBeVisible();
-    await expect(page.getByText('Every decided check passes.')).toBeVisible({
-      timeout: 60_000,
-    });
+    await expect(
+      page.getByText(
+        /^Every decided check passes, so the level is gold, provisionally\./,
+      ),
+    ).toBeVisible({ timeout: 60_000 });
+    // Born at the top level, provisionally: not bronze.
+    await expect(page.getByLabel('level gold, provisional')).toBeVisible();
     const token = await guestToken(page);
     const headers = { authorization: `Bearer ${token}` };
     const entity = await (
@@ -167,6 +171,11 @@ for (const blueprint of BLUEPRINTS) {
       ),
     ).toEqual([]);
     expect(statuses.has('pending')).toBe(true);
+    // Born at the top level, provisionally on the evidence its first CI run will bring: not bronze.
+    expect([scorecard.level, scorecard.levelProvisional]).toEqual([
+      'gold',
+      true,
+    ]);
 
     // TechDocs are built from the repository and render in the portal.
     await page.goto(`/docs/default/component/${blueprint.name}`);
