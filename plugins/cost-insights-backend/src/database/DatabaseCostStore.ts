@@ -213,16 +213,26 @@ function refuseRollupsOutside(
   periods: ReplacedPeriod[],
   rollups: DailyCostRollup[],
 ): void {
-  const replaced = new Map(
-    periods.map(p => [`${p.billingAccountId}\u0001${p.billingPeriodStart}`, p]),
-  );
+  // A period replaced in part may be listed once per run of days it replaces.
+  const replaced = new Map<string, ReplacedPeriod[]>();
+  for (const p of periods) {
+    const key = `${p.billingAccountId}\u0001${p.billingPeriodStart}`;
+    replaced.set(key, [...(replaced.get(key) ?? []), p]);
+  }
   for (const r of rollups) {
-    const p = replaced.get(
+    const ps = replaced.get(
       `${r.billingAccountId}\u0001${r.billingPeriodStart}`,
     );
-    if (p?.days && (r.day < p.days.from || r.day > p.days.to)) {
+    if (
+      ps &&
+      !ps.some(p => !p.days || (r.day >= p.days.from && r.day <= p.days.to))
+    ) {
       throw new Error(
-        `A rollup of ${r.day} (account ${r.billingAccountId}, period ${r.billingPeriodStart}) lies outside the days ${p.days.from}..${p.days.to} the ingestion replaces`,
+        `A rollup of ${r.day} (account ${r.billingAccountId}, period ${
+          r.billingPeriodStart
+        }) lies outside the days ${ps
+          .map(p => `${p.days!.from}..${p.days!.to}`)
+          .join(', ')} the ingestion replaces`,
       );
     }
   }

@@ -126,8 +126,10 @@ describe('the days an export declares', () => {
       }),
     ).toEqual([
       { ...periods[0], days: { from: '2026-08-15', to: '2026-08-31' } },
-      // A row the declaration leaves out replaces its day too, rather than adding to what is kept.
-      { ...periods[1], days: { from: '2026-09-01', to: '2026-09-03' } },
+      // A row the declaration leaves out replaces its day too, rather than adding to what is kept; the day between
+      // (no row, not declared) is kept.
+      { ...periods[1], days: { from: '2026-09-01', to: '2026-09-01' } },
+      { ...periods[1], days: { from: '2026-09-03', to: '2026-09-03' } },
     ]);
   });
 });
@@ -274,6 +276,68 @@ describe.each(databases.eachSupportedId())(
       );
       expect(Object.values(expected).every(Boolean)).toBe(true);
       await expectStored(expected);
+    });
+
+    it('replaces the declared days and the days it has rows of, never the days between', async () => {
+      const root = path.join(inbox, 'azure');
+      const { august, september } = await monthlyRuns(root);
+      await scanner().scan();
+      // A one-time run of 15 to 31 August whose monthly support fee is charged from the 1st.
+      const oneTime = await writeAzureRun({
+        root,
+        exportName: 'focus-onetime',
+        period: '2026-08',
+        runId: 'b0000000-0000-0000-0000-000000000002',
+        submittedTime: '2026-10-05T06:00:00Z',
+        days: { from: '2026-08-15', to: '2026-08-31' },
+        parts: [
+          [
+            ...rowsOf(daysBetween('2026-08-15', '2026-08-31'), 3),
+            focusRow('2026-08-01', {
+              ProviderName: 'Microsoft',
+              ChargeCategory: 'Purchase',
+              ServiceName: 'Support',
+              BilledCost: '5',
+              EffectiveCost: '5',
+              ListCost: '5',
+              ChargePeriodEnd: '2026-09-01T00:00:00Z',
+              BillingPeriodStart: '2026-08-01T00:00:00Z',
+              BillingPeriodEnd: '2026-08-28T00:00:00Z',
+            }),
+          ],
+        ],
+        format: 'csv',
+      });
+      const [record] = await scanner().scan();
+      expect(record.status).toBe('succeeded');
+      expect(record.periods).toEqual([
+        {
+          billingAccountId: 'acct-1',
+          billingPeriodStart: '2026-08-01',
+          days: { from: '2026-08-01', to: '2026-08-01' },
+        },
+        {
+          billingAccountId: 'acct-1',
+          billingPeriodStart: '2026-08-01',
+          days: { from: '2026-08-15', to: '2026-08-31' },
+        },
+      ]);
+      const monthly = {
+        ...(await independentDailyTotals(august, 'csv')),
+        ...(await independentDailyTotals(september, 'csv')),
+      };
+      const replaced = await independentDailyTotals(oneTime, 'csv');
+      // 2 to 14 August (and September) keep the monthly runs' figures.
+      await expectStored(
+        Object.fromEntries(
+          daysBetween('2026-08-01', '2026-09-30').map(day => [
+            day,
+            day === '2026-08-01' || (day >= '2026-08-15' && day <= '2026-08-31')
+              ? replaced[day]
+              : monthly[day],
+          ]),
+        ),
+      );
     });
 
     it('a later monthly run of September still replaces the whole month, removing the days it no longer has', async () => {

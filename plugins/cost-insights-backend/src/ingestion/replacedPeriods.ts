@@ -11,12 +11,20 @@ function lastDayOfMonth(day: string): string {
   return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
 }
 
+/** The day after a day (YYYY-MM-DD). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+}
+
 /**
  * What an ingestion replaces of each billing period its rollups touch. Without a declared coverage, every period
  * whole (a FOCUS export restates its periods). With one (an Azure export's runInfo startDate..endDate), a period it
  * covers from its first day to the last day of its month is still replaced whole; of a period it covers in part, only
- * the days it covers, widened to the days the export has rows of in that period (rows the declaration leaves out
- * replace their days rather than add to what is kept).
+ * the days it covers, plus each day outside them the export has rows of (those rows replace their day rather than add
+ * to what is kept), never the days in between: a period then appears once per run of consecutive days replaced, each
+ * with its `days`.
  */
 export function replacedPeriods(
   periods: BillingPeriodKey[],
@@ -24,30 +32,35 @@ export function replacedPeriods(
   coverage: DayRange | undefined,
 ): ReplacedPeriod[] {
   if (!coverage) return periods;
-  const daysOf = new Map<string, DayRange>();
+  const daysOf = new Map<string, Set<string>>();
   for (const r of rollups) {
     const key = `${r.billingAccountId}\u0001${r.billingPeriodStart}`;
-    const range = daysOf.get(key);
-    if (!range) daysOf.set(key, { from: r.day, to: r.day });
-    else {
-      if (r.day < range.from) range.from = r.day;
-      if (r.day > range.to) range.to = r.day;
-    }
+    let days = daysOf.get(key);
+    if (!days) daysOf.set(key, (days = new Set()));
+    days.add(r.day);
   }
-  return periods.map(p => {
+  return periods.flatMap(p => {
     const first = p.billingPeriodStart;
     const last = lastDayOfMonth(first);
-    if (coverage.from <= first && coverage.to >= last) return p;
-    let from = coverage.from > first ? coverage.from : first;
-    let to = coverage.to < last ? coverage.to : last;
-    const rows = daysOf.get(`${p.billingAccountId}\u0001${first}`);
-    if (rows) {
-      if (from > to) ({ from, to } = rows);
-      else {
-        if (rows.from < from) from = rows.from;
-        if (rows.to > to) to = rows.to;
-      }
+    if (coverage.from <= first && coverage.to >= last) return [p];
+    const from = coverage.from > first ? coverage.from : first;
+    const to = coverage.to < last ? coverage.to : last;
+    // The declared days of the period (none when it covers none of them) and the days of the rows outside them.
+    const ranges: Array<{ from: string; to: string }> =
+      from <= to ? [{ from, to }] : [];
+    const outside = [
+      ...(daysOf.get(`${p.billingAccountId}\u0001${first}`) ?? []),
+    ].filter(day => day < from || day > to);
+    for (const day of outside) ranges.push({ from: day, to: day });
+    ranges.sort((a, b) => a.from.localeCompare(b.from));
+    // Consecutive days as one range.
+    const merged: Array<{ from: string; to: string }> = [];
+    for (const range of ranges) {
+      const previous = merged[merged.length - 1];
+      if (previous && range.from <= nextDay(previous.to)) {
+        if (range.to > previous.to) previous.to = range.to;
+      } else merged.push({ ...range });
     }
-    return { ...p, days: { from, to } };
+    return merged.map(days => ({ ...p, days }));
   });
 }
