@@ -113,20 +113,28 @@ function parseCsv(text) {
 }
 
 /**
- * A text cell a spreadsheet would run as a formula: after blanks or control characters (or a double quote, which
- * some spreadsheets drop) it starts with =, +, - or @ (also their full-width forms), or it starts with a tab or a
- * line break. Plain numbers are figures. Forge's CSV writer prefixes such cells with a single quote
- * (plugins/forge-node/src/csv.ts), so one found here was put in after the export.
+ * A text cell a spreadsheet would run as a formula: after blanks, control characters, invisible characters (soft
+ * hyphen, joiners, direction marks and isolates, fillers, the byte order mark) or double quotes (which some
+ * spreadsheets drop) it starts with =, +, - or @, or a look-alike whose NFKC form starts with one of them (full-width,
+ * small, superscript and subscript forms), or it starts with a tab or a line break. Plain numbers are figures.
+ * Forge's CSV writer prefixes such cells with a single quote (plugins/forge-node/src/csv.ts, the same rule), so one
+ * found here was put in after the export.
  */
 function isFormula(cell) {
   if (cell === '' || /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(cell))
     return false;
-  return (
-    /^[\t\r\n]/.test(cell) ||
+  if (/^[\t\r\n]/.test(cell)) return true;
+  const rest = cell.replace(
     // eslint-disable-next-line no-control-regex
-    /^[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff"]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/.test(
-      cell,
-    )
+    /^[\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"]+/,
+    '',
+  );
+  const first = rest.codePointAt(0);
+  if (first === undefined) return false;
+  return (
+    /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE62\uFE63\uFE66\uFE6B\u207A-\u207C\u208A-\u208C]/.test(
+      rest,
+    ) || /^[=+\-@]/.test(String.fromCodePoint(first).normalize('NFKC'))
   );
 }
 

@@ -27,6 +27,40 @@ const payloads = [
   '" =HYPERLINK("http://evil.example")',
   '""@SUM(A1)',
   '"\t+cmd',
+  // Look-alikes a spreadsheet may normalise (NFKC) to = + - @: small forms, superscript, subscript.
+  '\ufe62cmd|" /C calc"!A0',
+  '\ufe63 2+3',
+  '\ufe66HYPERLINK("http://evil.example")',
+  '\ufe6bSUM(A1)',
+  '\u207a1+1',
+  '\u207b1+1',
+  '\u207c1+1',
+  '\u208a1+1',
+  '\u208b1+1',
+  '\u208c1+1',
+  // Invisible characters before the formula.
+  ...[
+    '\u00ad',
+    '\u034f',
+    '\u061c',
+    '\u115f',
+    '\u1160',
+    '\u17b4',
+    '\u17b5',
+    '\u180e',
+    '\u200b',
+    '\u200f',
+    '\u202a',
+    '\u202e',
+    '\u2060',
+    '\u2064',
+    '\u2066',
+    '\u206f',
+    '\u3164',
+    '\ufeff',
+    '\uffa0',
+  ].map(c => `${c}=HYPERLINK("http://evil.example")`),
+  '\u200d\u00ad \ufe66cmd',
 ];
 
 describe('neutraliseSpreadsheetFormulasDeep', () => {
@@ -66,17 +100,30 @@ describe('neutraliseSpreadsheetFormula', () => {
   it('never lets a cell start a formula, whatever the text', () => {
     expect(() =>
       fc.assert(
-        fc.property(fc.string({ unit: 'binary' }), text => {
-          const out = neutraliseSpreadsheetFormula(text);
-          const start = out.replace(
-            /^[\s\u0000-\u001f\u007f-\u009f\ufeff"]+/,
-            '',
-          );
-          const startsFormula =
-            /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/.test(start) &&
-            !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(out);
-          return out.startsWith("'") || !startsFormula;
-        }),
+        fc.property(
+          fc.oneof(
+            fc.string({ unit: 'binary' }),
+            // Text built from the characters that matter here, so that the rare ones come up.
+            fc.string({
+              unit: fc.constantFrom(
+                ...'=+-@ "\t\u00ad\u200b\u2066\u3164\ufeff\uffa0\ufe62\ufe63\ufe66\ufe6b\u207a\u207b\u207c\u208a\u208b\u208c\uff1d\u2460a1'.split(
+                  '',
+                ),
+              ),
+            }),
+          ),
+          text => {
+            const out = neutraliseSpreadsheetFormula(text);
+            const start = out.replace(
+              /^[\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"]+/,
+              '',
+            );
+            const startsFormula =
+              /^[=+\-@]/.test(start.slice(0, 2).normalize('NFKC')) &&
+              !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(out);
+            return out.startsWith("'") || !startsFormula;
+          },
+        ),
       ),
     ).not.toThrow();
   });

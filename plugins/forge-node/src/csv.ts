@@ -4,21 +4,25 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
 
 /**
  * Characters a spreadsheet (Excel, LibreOffice, Google Sheets, Numbers) reads as the start of a formula, in ASCII
- * and in the full-width forms some of them normalise to ASCII.
+ * and in the look-alikes some of them normalise to ASCII: full-width, small forms, superscript and subscript (and
+ * any other character whose NFKC form starts with one of them, tested below).
  */
-const FORMULA_START = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
+const FORMULA_START =
+  /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE62\uFE63\uFE66\uFE6B\u207A-\u207C\u208A-\u208C]/;
 /**
- * Whitespace, control characters and double quotes a spreadsheet may skip before it looks for a formula (a reader
+ * Whitespace, control characters, invisible characters (soft hyphen, joiners, direction marks and isolates, fillers,
+ * the byte order mark) and double quotes a spreadsheet may skip or not show before it looks for a formula (a reader
  * that unquotes a cell twice turns `"=cmd` into `=cmd`).
  */
 const LEADING_BLANKS =
-  /^[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff"]+/;
+  /^[\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"]+/;
 /** A plain decimal number, which a spreadsheet reads as that number and never as a formula. */
 const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
- * Makes a text cell safe to open in a spreadsheet (OWASP "CSV injection"): a cell that would start a formula, after
- * any leading blanks, control characters or double quotes, or that starts with a tab, carriage return or line feed, is prefixed
+ * Makes a text cell safe to open in a spreadsheet (OWASP "CSV injection"): a cell that would start a formula (= + - @
+ * or a look-alike whose NFKC form is one), after any leading blanks, control or invisible characters or double
+ * quotes, or that starts with a tab, carriage return or line feed, is prefixed
  * with a single quote so that it is shown as text. Plain numbers are left as they are so that figures stay figures.
  *
  * csv-stringify's own `escape_formulas` looks at the first character only: it misses `" =HYPERLINK(...)"` and
@@ -28,10 +32,18 @@ const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  */
 export function neutraliseSpreadsheetFormula(value: string): string {
   if (value === '' || PLAIN_NUMBER.test(value)) return value;
-  const dangerous =
-    /^[\t\r\n]/.test(value) ||
-    FORMULA_START.test(value.replace(LEADING_BLANKS, ''));
-  return dangerous ? `'${value}` : value;
+  return /^[\t\r\n]/.test(value) || startsFormula(value) ? `'${value}` : value;
+}
+
+/** Whether the first character after leading blanks and invisible characters starts a formula, or a look-alike. */
+function startsFormula(value: string): boolean {
+  const rest = value.replace(LEADING_BLANKS, '');
+  const first = rest.codePointAt(0);
+  if (first === undefined) return false;
+  return (
+    FORMULA_START.test(rest) ||
+    /^[=+\-@]/.test(String.fromCodePoint(first).normalize('NFKC'))
+  );
 }
 
 /**

@@ -926,6 +926,58 @@ describe.each(testDatabases.eachSupportedId())(
       );
     });
 
+    it('neutralises a look-alike formula after invisible characters in the CSV and OSCAL, and the offline check refuses one put back', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-evidence-'));
+      try {
+        // A soft hyphen and a zero-width space, then the small equals sign (NFKC: =).
+        const lookAlike = '\u00ad\u200b\ufe66SUM(A1)*cmd';
+        await h.exemptions.request(
+          {
+            entityRef: 'component:default/churn-model',
+            checkId: 'inventory.description',
+            justification: `${lookAlike} explains it`,
+            compensatingControl: '\u207acmd|/C calc!A0 reviewed weekly',
+            expiresAt: new Date(
+              clock.now().getTime() + 30 * 86400_000,
+            ).toISOString(),
+          },
+          'user:default/mateo.garcia',
+        );
+        clock.advance(1);
+        const query = {
+          scope: {
+            type: 'entity' as const,
+            ref: 'component:default/churn-model',
+          },
+          asOf: clock.now(),
+        };
+        const publicKey = path.join(dir, 'forge-history.pem');
+        fs.writeFileSync(publicKey, h.history.publicKeyPem());
+        const check = (name: string, body: string) => {
+          const file = path.join(dir, name);
+          fs.writeFileSync(file, body);
+          return verifyOffline(file, publicKey);
+        };
+        const csv = (await h.evidence.export(query, 'csv')).body;
+        expect(csv).toContain(`"'${lookAlike} explains it"`);
+        expect(csv).toContain(`"'\u207acmd|/C calc!A0 reviewed weekly"`);
+        expect(check('ok.csv', csv).status).toBe(0);
+        const stripped = check(
+          'edited.csv',
+          csv.replace(`"'${lookAlike}`, `"${lookAlike}`),
+        );
+        expect(stripped.status).toBe(1);
+        expect(stripped.output).toMatch(
+          /column exemption_justification holds a spreadsheet formula/,
+        );
+        const oscal = (await h.evidence.export(query, 'oscal')).body;
+        expect(oscal).not.toContain(`"${JSON.stringify(lookAlike).slice(1)}`);
+        expect(check('ok.oscal.json', oscal).status).toBe(0);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('neutralises a spreadsheet formula in a justification in the CSV', async () => {
       const formula = '=HYPERLINK("http://evil.example/x","Click")';
       await h.exemptions.request(
