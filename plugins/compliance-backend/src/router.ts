@@ -26,6 +26,7 @@ import {
   normalizeEntityRef,
   rfc3339DateOrTimestamp,
   rfc3339Timestamp,
+  sameEntityRef,
 } from '@internal/plugin-forge-node';
 import { ComplianceStore } from './database/ComplianceStore';
 import { ComplianceService } from './service/ComplianceService';
@@ -254,7 +255,10 @@ export async function createRouter(
 
   // --- Exemptions and approvals ---------------------------------------------------------------------------
   router.get('/exemptions', async (req, res) => {
-    await guard.authorize(req, complianceScorecardReadPermission);
+    const caller = await guard.authorize(
+      req,
+      complianceScorecardReadPermission,
+    );
     const filter = parse(
       z
         .object({
@@ -269,11 +273,45 @@ export async function createRouter(
       req.query,
       'query',
     );
+    const items = await store.listExemptions({
+      ...filter,
+      entityRef: filter.entityRef && normaliseRef(filter.entityRef),
+    });
+    // An exemption's free text (its justification, compensating control and the decider's note) is for those who
+    // decide exemptions or export evidence (compliance, security), the entity's owners and whoever filed it. Anyone
+    // else, every service included (the outcomes collector, the blueprints), gets the record without it.
+    if (
+      (await guard.allows(caller, complianceExemptionApprovePermission)) ||
+      (await guard.allows(caller, complianceEvidenceExportPermission))
+    ) {
+      res.json({ items });
+      return;
+    }
+    const owns = new Map<string, Promise<boolean>>();
+    const mayRead = async (e: (typeof items)[number]) => {
+      if (caller.type !== 'user') return false;
+      if (sameEntityRef(e.requestedBy, caller.actor)) return true;
+      if (!owns.has(e.entityRef)) {
+        owns.set(
+          e.entityRef,
+          guard.allows(caller, complianceExemptionRequestPermission, {
+            resourceRef: e.entityRef,
+          }),
+        );
+      }
+      return owns.get(e.entityRef)!;
+    };
     res.json({
-      items: await store.listExemptions({
-        ...filter,
-        entityRef: filter.entityRef && normaliseRef(filter.entityRef),
-      }),
+      items: await Promise.all(
+        items.map(async e => {
+          if (await mayRead(e)) return e;
+          const withheld: Partial<typeof e> = { ...e };
+          delete withheld.justification;
+          delete withheld.compensatingControl;
+          delete withheld.decisionNote;
+          return withheld;
+        }),
+      ),
     });
   });
 

@@ -323,6 +323,90 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       expect(events.body.length).toBeGreaterThan(0);
     });
 
+    it("shows an exemption's justification only to the entity's owners, its requester, compliance and security", async () => {
+      const filed = await request(server)
+        .post('/api/compliance/exemptions')
+        .set('Authorization', headerFor('guest', 'compliance')!)
+        .send(exemption);
+      expect([201, 409]).toContain(filed.status);
+      const seen: Array<[string, number | string]> = [];
+      // Each caller's answer: refused, the records with their free text, or the records without it (and without
+      // its words anywhere) but with what the outcomes collector counts.
+      const whatIsShown = (res: request.Response) => {
+        if (res.status !== 200) return res.status;
+        const items = (res.body.items ?? []) as Array<Record<string, unknown>>;
+        const counted = items.every(
+          e =>
+            e.entityRef === exemption.entityRef &&
+            typeof e.status === 'string' &&
+            typeof e.expiresAt === 'string',
+        );
+        if (!items.length || !counted) return 'no usable records';
+        if (
+          items.every(e => 'justification' in e && 'compensatingControl' in e)
+        ) {
+          return 'justification';
+        }
+        const text = JSON.stringify(items);
+        return items.every(
+          e => !('justification' in e) && !('compensatingControl' in e),
+        ) &&
+          !text.includes(exemption.justification) &&
+          !text.includes(exemption.compensatingControl)
+          ? 'without it'
+          : 'partly withheld';
+      };
+      for (const caller of CALLERS) {
+        const res = await request(server)
+          .get('/api/compliance/exemptions')
+          .query({ entityRef: exemption.entityRef, checkId: exemption.checkId })
+          .set('Authorization', headerFor(caller, 'compliance')!);
+        seen.push([caller, whatIsShown(res)]);
+      }
+      expect(seen).toEqual([
+        ['guest', 'justification'],
+        ['member', 'without it'],
+        ['manager', 'without it'],
+        ['compliance', 'justification'],
+        ['security', 'justification'],
+        ['admin', 'without it'],
+        ['CI token', 403],
+        ['other service', 403],
+        ['scaffolder', 'without it'],
+        ['outcomes', 'without it'],
+      ]);
+
+      // Whoever filed one sees its text, also on an entity they do not own (an approval filed for them).
+      const approval = {
+        ...exemption,
+        kind: 'approval',
+        entityRef: 'component:default/brand-new-project',
+        checkId: 'approval.restricted-data',
+      };
+      const forMember = await request(server)
+        .post('/api/compliance/exemptions')
+        .set('Authorization', headerFor('scaffolder', 'compliance')!)
+        .send({ ...approval, onBehalfOf: USERS.member });
+      expect([201, 409]).toContain(forMember.status);
+      const shownOnApproval: Array<[string, unknown]> = [];
+      for (const caller of ['member', 'manager'] as const) {
+        const res = await request(server)
+          .get('/api/compliance/exemptions')
+          .query({ entityRef: approval.entityRef, checkId: approval.checkId })
+          .set('Authorization', headerFor(caller, 'compliance')!);
+        shownOnApproval.push([
+          caller,
+          (res.body.items as Array<Record<string, unknown>>)
+            .filter(e => e.requestedBy === USERS.member)
+            .map(e => e.justification ?? 'withheld'),
+        ]);
+      }
+      expect(shownOnApproval).toEqual([
+        ['member', [exemption.justification]],
+        ['manager', ['withheld']],
+      ]);
+    });
+
     it('keeps four eyes on a real approval: not the requester in any spelling, not an admin, yes compliance', async () => {
       const filed = await request(server)
         .post('/api/compliance/exemptions')

@@ -175,6 +175,7 @@ export const PERMISSION_MATRIX: MatrixEntry[] = [
     id: compliance('GET', '/exemptions'),
     permission: scorecardRead,
     who: readers,
+    note: "the free text (justification, compensating control, decision note) only to compliance, security, the entity's owners and the requester",
   },
   {
     id: `${compliance('POST', '/exemptions')} (exemption of an entity)`,
