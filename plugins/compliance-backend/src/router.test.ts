@@ -180,6 +180,17 @@ describe.each(testDatabases.eachSupportedId())(
     let harness: Awaited<ReturnType<typeof createHarness>>;
     const auditor = mockServices.auditor.mock();
 
+    /** A new project in the catalog, like an existing one under another name (as a blueprint run registers it). */
+    const addProject = (name: string, like = 'churn-model') => {
+      const model = harness.catalog.entities.find(
+        e => e.kind === 'Component' && e.metadata.name === like,
+      )!;
+      harness.catalog.entities.push({
+        ...model,
+        metadata: { ...model.metadata, name, etag: `${name}-v1` },
+      });
+    };
+
     beforeEach(async () => {
       knex = await testDatabases.init(databaseId);
       const h = await createHarness(knex);
@@ -583,24 +594,27 @@ describe.each(testDatabases.eachSupportedId())(
         facts.every(f => f.received_from !== 'service:plugin:scaffolder'),
       ).toBe(true);
 
-      // A creation fact, for a project the blueprint run just created (its passed gate record, with the task).
-      const gate = await request(app)
-        .post('/gate-evaluations')
-        .set('Authorization', SCAFFOLDER)
-        .send({
-          entityRef: 'component:default/churn-model',
-          decision: 'passed',
-          evaluation: {
-            entityRef: 'component:default/churn-model',
-            score: 100,
-            level: 'gold',
-            results: [],
-          },
-          taskId: 'task-churn-model',
-        });
-      expect(gate.status).toBe(201);
+      // A creation fact, for a project the blueprint run just created (its passed gate record, with the task): the
+      // entity did not exist when the gate passed.
+      const recordPassed = (name: string) =>
+        request(app)
+          .post('/gate-evaluations')
+          .set('Authorization', SCAFFOLDER)
+          .send({
+            entityRef: `component:default/${name}`,
+            decision: 'passed',
+            evaluation: {
+              entityRef: `component:default/${name}`,
+              score: 100,
+              level: 'gold',
+              results: [],
+            },
+            taskId: `task-${name}`,
+          });
+      expect((await recordPassed('churn-model-v2')).status).toBe(201);
+      addProject('churn-model-v2');
       const scan = await request(app)
-        .post('/facts/component/default/churn-model')
+        .post('/facts/component/default/churn-model-v2')
         .set('Authorization', SCAFFOLDER)
         .send({
           name: 'secret-scan',
@@ -608,6 +622,18 @@ describe.each(testDatabases.eachSupportedId())(
           data: { leaks: 0 },
         });
       expect(scan.status).toBe(201);
+      // A blueprint run named like a project that already exists (churn-model) passes the gate: its record opens
+      // nothing, so the run's clean scan cannot land on that project (issue 10).
+      expect((await recordPassed('churn-model')).status).toBe(201);
+      const whitewash = await request(app)
+        .post('/facts/component/default/churn-model')
+        .set('Authorization', SCAFFOLDER)
+        .send({
+          name: 'secret-scan',
+          collectedAt: new Date().toISOString(),
+          data: { leaks: 0 },
+        });
+      expect(whitewash.status).toBe(403);
       // CI pushes its own facts as before.
       const ci = await request(app)
         .post('/facts/component/default/churn-model')
@@ -692,9 +718,10 @@ describe.each(testDatabases.eachSupportedId())(
         }),
       ).toEqual([]);
 
-      // A fresh one is accepted.
-      await createdBy('fraud-scoring-service', new Date());
-      expect((await push('fraud-scoring-service')).status).toBe(201);
+      // A fresh one, for a project that did not exist when the gate passed, is accepted.
+      await createdBy('fraud-scoring-v2', new Date());
+      addProject('fraud-scoring-v2', 'fraud-scoring-service');
+      expect((await push('fraud-scoring-v2')).status).toBe(201);
     });
 
     describe('gate approvals record what they approve', () => {

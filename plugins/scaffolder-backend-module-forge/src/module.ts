@@ -102,7 +102,7 @@ export const scaffolderModuleForge = createBackendModule({
         const actions = [
           createForgeCostEstimateAction({ settings, budgets, auditor, owners }),
           createForgeEnvironmentPlanAction({ settings, catalog, auditor }),
-          createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor }),
+          createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor, auth }),
           createForgePublishPlanAction({ settings, owners }),
           createForgePublishAction({ settings, publishers, auditor, owners }),
           createForgeCatalogRegisterAction({ settings, catalog, auditor, compliance }),

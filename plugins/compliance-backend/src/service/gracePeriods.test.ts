@@ -279,6 +279,60 @@ describe.each(testDatabases.eachSupportedId())(
         }).toEqual({ ref, status: 'fail' });
     });
 
+    it('neither anchors a grace period nor opens the evidence window for a blueprint run named like a project that already exists', async () => {
+      // churn-model is retention-analytics' project, registered from catalog/ and scored since the start: another
+      // team's member runs a blueprint named churn-model, and the gate records a pass for it (issue 10).
+      const CHURN = 'component:default/churn-model';
+      // Its CI has not reported yet.
+      await knex('compliance_facts').where({ entity_ref: CHURN }).delete();
+      await h.compliance.evaluateAll();
+      const leaked = { ...secretScan(clock.now()), data: { leaks: 1 } };
+      await h.compliance.pushFact(CHURN, leaked, 'service:ci');
+      expect(
+        (await statusOf('security.no-leaked-secrets', CHURN))?.status,
+      ).toBe('fail');
+      expect((await statusOf('ci.tests-passing', CHURN))?.status).toBe('fail');
+      clock.advance(1);
+      await createdByBlueprint(CHURN);
+      await h.compliance.evaluateAll();
+      // Its checks stay decided: nothing becomes pending...
+      expect((await statusOf('ci.tests-passing', CHURN))?.status).toBe('fail');
+      expect((await h.compliance.scorecard(CHURN)).pending).toBe(0);
+      // ...and the scaffolder cannot leave the run's clean secret scan on it.
+      await expect(
+        h.compliance.pushFact(
+          CHURN,
+          secretScan(clock.now()),
+          SCAFFOLDER_SERVICE_ACTOR,
+        ),
+      ).rejects.toThrow(
+        /no blueprint run created component:default\/churn-model/,
+      );
+      expect(
+        (await statusOf('security.no-leaked-secrets', CHURN))?.status,
+      ).toBe('fail');
+      // A project deleted from the catalog and created again by a blueprint run is a new project.
+      h.catalog.entities = h.catalog.entities.filter(
+        e => stringifyEntityRef(e) !== CHURN,
+      );
+      await h.compliance.evaluateAll();
+      clock.advance(1);
+      await createdByBlueprint(CHURN);
+      h.catalog.entities.push({
+        ...newProject(),
+        metadata: { ...newProject().metadata, name: 'churn-model' },
+      });
+      await h.compliance.evaluateAll();
+      expect((await statusOf('ci.tests-passing', CHURN))?.status).toBe(
+        'pending',
+      );
+      await h.compliance.pushFact(
+        CHURN,
+        secretScan(clock.now()),
+        SCAFFOLDER_SERVICE_ACTOR,
+      );
+    });
+
     it('gives no grace to projects not created from a blueprint', async () => {
       const handMade = newProject();
       delete handMade.metadata.annotations!['forge.io/blueprint'];

@@ -1,10 +1,17 @@
 import { ComplianceStore } from '../database/ComplianceStore';
 
 /**
- * When each entity's grace period for CI evidence starts (issue 11), by entity ref: the time of the first chained
+ * When each entity's grace period for CI evidence starts (issue 11), by entity ref: the time of the latest chained
  * record (compliance_ledger, kind `gate-evaluation`) in which the blueprint gate let a scaffolder task create that
- * entity (decision `passed`, with the task's id). Only the scaffolder's own service may record one (POST
- * /gate-evaluations), and the record's entity, event and time are inside its keyed hash.
+ * entity (decision `passed`, with the task's id) while compliance knew no such entity. Only the scaffolder's own
+ * service may record one (POST /gate-evaluations), and the record's entity, event and time are inside its keyed hash.
+ *
+ * "Knew no such entity" is decided from the chain, not from the caller: compliance's chained results
+ * (compliance_history) held no current result for the entity just before the record. A blueprint run named like a
+ * project that already exists (another team's, or one registered by hand) therefore anchors nothing, whatever the
+ * gate recorded, and opens no evidence window: its clean secret scan cannot whitewash that project. A later run that
+ * creates the project after an earlier run passed the gate but failed afterwards (publish, register) is the anchor:
+ * the latest such record wins, so "Start over" gets its own hour and its own grace period.
  *
  * Absent for any other entity - registered by hand (whatever its forge.io/blueprint annotation says), renamed or moved
  * to another namespace after it was created, or only ever refused by the gate: its checks are decided at once (fail,
@@ -19,6 +26,7 @@ export async function graceAnchors(
   const anchors = new Map<string, string>();
   if (wanted.size === 0) return anchors;
   // Only the records about these entities (by the chained entity ref), not every gate evaluation ever recorded.
+  const candidates = new Map<string, string[]>();
   for (const record of await store.listLedgerFor('gate-evaluation', [
     ...wanted,
   ])) {
@@ -28,12 +36,34 @@ export async function graceAnchors(
       record.body.task_id &&
       // The chained body says the same entity (both are inside the record's keyed hash).
       String(record.body.entity_ref ?? ref) === ref &&
-      wanted.has(ref) &&
-      !anchors.has(ref)
+      wanted.has(ref)
     )
-      anchors.set(ref, record.recordedAt);
+      candidates.set(ref, [...(candidates.get(ref) ?? []), record.recordedAt]);
+  }
+  for (const [ref, times] of candidates) {
+    // Newest first: the latest run that created the entity.
+    for (const at of [...times].reverse()) {
+      if (!(await knownBefore(store, ref, at))) {
+        anchors.set(ref, at);
+        break;
+      }
+    }
   }
   return anchors;
+}
+
+/**
+ * Whether compliance held a current result for the entity just before `at`: it was in the catalog and scored
+ * (an entity that left the catalog has only not-applicable results, so a project deleted and created again by a
+ * blueprint is new). Read from the chained history, which cannot be deleted without verify noticing.
+ */
+async function knownBefore(
+  store: ComplianceStore,
+  entityRef: string,
+  at: string,
+): Promise<boolean> {
+  const before = new Date(Date.parse(at) - 1).toISOString();
+  return (await store.stateAsOf(before, [entityRef])).length > 0;
 }
 
 /** How long after the blueprint gate let a scaffolder task create a project the scaffolder may leave its evidence. */

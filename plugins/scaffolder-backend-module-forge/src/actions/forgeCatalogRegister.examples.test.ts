@@ -27,9 +27,17 @@ describe('forge:catalog:register examples', () => {
     fs.mkdirSync(checkout, { recursive: true });
     fs.writeFileSync(path.join(checkout, 'catalog-info.yaml'), 'kind: Component\n');
     const entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'churn-model' }, spec: {} };
+    let registered = '';
     const catalog: any = {
-      addLocation: async (l: any) => ({ location: l, entities: l.dryRun ? [entity] : [] }),
-      getEntityByRef: async () => entity,
+      addLocation: async (l: any) => {
+        if (!l.dryRun) registered = `${l.type}:${l.target}`;
+        return { location: l, entities: l.dryRun ? [entity] : [] };
+      },
+      // The entity the registered location brought in.
+      getEntityByRef: async () => ({
+        ...entity,
+        metadata: { ...entity.metadata, annotations: { 'backstage.io/managed-by-location': registered } },
+      }),
     };
     // The example wires the publish step's output; here that output is the working copy above.
     const input = {

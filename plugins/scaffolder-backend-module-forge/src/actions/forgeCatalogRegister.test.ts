@@ -36,11 +36,23 @@ describe('forge:catalog:register', () => {
         registered.push(location);
         return { location: { id: '1', ...location }, entities: location.dryRun ? [component] : [] };
       }),
-      // The catalog needs a moment to process a new location.
-      getEntityByRef: jest.fn(async () => (--visibleAfter <= 0 ? component : undefined)),
+      // The catalog needs a moment to process a new location; the entity then says which location it came from.
+      getEntityByRef: jest.fn(async () => (--visibleAfter <= 0 ? fromRegistered() : undefined)),
     };
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  /** The component as the catalog shows it once it processed the location this task registered. */
+  function fromRegistered(): Entity {
+    const location = registered.filter(l => !l.dryRun).at(-1);
+    return {
+      ...component,
+      metadata: {
+        ...component.metadata,
+        annotations: { 'backstage.io/managed-by-location': `${location?.type}:${location?.target}` },
+      },
+    };
+  }
 
   const compliance = new InMemoryComplianceGateway();
   const action = () =>
@@ -103,6 +115,48 @@ describe('forge:catalog:register', () => {
     ).rejects.toThrow(
       'forge:catalog:register: facts.0.name: the blueprints leave only the evidence forge:evidence:collect produces (secret-scan, sbom); other facts come from the tools that produce them, such as CI',
     );
+  });
+
+  it("leaves nothing with compliance for an entity of that name registered from another location", async () => {
+    // ml-platform's project of the same name was there first: the catalog keeps it and refuses this location's
+    // entity, but getEntityByRef finds ml-platform's (issue 10).
+    catalog.getEntityByRef = jest.fn(async () => ({
+      ...component,
+      metadata: {
+        ...component.metadata,
+        annotations: {
+          'backstage.io/managed-by-location': 'file:/srv/catalog/demo/projects.yaml',
+          'backstage.io/managed-by-origin-location': 'file:/srv/catalog/all.yaml',
+        },
+      },
+      spec: { ...component.spec, owner: 'group:default/ml-platform' },
+    }));
+    const gateway = new InMemoryComplianceGateway();
+    const pushed: string[] = [];
+    gateway.pushFact = async (entityRef, fact) => {
+      pushed.push(`${fact.name} for ${entityRef}`);
+      return {};
+    };
+    const register = createForgeCatalogRegisterAction({
+      settings: testSettings({ dataDir }),
+      catalog,
+      auditor: new RecordingAuditor(),
+      compliance: gateway,
+    });
+    await expect(
+      register.handler(
+        actionContext({
+          input: {
+            catalogInfoUrl: `file://${checkout}/catalog-info.yaml`,
+            facts: [{ name: 'secret-scan', collectedAt: '2026-12-05T10:00:00.000Z', data: { leaks: 0 } }],
+          },
+        }),
+      ),
+    ).rejects.toThrow(
+      'forge:catalog:register: an entity named churn-model already exists in the catalog (component:default/churn-model), registered from another location; the catalog keeps it and did not take this project\'s <data folder>/repositories/retention-analytics/churn-model/catalog-info.yaml. Nothing was left with compliance for it.',
+    );
+    expect(pushed).toEqual([]);
+    expect(gateway.evaluated).toEqual([]);
   });
 
   it('leaves only the evidence a blueprint produces at creation: a template cannot say CI passes', async () => {

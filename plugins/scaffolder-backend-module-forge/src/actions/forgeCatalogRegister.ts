@@ -1,6 +1,6 @@
 import { AuditorService, isChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { BLUEPRINT_CREATION_FACTS } from '@internal/plugin-compliance-common';
@@ -87,6 +87,18 @@ async function locationFor(catalogInfoUrl: string, settings: BlueprintSettings) 
 }
 
 /**
+ * Whether the catalog's entity came from the location this task registered (`backstage.io/managed-by-location`,
+ * or the origin location that brought it in): only then is it the project this run created.
+ */
+function fromLocation(entity: Entity, location: string): boolean {
+  const annotations = entity.metadata.annotations ?? {};
+  return (
+    annotations['backstage.io/managed-by-location'] === location ||
+    annotations['backstage.io/managed-by-origin-location'] === location
+  );
+}
+
+/**
  * A path as users may see it: relative to the data folder (`<data folder>/repos/x/catalog-info.yaml`), or only its
  * file name when it is elsewhere.
  */
@@ -152,10 +164,20 @@ export function createForgeCatalogRegisterAction(options: {
       );
       ctx.logger.info(`Registered ${entityRef} from ${location.type}:${shown}`);
       const deadline = Date.now() + input.waitSeconds * 1000;
-      let visible = false;
-      while (input.waitSeconds > 0 && !visible && Date.now() < deadline) {
-        visible = !!(await catalog.getEntityByRef(entityRef, { credentials }));
-        if (!visible) await new Promise(resolve => setTimeout(resolve, 250));
+      let found: Entity | undefined;
+      while (input.waitSeconds > 0 && !found && Date.now() < deadline) {
+        found = await catalog.getEntityByRef(entityRef, { credentials });
+        if (!found) await new Promise(resolve => setTimeout(resolve, 250));
+      }
+      const visible = !!found;
+      if (found && !fromLocation(found, `${location.type}:${location.target}`)) {
+        // Another entity of that name was there first (the gate refuses such names; this is a race or a template
+        // without the gate): the catalog keeps it, and nothing of this run may be said about it (issue 10).
+        throw new ConflictError(
+          `${ACTION_ID}: an entity named ${found.metadata.name} already exists in the catalog (${entityRef}), registered from another location; ` +
+            `the catalog keeps it and did not take this project's ${shown}. Nothing was left with compliance for it. ` +
+            `Delete the repository that was just published and create the project again under another name.`,
+        );
       }
       if (input.waitSeconds > 0) {
         ctx.logger.info(

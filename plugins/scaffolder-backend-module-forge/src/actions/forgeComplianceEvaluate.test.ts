@@ -114,6 +114,59 @@ describe('forge:compliance:evaluate', () => {
     ]);
   });
 
+  it("refuses a project named like an entity the catalog already holds, before evaluating or recording anything", async () => {
+    // ml-platform's feature-store-service exists; a retention-analytics member runs a blueprint under its name
+    // (issue 10: the passed gate record and the run's clean evidence would otherwise land on ml-platform's project).
+    const existing = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'feature-store-service',
+        namespace: 'default',
+        annotations: { 'backstage.io/managed-by-location': 'file:catalog/demo/projects.yaml' },
+      },
+      spec: { type: 'service', owner: 'group:default/ml-platform', lifecycle: 'production' },
+    };
+    const withExisting = createForgeComplianceEvaluateAction({
+      settings,
+      catalog: demoCatalog([existing]),
+      compliance,
+      auditor,
+    });
+    await render({ name: 'feature-store-service' });
+    const input = { entityPath: 'catalog-info.yaml', environmentPath: 'environment' };
+
+    // The review page's dry run still shows the gate's decision on the answers.
+    const dry = context(input, { isDryRun: true });
+    await withExisting.handler(dry);
+    expect(output(dry, 'decision')).toBe('passed');
+
+    await expect(withExisting.handler(context(input))).rejects.toThrow(
+      'forge:compliance:evaluate: an entity named feature-store-service already exists in the catalog (component:default/feature-store-service); choose another name.',
+    );
+    expect(compliance.records).toEqual([]);
+    expect(auditor.events).toEqual([
+      expect.objectContaining({ eventId: 'blueprint-compliance-gate', outcome: 'success' }),
+      expect.objectContaining({ eventId: 'blueprint-compliance-gate', outcome: 'fail' }),
+    ]);
+
+    // A task retried after it registered its own project is not refused by it.
+    const checkpoints = new Map<string, unknown>();
+    await render({ name: 'fresh-model' });
+    await gate().handler(context(input, { checkpoints }));
+    const retried = createForgeComplianceEvaluateAction({
+      settings,
+      catalog: demoCatalog([
+        { ...existing, metadata: { ...existing.metadata, name: 'fresh-model' } },
+      ]),
+      compliance,
+      auditor,
+    });
+    const ctx = context(input, { checkpoints });
+    await retried.handler(ctx);
+    expect(output(ctx, 'decision')).toBe('passed');
+  });
+
   it('blocks with the check, its controls and the fix, and records the evidence', async () => {
     await render({
       classification: 'restricted',

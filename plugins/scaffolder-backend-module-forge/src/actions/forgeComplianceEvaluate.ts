@@ -1,4 +1,4 @@
-import { AuditorService } from '@backstage/backend-plugin-api';
+import { AuditorService, AuthService, BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -89,9 +89,11 @@ export function createForgeComplianceEvaluateAction(options: {
   catalog: CatalogService;
   compliance: ComplianceGateway;
   auditor: AuditorService;
+  /** To look for existing entities as the scaffolder, not as the person (who may not see another team's). */
+  auth?: AuthService;
   now?: () => Date;
 }) {
-  const { settings, catalog, compliance, auditor } = options;
+  const { settings, catalog, compliance, auditor, auth } = options;
   const now = options.now ?? (() => new Date());
   return createTemplateAction({
     id: ACTION_ID,
@@ -174,6 +176,22 @@ export function createForgeComplianceEvaluateAction(options: {
         async () => {
           const credentials = await ctx.getInitiatorCredentials();
           const documentRefs = new Set(documents.map(d => stringifyEntityRef(d)));
+          if (!ctx.isDryRun) {
+            // A blueprint creates new entities only. Its documents must not name one the catalog already holds:
+            // the run would otherwise record a passed gate and leave its clean evidence for another team's project
+            // (issue 10). Checked once per task, so a retried task does not refuse the project it registered itself.
+            await ctx.checkpoint({
+              key: `forge.gate.new-entities.${[...documentRefs].join(',')}`,
+              fn: async () => {
+                await refuseExistingEntities(
+                  catalog,
+                  [...documentRefs],
+                  auth ? await auth.getOwnServiceCredentials() : credentials,
+                );
+                return true;
+              },
+            });
+          }
           const dependencyRefs = [
             ...new Set(
               documents.flatMap(d =>
@@ -306,6 +324,23 @@ export function createForgeComplianceEvaluateAction(options: {
       }
     },
   });
+}
+
+/** Refuses, naming them, documents whose entity already exists in the catalog. */
+async function refuseExistingEntities(
+  catalog: CatalogService,
+  refs: string[],
+  credentials: BackstageCredentials,
+) {
+  const { items } = await catalog.getEntitiesByRefs({ entityRefs: refs, fields: ['kind', 'metadata'] }, { credentials });
+  const existing = refs.filter((_, i) => items[i]);
+  if (existing.length === 0) return;
+  const names = existing.map(ref => parseEntityRef(ref).name);
+  throw new InputError(
+    `${ACTION_ID}: ${existing
+      .map((ref, i) => `an entity named ${names[i]} already exists in the catalog (${ref})`)
+      .join('; ')}; choose another name. A blueprint creates a new project and never changes an existing one.`,
+  );
 }
 
 type GateDecisionInputRequest = Parameters<typeof evaluateRequest>[0]['environmentRequest'];
