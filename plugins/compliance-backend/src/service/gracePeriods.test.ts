@@ -333,6 +333,34 @@ describe.each(testDatabases.eachSupportedId())(
       );
     });
 
+    it('anchors at the run that created the project when an earlier run passed the gate and failed after it', async () => {
+      // Run 1 passed the gate, then publishing failed: no entity. The owner presses Start over 30 h later (issue 11).
+      await createdByBlueprint();
+      clock.advance(30);
+      await createdByBlueprint();
+      h.catalog.entities.push(newProject());
+      await h.compliance.evaluateChanged();
+      // Run 2's hour: its secret scan is taken, and the grace period runs 168 h from run 2, not from run 1.
+      await h.compliance.pushFact(
+        NEW_PROJECT,
+        secretScan(clock.now()),
+        SCAFFOLDER_SERVICE_ACTOR,
+      );
+      expect((await statusOf('security.no-leaked-secrets'))?.status).toBe(
+        'pass',
+      );
+      expect((await statusOf('ci.tests-passing'))?.dueAt).toBe(
+        '2026-11-28T15:00:00.000Z',
+      );
+      // A third run named like the project, now that it exists, moves nothing.
+      clock.advance(2);
+      await createdByBlueprint();
+      await h.compliance.evaluateAll();
+      expect((await statusOf('ci.tests-passing'))?.dueAt).toBe(
+        '2026-11-28T15:00:00.000Z',
+      );
+    });
+
     it('gives no grace to projects not created from a blueprint', async () => {
       const handMade = newProject();
       delete handMade.metadata.annotations!['forge.io/blueprint'];
