@@ -25,6 +25,11 @@ export type BillingPeriodKey = {
  */
 export type ReplacedPeriod = BillingPeriodKey & {
   days?: { from: string; to: string };
+  /**
+   * An account's period that an earlier delivery of the same source held and this one no longer holds: replaced by
+   * nothing (see DatabaseCostStore.withdrawnPeriods).
+   */
+  withdrawn?: boolean;
 };
 
 /** Dimensions a query can group by. */
@@ -115,13 +120,15 @@ export interface CostStore {
    * Replaces, in one transaction, everything stored for the given billing periods (of a period with `days`, only
    * those days) with the given rollups. Refuses rollups of a period's days it does not replace, which would add to
    * what is kept. Concurrent replacements of the same period are serialised: the last one to commit wins, none are
-   * mixed.
+   * mixed. Of a source ingested again (not an upload), the accounts its earlier delivery still holds in the months
+   * this one delivers, and this one no longer holds, are replaced by nothing too. Returns every period replaced, those
+   * `withdrawn` included.
    */
   replaceBillingPeriods(
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
-  ): Promise<void>;
+  ): Promise<ReplacedPeriod[]>;
   getIngestion(id: string): Promise<IngestionRecord | undefined>;
   /** The latest ingestions first, optionally of one source or status. */
   listIngestions(options: {

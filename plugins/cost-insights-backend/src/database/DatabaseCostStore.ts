@@ -18,6 +18,7 @@ import {
   readDecimal,
 } from '../ingestion/focusDecimal';
 import {
+  BillingPeriodKey,
   CostStore,
   DailyCostRollup,
   IngestionLease,
@@ -394,14 +395,9 @@ export class DatabaseCostStore implements CostStore {
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
-  ): Promise<void> {
+  ): Promise<ReplacedPeriod[]> {
     refuseRollupsOutside(periods, rollups);
-    // Sorted, so two ingestions touching overlapping periods lock them in the same order and cannot deadlock.
-    const sorted = [...periods].sort(
-      (a, b) =>
-        a.billingAccountId.localeCompare(b.billingAccountId) ||
-        a.billingPeriodStart.localeCompare(b.billingPeriodStart),
-    );
+    let replaced = periods;
     /** What to set back once the transaction is over. */
     const restore: Array<() => void> = [];
     try {
@@ -414,6 +410,16 @@ export class DatabaseCostStore implements CostStore {
             connection.pragma(`cache_size = ${Number(cacheSize)}`),
           );
         }
+        replaced = [
+          ...periods,
+          ...(await this.withdrawnPeriods(trx, ingestionId, periods)),
+        ];
+        // Sorted, so two ingestions touching overlapping periods lock them in the same order and cannot deadlock.
+        const sorted = [...replaced].sort(
+          (a, b) =>
+            a.billingAccountId.localeCompare(b.billingAccountId) ||
+            a.billingPeriodStart.localeCompare(b.billingPeriodStart),
+        );
         await this.replaceInTransaction(trx, ingestionId, sorted, rollups);
       });
     } finally {
@@ -422,6 +428,64 @@ export class DatabaseCostStore implements CostStore {
     if (rollups.length >= STATISTICS_REFRESH_ROWS) {
       await this.refreshStatistics();
     }
+    return replaced;
+  }
+
+  /**
+   * The periods of accounts that an earlier ingestion of the same source (location; uploads are not one source)
+   * still holds in the billing months this one delivers, but that this one no longer holds: the source's new
+   * delivery says the month holds nothing more of them, so they are replaced by nothing, as the days a restatement
+   * no longer holds are (an export rewritten in place that moved lines from a mis-keyed account to the right one
+   * would otherwise count them twice). Of a period the earlier ingestion replaced in part, only its days.
+   */
+  private async withdrawnPeriods(
+    trx: Knex.Transaction,
+    ingestionId: string,
+    periods: ReplacedPeriod[],
+  ): Promise<ReplacedPeriod[]> {
+    const own = await trx<IngestionRow>(INGESTIONS)
+      .where({ id: ingestionId })
+      .first('source', 'location');
+    if (!own || own.source === 'upload' || periods.length === 0) return [];
+    const key = (p: BillingPeriodKey) =>
+      `${p.billingAccountId}\u0001${p.billingPeriodStart}`;
+    const delivered = new Set(periods.map(key));
+    const held: Array<{
+      billing_account_id: string;
+      billing_period_start: string;
+      periods: string;
+    }> = await trx(PERIODS)
+      .join(INGESTIONS, `${INGESTIONS}.id`, `${PERIODS}.ingestion_id`)
+      .where(`${INGESTIONS}.location`, own.location)
+      .whereNot(`${INGESTIONS}.source`, 'upload')
+      .whereNot(`${INGESTIONS}.id`, ingestionId)
+      .whereIn(`${PERIODS}.billing_period_start`, [
+        ...new Set(periods.map(p => p.billingPeriodStart)),
+      ])
+      .select(
+        `${PERIODS}.billing_account_id`,
+        `${PERIODS}.billing_period_start`,
+        `${INGESTIONS}.periods`,
+      );
+    const withdrawn: ReplacedPeriod[] = [];
+    for (const row of held) {
+      const period = {
+        billingAccountId: row.billing_account_id,
+        billingPeriodStart: row.billing_period_start,
+      };
+      if (delivered.has(key(period))) continue;
+      const ranges = (JSON.parse(row.periods ?? '[]') as ReplacedPeriod[])
+        .filter(p => key(p) === key(period))
+        .map(p => p.days);
+      if (ranges.length === 0 || ranges.some(days => !days)) {
+        withdrawn.push({ ...period, withdrawn: true });
+      } else {
+        for (const days of ranges) {
+          withdrawn.push({ ...period, days, withdrawn: true });
+        }
+      }
+    }
+    return withdrawn;
   }
 
   /** The better-sqlite3 connection of a transaction. */

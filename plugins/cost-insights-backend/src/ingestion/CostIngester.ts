@@ -268,10 +268,11 @@ export class CostIngester {
     }
     const result = accumulator.result();
     const { rollups } = result;
-    const periods = replacedPeriods(result.periods, rollups, source.coverage);
-    await this.options.store.replaceBillingPeriods(
+    // What the store replaced: these periods, and those of accounts the source's earlier delivery held and this
+    // one no longer does (withdrawn), which the record lists too.
+    const periods = await this.options.store.replaceBillingPeriods(
       ingestionId,
-      periods,
+      replacedPeriods(result.periods, rollups, source.coverage),
       rollups,
     );
     return {

@@ -301,6 +301,34 @@ describe.each(databases.eachSupportedId())(
       await expectOnce(second, 'parquet');
     });
 
+    it('a file rewritten in place that no longer holds an account: the account leaves the month', async () => {
+      const file = path.join(inbox, 'focus-2026-09.csv');
+      // The first delivery keys the second half of the month to a wrong account; the provider corrects it in place.
+      await writeExportFile(
+        file,
+        september(30).map((row, i) =>
+          i >= 30 ? { ...row, BillingAccountId: 'acct-old' } : row,
+        ),
+        'csv',
+      );
+      await scanner().scan();
+      await writeExportFile(file, september(30), 'csv');
+      const later = new Date(Date.now() + 60_000);
+      fs.utimesSync(file, later, later);
+      const [record] = await scanner().scan();
+      expect(record.status).toBe('succeeded');
+      // The record says so: acct-old's September is replaced by nothing.
+      expect(record.periods).toEqual([
+        { billingAccountId: 'acct-1', billingPeriodStart: '2026-09-01' },
+        {
+          billingAccountId: 'acct-old',
+          billingPeriodStart: '2026-09-01',
+          withdrawn: true,
+        },
+      ]);
+      await expectOnce([file], 'csv');
+    });
+
     it('the same account in another case: an Azure subscription, a billing account path, a GUID of any provider', async () => {
       const spellings: Array<[string, string, string, string]> = [
         // provider, first delivery, re-delivery, the key Forge gives both
