@@ -117,6 +117,55 @@ describe('forge:catalog:register', () => {
     );
   });
 
+  describe('when the catalog is slow', () => {
+    const scan = { name: 'secret-scan', collectedAt: '2026-12-05T10:00:00.000Z', data: { leaks: 0 } };
+    let now: number;
+    let pushed: string[];
+    const slowRegister = (appearsAfterMs: number) => {
+      now = 0;
+      pushed = [];
+      catalog.getEntityByRef = jest.fn(async () => (now >= appearsAfterMs ? fromRegistered() : undefined));
+      const gateway = new InMemoryComplianceGateway();
+      gateway.pushFact = async (entityRef, fact) => {
+        pushed.push(`${fact.name} for ${entityRef}`);
+        return {};
+      };
+      return createForgeCatalogRegisterAction({
+        settings: testSettings({ dataDir }),
+        catalog,
+        auditor: new RecordingAuditor(),
+        compliance: gateway,
+        clock: () => now,
+        sleep: async ms => {
+          now += ms;
+        },
+      });
+    };
+
+    it('keeps waiting past waitSeconds to leave the first evidence once the entity appears', async () => {
+      // Four minutes, far beyond the 30 s: the first secret scan was dropped (issue 11).
+      const register = slowRegister(4 * 60_000);
+      const ctx = actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml`, facts: [scan] } });
+      await register.handler(ctx);
+      expect(pushed).toEqual(['secret-scan for component:default/churn-model']);
+      expect(outputOf(ctx, 'entityRef')).toBe('component:default/churn-model');
+    });
+
+    it('says plainly that it did not finish, and what to do, when the entity never appears', async () => {
+      const register = slowRegister(Infinity);
+      await expect(
+        register.handler(
+          actionContext({ input: { catalogInfoUrl: `file://${checkout}/catalog-info.yaml`, waitSeconds: 1, facts: [scan] } }),
+        ),
+      ).rejects.toThrow(
+        'forge:catalog:register: component:default/churn-model is registered, but the catalog has not shown it within 15 minutes, so its first evidence (secret-scan) was not left with compliance and its security.no-leaked-secrets check fails until CI reports a secret scan. The repository and the environment request are published: do not create the project again. Look for the processing errors of <data folder>/repositories/retention-analytics/churn-model/catalog-info.yaml in the catalog and fix them, then run the project\'s CI on its default branch with FORGE_URL and FORGE_TOKEN set: its scan replaces this evidence.',
+      );
+      expect(pushed).toEqual([]);
+      // Within the hour the compliance backend takes the scaffolder's evidence after the gate.
+      expect(now).toBeLessThan(50 * 60_000);
+    });
+  });
+
   it("leaves nothing with compliance for an entity of that name registered from another location", async () => {
     // ml-platform's project of the same name was there first: the catalog keeps it and refuses this location's
     // entity, but getEntityByRef finds ml-platform's (issue 10).

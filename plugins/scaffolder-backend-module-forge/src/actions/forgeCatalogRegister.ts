@@ -1,6 +1,6 @@
 import { AuditorService, isChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { BLUEPRINT_CREATION_FACTS } from '@internal/plugin-compliance-common';
@@ -28,6 +28,14 @@ export const catalogRegisterInput = z.object({
     .max(120)
     .default(30)
     .describe('How long to wait for the entity to appear in the catalog before finishing (0: do not wait).'),
+  evidenceWaitSeconds: z.coerce
+    .number()
+    .min(0)
+    .max(3000)
+    .default(900)
+    .describe(
+      'With facts to leave: how long to keep waiting for the entity after waitSeconds, so the first evidence is not lost to a slow catalog. The compliance backend takes it only within the hour after the gate, so at most 50 minutes.',
+    ),
   facts: z
     .array(
       z.object({
@@ -118,8 +126,13 @@ export function createForgeCatalogRegisterAction(options: {
   catalog: CatalogService;
   auditor: AuditorService;
   compliance?: Pick<ComplianceGateway, 'evaluateNow' | 'pushFact'>;
+  /** For tests: the clock and the pause between looks at the catalog. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }) {
   const { settings, catalog, auditor, compliance } = options;
+  const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
   return createTemplateAction({
     id: ACTION_ID,
     description: 'Registers a project Forge published in the catalog and waits until its entity is there.',
@@ -163,13 +176,40 @@ export function createForgeCatalogRegisterAction(options: {
           }),
       );
       ctx.logger.info(`Registered ${entityRef} from ${location.type}:${shown}`);
-      const deadline = Date.now() + input.waitSeconds * 1000;
+      // With evidence to leave, a slow catalog must not lose it (the entity has to exist to hold a fact): keep looking,
+      // less and less often, for evidenceWaitSeconds more, then say plainly that the step did not finish.
+      const leaveEvidence = !!compliance && input.facts.length > 0;
+      const started = clock();
+      const waitMs = Math.max(input.waitSeconds, leaveEvidence ? input.waitSeconds + input.evidenceWaitSeconds : 0) * 1000;
       let found: Entity | undefined;
-      while (input.waitSeconds > 0 && !found && Date.now() < deadline) {
+      let pause = 250;
+      let nextNote = started + input.waitSeconds * 1000;
+      while (waitMs > 0 && !found) {
         found = await catalog.getEntityByRef(entityRef, { credentials });
-        if (!found) await new Promise(resolve => setTimeout(resolve, 250));
+        if (found || clock() - started >= waitMs) break;
+        if (leaveEvidence && clock() >= nextNote) {
+          ctx.logger.info(
+            `${entityRef} is not in the catalog yet after ${Math.round((clock() - started) / 1000)} s; waiting up to ${Math.round(
+              waitMs / 60_000,
+            )} minutes for it, to leave its first evidence with compliance`,
+          );
+          nextNote = clock() + 60_000;
+        }
+        await sleep(pause);
+        pause = Math.min(pause * 2, 5000);
       }
       const visible = !!found;
+      if (!visible && leaveEvidence) {
+        throw new NotFoundError(
+          `${ACTION_ID}: ${entityRef} is registered, but the catalog has not shown it within ${Math.round(
+            waitMs / 60_000,
+          )} minutes, so its first evidence (${input.facts
+            .map(f => f.name)
+            .join(', ')}) was not left with compliance and its security.no-leaked-secrets check fails until CI reports a secret scan. ` +
+            `The repository and the environment request are published: do not create the project again. ` +
+            `Look for the processing errors of ${shown} in the catalog and fix them, then run the project's CI on its default branch with FORGE_URL and FORGE_TOKEN set: its scan replaces this evidence.`,
+        );
+      }
       if (found && !fromLocation(found, `${location.type}:${location.target}`)) {
         // Another entity of that name was there first (the gate refuses such names; this is a race or a template
         // without the gate): the catalog keeps it, and nothing of this run may be said about it (issue 10).
