@@ -239,6 +239,48 @@ function refuseRollupsOutside(
   }
 }
 
+/** Who holds an account's billing period (DatabaseCostStore.sourceHoldings). */
+type PeriodHolder = {
+  period: BillingPeriodKey;
+  /** Held by an earlier ingestion of the same source. */
+  own: boolean;
+  /** What that ingestion replaced of the period, when own. */
+  replaced: ReplacedPeriod[];
+};
+
+function periodKey(p: BillingPeriodKey): string {
+  return `${p.billingAccountId}\u0001${p.billingPeriodStart}`;
+}
+
+/**
+ * The periods of accounts that an earlier ingestion of the same source still holds in the billing months this one
+ * delivers, but that this one no longer holds: the source's new delivery says the month holds nothing more of them,
+ * so they are replaced by nothing, as the days a restatement no longer holds are (an export rewritten in place that
+ * moved lines from a mis-keyed account to the right one would otherwise count them twice). Of a period the earlier
+ * ingestion replaced in part, only its days.
+ */
+function withdrawnPeriods(
+  holders: Map<string, PeriodHolder>,
+  delivered: ReplacedPeriod[],
+): ReplacedPeriod[] {
+  const months = new Set(delivered.map(p => p.billingPeriodStart));
+  const keys = new Set(delivered.map(periodKey));
+  const withdrawn: ReplacedPeriod[] = [];
+  for (const { period, own, replaced } of holders.values()) {
+    if (!own || keys.has(periodKey(period))) continue;
+    if (!months.has(period.billingPeriodStart)) continue;
+    const ranges = replaced.map(p => p.days);
+    if (ranges.length === 0 || ranges.some(days => !days)) {
+      withdrawn.push({ ...period, withdrawn: true });
+    } else {
+      for (const days of ranges) {
+        withdrawn.push({ ...period, days, withdrawn: true });
+      }
+    }
+  }
+  return withdrawn;
+}
+
 /**
  * A summed measure as answered: the database adds doubles, which leaves binary residue in the last digits
  * (0.1 + 0.2 = 0.30000000000000004); amounts are answered to 15 significant digits, the precision a double holds
@@ -395,6 +437,7 @@ export class DatabaseCostStore implements CostStore {
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
+    options: { contentHash?: string } = {},
   ): Promise<ReplacedPeriod[]> {
     refuseRollupsOutside(periods, rollups);
     let replaced = periods;
@@ -410,9 +453,27 @@ export class DatabaseCostStore implements CostStore {
             connection.pragma(`cache_size = ${Number(cacheSize)}`),
           );
         }
+        const holdings = await this.sourceHoldings(trx, ingestionId, periods);
+        let kept = periods;
+        let keptRollups = rollups;
+        if (
+          holdings &&
+          options.contentHash !== undefined &&
+          holdings.lastContentHash === options.contentHash
+        ) {
+          // The source's content did not change since its last delivery: it is read again for new attribution
+          // rules only, and must not take back a period another source delivered since (a restatement). Delivery
+          // order decides, not the order sources are read again in.
+          const own = (p: BillingPeriodKey) => {
+            const holder = holdings.holders.get(periodKey(p));
+            return holder === undefined || holder.own;
+          };
+          kept = periods.filter(own);
+          keptRollups = rollups.filter(own);
+        }
         replaced = [
-          ...periods,
-          ...(await this.withdrawnPeriods(trx, ingestionId, periods)),
+          ...kept,
+          ...(holdings ? withdrawnPeriods(holdings.holders, kept) : []),
         ];
         // Sorted, so two ingestions touching overlapping periods lock them in the same order and cannot deadlock.
         const sorted = [...replaced].sort(
@@ -420,7 +481,7 @@ export class DatabaseCostStore implements CostStore {
             a.billingAccountId.localeCompare(b.billingAccountId) ||
             a.billingPeriodStart.localeCompare(b.billingPeriodStart),
         );
-        await this.replaceInTransaction(trx, ingestionId, sorted, rollups);
+        await this.replaceInTransaction(trx, ingestionId, sorted, keptRollups);
       });
     } finally {
       for (const undo of restore) undo();
@@ -432,60 +493,71 @@ export class DatabaseCostStore implements CostStore {
   }
 
   /**
-   * The periods of accounts that an earlier ingestion of the same source (location; uploads are not one source)
-   * still holds in the billing months this one delivers, but that this one no longer holds: the source's new
-   * delivery says the month holds nothing more of them, so they are replaced by nothing, as the days a restatement
-   * no longer holds are (an export rewritten in place that moved lines from a mis-keyed account to the right one
-   * would otherwise count them twice). Of a period the earlier ingestion replaced in part, only its days.
+   * Who holds the periods of the billing months an ingestion delivers (the ingestion that last replaced each), and
+   * whether that is an earlier ingestion of the same source (location; an upload is no source delivered again):
+   * undefined for an upload. With the content hash of the source's last successful ingestion.
    */
-  private async withdrawnPeriods(
+  private async sourceHoldings(
     trx: Knex.Transaction,
     ingestionId: string,
     periods: ReplacedPeriod[],
-  ): Promise<ReplacedPeriod[]> {
-    const own = await trx<IngestionRow>(INGESTIONS)
+  ): Promise<
+    | {
+        lastContentHash?: string;
+        holders: Map<string, PeriodHolder>;
+      }
+    | undefined
+  > {
+    const ingestion = await trx<IngestionRow>(INGESTIONS)
       .where({ id: ingestionId })
       .first('source', 'location');
-    if (!own || own.source === 'upload' || periods.length === 0) return [];
-    const key = (p: BillingPeriodKey) =>
-      `${p.billingAccountId}\u0001${p.billingPeriodStart}`;
-    const delivered = new Set(periods.map(key));
-    const held: Array<{
+    if (!ingestion || ingestion.source === 'upload' || periods.length === 0) {
+      return undefined;
+    }
+    const last = await trx<IngestionRow>(INGESTIONS)
+      .where({ location: ingestion.location, status: 'succeeded' })
+      .whereNot({ id: ingestionId })
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .first('content_hash');
+    const rows: Array<{
       billing_account_id: string;
       billing_period_start: string;
-      periods: string;
+      source: string | null;
+      location: string | null;
+      periods: string | null;
     }> = await trx(PERIODS)
-      .join(INGESTIONS, `${INGESTIONS}.id`, `${PERIODS}.ingestion_id`)
-      .where(`${INGESTIONS}.location`, own.location)
-      .whereNot(`${INGESTIONS}.source`, 'upload')
-      .whereNot(`${INGESTIONS}.id`, ingestionId)
+      .leftJoin(INGESTIONS, `${INGESTIONS}.id`, `${PERIODS}.ingestion_id`)
       .whereIn(`${PERIODS}.billing_period_start`, [
         ...new Set(periods.map(p => p.billingPeriodStart)),
       ])
       .select(
         `${PERIODS}.billing_account_id`,
         `${PERIODS}.billing_period_start`,
+        `${INGESTIONS}.source`,
+        `${INGESTIONS}.location`,
         `${INGESTIONS}.periods`,
       );
-    const withdrawn: ReplacedPeriod[] = [];
-    for (const row of held) {
+    const holders = new Map<string, PeriodHolder>();
+    for (const row of rows) {
       const period = {
         billingAccountId: row.billing_account_id,
         billingPeriodStart: row.billing_period_start,
       };
-      if (delivered.has(key(period))) continue;
-      const ranges = (JSON.parse(row.periods ?? '[]') as ReplacedPeriod[])
-        .filter(p => key(p) === key(period))
-        .map(p => p.days);
-      if (ranges.length === 0 || ranges.some(days => !days)) {
-        withdrawn.push({ ...period, withdrawn: true });
-      } else {
-        for (const days of ranges) {
-          withdrawn.push({ ...period, days, withdrawn: true });
-        }
-      }
+      const own =
+        row.location === ingestion.location && row.source !== 'upload';
+      holders.set(periodKey(period), {
+        period,
+        own,
+        // Of the source's own periods, what it replaced of each (its days, when only some).
+        replaced: own
+          ? (JSON.parse(row.periods ?? '[]') as ReplacedPeriod[]).filter(
+              p => periodKey(p) === periodKey(period),
+            )
+          : [],
+      });
     }
-    return withdrawn;
+    return { lastContentHash: last?.content_hash ?? undefined, holders };
   }
 
   /** The better-sqlite3 connection of a transaction. */

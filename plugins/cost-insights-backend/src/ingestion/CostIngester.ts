@@ -269,11 +269,13 @@ export class CostIngester {
     const result = accumulator.result();
     const { rollups } = result;
     // What the store replaced: these periods, and those of accounts the source's earlier delivery held and this
-    // one no longer does (withdrawn), which the record lists too.
+    // one no longer does (withdrawn), which the record lists too; of a source read again unchanged (new attribution
+    // rules), only the periods it still holds.
     const periods = await this.options.store.replaceBillingPeriods(
       ingestionId,
       replacedPeriods(result.periods, rollups, source.coverage),
       rollups,
+      { contentHash: base.contentHash },
     );
     return {
       ...base,

@@ -3,6 +3,7 @@
 // another notation, a second export of the same account, a part listed twice), it is counted once. The expected
 // figures are DuckDB's sums of the billing lines of ONE copy of the month (exportFolders.ts), never Forge's.
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import {
   writeAzureRun,
   writeExportFile,
 } from '../__testUtils__/exportFolders';
+import { testCatalogEntities } from '../__testUtils__/catalogFixture';
 import { focusCsv, focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
 import {
   createTestCatalog,
@@ -327,6 +329,77 @@ describe.each(databases.eachSupportedId())(
         },
       ]);
       await expectOnce([file], 'csv');
+    });
+
+    describe('when the attribution rules change, sources read again keep delivery order', () => {
+      /** The catalog after a rule change: the feature store claims a billing tag. */
+      const changedRules = testCatalogEntities.map(e =>
+        e.metadata.name === 'feature-store'
+          ? {
+              ...e,
+              metadata: {
+                ...e.metadata,
+                annotations: { 'forge.io/cost-tags': 'cost-center=CC-9' },
+              },
+            }
+          : e,
+      );
+      const scannerWith = (entities: Entity[]) =>
+        new CostSourceScanner({
+          store,
+          ingester: createTestIngester(store, createTestCatalog(entities)),
+          urlReader: mockServices.urlReader.mock(),
+          logger: mockServices.logger.mock(),
+          settings: {
+            folder: inbox,
+            locations: [],
+            queries: [],
+            demoData: { enabled: false, days: 90, seed: 1 },
+          },
+        });
+
+      it('an upload restating the month stays when the inbox original is read again', async () => {
+        const original = path.join(inbox, '2026-09.csv');
+        await writeExportFile(original, september(30, 1), 'csv');
+        await scannerWith(testCatalogEntities).scan();
+        const restated = path.join(dir, 'restated.csv');
+        await writeExportFile(restated, september(30, 2), 'csv');
+        await createTestIngester(store, createTestCatalog()).ingest({
+          source: 'upload',
+          location: 'upload:2026-09-restated.csv',
+          content: fs.createReadStream(restated),
+        });
+        await expectOnce([restated], 'csv');
+
+        const again = await scannerWith(changedRules).scan();
+        // The original is read again for the new rules, and replaces nothing: the upload delivered September since.
+        expect(again.map(r => [r.location, r.status, r.periods])).toEqual([
+          ['inbox/2026-09.csv', 'succeeded', []],
+        ]);
+        await expectOnce([restated], 'csv');
+      });
+
+      it('a later inbox file restating the month stays when both are read again', async () => {
+        const original = path.join(inbox, '2026-09.csv');
+        await writeExportFile(original, september(30, 1), 'csv');
+        await scannerWith(testCatalogEntities).scan();
+        const restated = path.join(inbox, '2026-09-v2.csv');
+        await writeExportFile(restated, september(25, 2), 'csv');
+        await scannerWith(testCatalogEntities).scan();
+        await expectOnce([restated], 'csv');
+
+        // Both are read again, in the inbox's order (the original last): the restatement keeps the month, now
+        // attributed by the new rules, and the original replaces nothing.
+        const again = await scannerWith(changedRules).scan();
+        expect(again.map(r => [r.location, r.periods])).toEqual([
+          [
+            'inbox/2026-09-v2.csv',
+            [{ billingAccountId: 'acct-1', billingPeriodStart: '2026-09-01' }],
+          ],
+          ['inbox/2026-09.csv', []],
+        ]);
+        await expectOnce([restated], 'csv');
+      });
     });
 
     it('the same account in another case: an Azure subscription, a billing account path, a GUID of any provider', async () => {
