@@ -101,7 +101,7 @@ export const scaffolderModuleForge = createBackendModule({
         // Outcomes (a gate block, a refused estimate) reach the task page without a stack trace (lib/userFacingErrors).
         const actions = [
           createForgeCostEstimateAction({ settings, budgets, auditor, owners }),
-          createForgeEnvironmentPlanAction({ settings, catalog, auditor }),
+          createForgeEnvironmentPlanAction({ settings, catalog, auditor, policies: compliance }),
           createForgeComplianceEvaluateAction({ settings, catalog, compliance, auditor, auth }),
           createForgePublishPlanAction({ settings, owners }),
           createForgePublishAction({ settings, publishers, auditor, owners }),

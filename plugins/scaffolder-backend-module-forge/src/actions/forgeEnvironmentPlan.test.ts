@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateManifestFiles } from '../environment/validateManifest';
-import { actionContext, demoCatalog, RecordingAuditor, testSettings } from '../__testUtils__';
+import {
+  actionContext,
+  demoCatalog,
+  InMemoryComplianceGateway,
+  loadBaselinePack,
+  RecordingAuditor,
+  testSettings,
+} from '../__testUtils__';
 import { createForgeEnvironmentPlanAction } from './forgeEnvironmentPlan';
 
 const baseInput = {
@@ -181,5 +188,55 @@ describe('forge:environment:plan', () => {
   ])('refuses %j with a clear message', async (change, message) => {
     await expect(action().handler(context({ ...baseInput, ...change }))).rejects.toThrow(message);
     expect(fs.readdirSync(workspace)).toEqual([]);
+  });
+
+  describe('answers the policy would fail, refused before anything is created (issue 11)', () => {
+    const serving = {
+      ...baseInput,
+      blueprint: 'ml-model-serving@1.0.0',
+      profile: 'medium',
+      workload: { kind: 'service' },
+    };
+    const withPolicy = (packs = [loadBaselinePack()]) =>
+      createForgeEnvironmentPlanAction({
+        settings: testSettings(),
+        catalog: demoCatalog(),
+        auditor,
+        policies: new InMemoryComplianceGateway(packs),
+      });
+
+    it('refuses a GPU quota above the policy pack\'s maxGpuQuota, also on the review page\'s dry run', async () => {
+      // 2 GPUs x (5 replicas + 1 for rolling updates) = 12 > 8 in policies/baseline.yaml: created at 97 before.
+      const answers = { ...serving, gpuCount: 2, replicas: 5, minReplicas: 2 };
+      const message =
+        'forge:environment:plan: the namespace would need 12 GPUs (2 per replica x 6 replicas: at most 5, plus one for rolling updates), more than the 8 the baseline policy pack allows a project (maxGpuQuota); choose fewer GPUs per replica or fewer maximum replicas';
+      await expect(withPolicy().handler(context(answers))).rejects.toThrow(message);
+      await expect(
+        withPolicy().handler(actionContext({ input: answers, workspacePath: workspace, isDryRun: true })),
+      ).rejects.toThrow(message);
+      expect(fs.readdirSync(workspace)).toEqual([]);
+      // 2 x (3 + 1) = 8 is allowed.
+      await withPolicy().handler(context({ ...answers, replicas: 3 }));
+    });
+
+    it('reads the limit from the policy, not from a number of its own', async () => {
+      const pack = loadBaselinePack();
+      const answers = { ...serving, gpuCount: 2, replicas: 5 };
+      await withPolicy([{ ...pack, parameters: { ...pack.parameters, maxGpuQuota: 16 } }]).handler(context(answers));
+      await expect(
+        withPolicy([{ ...pack, parameters: { ...pack.parameters, maxGpuQuota: 4 } }]).handler(
+          context({ ...answers, gpuCount: 1, replicas: 4 }),
+        ),
+      ).rejects.toThrow('the namespace would need 5 GPUs');
+    });
+
+    it('refuses a minimum of replicas above the maximum', async () => {
+      await expect(
+        withPolicy().handler(context({ ...serving, gpuCount: 0, replicas: 2, minReplicas: 5 })),
+      ).rejects.toThrow(
+        'forge:environment:plan: the minimum replicas (5) are more than the maximum (2); choose a minimum no higher than the maximum',
+      );
+      expect(fs.readdirSync(workspace)).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,8 @@ import { AuditorService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { highestClassification } from '@internal/plugin-compliance-common';
+import { highestClassification, PolicyPack } from '@internal/plugin-compliance-common';
+import { ComplianceGateway } from '../compliance/ComplianceGateway';
 import { z } from 'zod/v3';
 import { planEnvironment } from '../environment/planEnvironment';
 import { resolveDataSources } from '../environment/resolveDataSources';
@@ -49,6 +50,13 @@ export const environmentPlanInput = z.object({
     .transform(refs => [...new Set(refs)]),
   profile: z.string().max(60).describe('Compute profile from the price catalog'),
   replicas: z.coerce.number().int().min(1).max(50).default(1),
+  minReplicas: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .optional()
+    .describe('For services that scale: the replicas always running. At most `replicas`, the maximum the quota is sized for.'),
   gpuType: z.string().max(60).optional(),
   gpuCount: z.coerce.number().int().min(0).max(8).default(0),
   storageGi: z.coerce.number().int().min(1).max(100_000).default(50),
@@ -78,8 +86,10 @@ export function createForgeEnvironmentPlanAction(options: {
   settings: BlueprintSettings;
   catalog: CatalogService;
   auditor: AuditorService;
+  /** The policy packs the compliance backend loaded: the GPU limit (parameter maxGpuQuota) is theirs. */
+  policies?: Pick<ComplianceGateway, 'listPolicyPacks'>;
 }) {
-  const { settings, catalog, auditor } = options;
+  const { settings, catalog, auditor, policies } = options;
   return createTemplateAction({
     id: ACTION_ID,
     description:
@@ -142,6 +152,28 @@ export function createForgeEnvironmentPlanAction(options: {
               ).join(', ')}`,
             );
           }
+          if (input.minReplicas !== undefined && input.minReplicas > input.replicas) {
+            throw new InputError(
+              `${ACTION_ID}: the minimum replicas (${input.minReplicas}) are more than the maximum (${input.replicas}); choose a minimum no higher than the maximum`,
+            );
+          }
+          // Services keep room for one more replica (rolling update, canary); jobs and notebooks run what they ask.
+          const slots = input.replicas + (input.workload.kind === 'service' ? 1 : 0);
+          const gpuQuota = input.gpuCount * slots;
+          if (gpuQuota > 0 && policies) {
+            // Refused here, before anything is created and on the review page, rather than created failing
+            // gpu.quota-declared. The limit is the policy's, as the scorecard applies it.
+            const limit = gpuLimit(await policies.listPolicyPacks());
+            if (limit && gpuQuota > limit.max) {
+              throw new InputError(
+                `${ACTION_ID}: the namespace would need ${gpuQuota} GPUs (${input.gpuCount} per replica x ${slots} replicas${
+                  input.workload.kind === 'service' ? `: at most ${input.replicas}, plus one for rolling updates` : ''
+                }), more than the ${limit.max} the ${limit.pack} policy pack allows a project (maxGpuQuota); choose fewer GPUs per replica or fewer ${
+                  input.workload.kind === 'service' ? 'maximum ' : ''
+                }replicas`,
+              );
+            }
+          }
           const { sources } = await resolveDataSources(
             catalog,
             input.dataSources,
@@ -157,8 +189,6 @@ export function createForgeEnvironmentPlanAction(options: {
             );
           }
           const containsPii = input.containsPii === true || sources.some(s => s.containsPii);
-          // Services keep room for one more replica (rolling update, canary); jobs and notebooks run what they ask.
-          const slots = input.replicas + (input.workload.kind === 'service' ? 1 : 0);
           const plan = planEnvironment(
             {
               project: input.name,
@@ -221,3 +251,12 @@ export function createForgeEnvironmentPlanAction(options: {
   });
 }
 
+/** The smallest maxGpuQuota among the loaded policy packs, and whose it is; none when no pack sets one. */
+function gpuLimit(packs: PolicyPack[]): { max: number; pack: string } | undefined {
+  let limit: { max: number; pack: string } | undefined;
+  for (const pack of packs) {
+    const max = Number(pack.parameters?.maxGpuQuota);
+    if (Number.isFinite(max) && (!limit || max < limit.max)) limit = { max, pack: pack.name };
+  }
+  return limit;
+}
