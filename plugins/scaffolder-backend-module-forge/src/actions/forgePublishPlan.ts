@@ -37,6 +37,8 @@ export function createForgePublishPlanAction(options: { settings: BlueprintSetti
         sourceLocation: zod => zod.string({ description: 'Value for backstage.io/source-location' }),
         environmentRequest: zod => zod.string({ description: 'Value for forge.io/environment-request' }),
         environmentRequestUrl: zod => zod.string(),
+        defaultBranch: zod =>
+          zod.string({ description: "The project repository's default branch (forge.blueprints.publish.defaultBranch)" }),
       },
     },
     async handler(ctx) {
@@ -57,6 +59,7 @@ export function createForgePublishPlanAction(options: { settings: BlueprintSetti
       ctx.output('sourceLocation', project.sourceLocation);
       ctx.output('environmentRequest', request.reference);
       ctx.output('environmentRequestUrl', request.browseUrl);
+      ctx.output('defaultBranch', settings.publish.defaultBranch);
     },
   });
 }

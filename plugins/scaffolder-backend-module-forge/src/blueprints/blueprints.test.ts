@@ -48,6 +48,9 @@ describe('blueprints rendered through the scaffolder backend', () => {
     metadata: { ...loadTemplate(name).metadata, namespace: 'default' },
   }));
   const demo = loadDemoEntities();
+  const blueprintSettings = parse(
+    fs.readFileSync(path.join(REPO_ROOT, 'app-config.yaml'), 'utf8'),
+  ).forge.blueprints;
   let server: any;
 
   beforeAll(async () => {
@@ -61,12 +64,11 @@ describe('blueprints rendered through the scaffolder backend', () => {
           data: {
             forge: {
               // The blueprint settings Forge ships (app-config.yaml): prices, regions, environment, publishing.
-              blueprints: parse(
-                fs.readFileSync(
-                  path.join(REPO_ROOT, 'app-config.yaml'),
-                  'utf8',
-                ),
-              ).forge.blueprints,
+              blueprints: {
+                ...blueprintSettings,
+                // Not main: the generated CI must follow the configured branch.
+                publish: { ...blueprintSettings.publish, defaultBranch: 'trunk' },
+              },
               dataDir,
               compliance: { policyDirectory: path.join(REPO_ROOT, 'policies') },
             },
@@ -222,6 +224,26 @@ describe('blueprints rendered through the scaffolder backend', () => {
       ]) {
         expect(paths).toContain(expected);
       }
+
+      // CI reports from the configured default branch, and scans daily: a weekly scan equals the policy's
+      // maxScanAge (168 h), so any late run failed security.dependency-scan-fresh (issue 11).
+      const content = (file: string) =>
+        files.find(f => f.path === file)!.content.toString();
+      const ci = parse(content('.github/workflows/ci.yaml'));
+      expect(ci.on.push.branches).toEqual(['trunk']);
+      expect(ci.on.schedule).toEqual([{ cron: '17 5 * * *' }]);
+      expect(ci.jobs.report.if).toBe(
+        "always() && github.ref == 'refs/heads/trunk'",
+      );
+      expect(ci.jobs.report.steps[1].env).toEqual({
+        FORGE_URL: '${{ vars.FORGE_URL }}',
+        FORGE_TOKEN: '${{ secrets.FORGE_TOKEN }}',
+      });
+      expect(content('.github/workflows/ci.yaml')).not.toContain('main');
+      // The owner is told to set what forge:publish cannot.
+      expect(content('README.md')).toMatch(
+        /set the variable `FORGE_URL`.*and the secret `FORGE_TOKEN`/s,
+      );
 
       const related = demo.filter(e => e.kind === 'Resource');
       const { problems, stats } = await checkRenderedProject(

@@ -57,7 +57,8 @@ def gitleaks_count(path: str) -> int:
 def post(name: str, data: dict) -> None:
     fact = {
         "name": name,
-        "collectedAt": datetime.now(timezone.utc).isoformat(),
+        # UTC to the second, as the policies' timestamp() reads it (isoformat() adds microseconds and +00:00).
+        "collectedAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "source": os.environ.get("CI_PIPELINE_URL") or os.environ.get("GITHUB_RUN_ID") or "ci",
         "data": data,
     }
