@@ -158,14 +158,54 @@ export async function createRouter(
     res.json(status);
   });
 
+  /**
+   * Who may read an exemption's free text (justification, compensating control, decision note): those who decide
+   * exemptions or export evidence (compliance, security), the entity's owners and whoever filed it. Anyone else,
+   * every service included (the outcomes collector, the blueprints), gets the record without it.
+   */
+  async function mayReadExemptionText(
+    caller: Awaited<ReturnType<typeof guard.authorize>>,
+    exemption: { entityRef: string; requestedBy?: string },
+  ): Promise<boolean> {
+    if (
+      (await guard.allows(caller, complianceExemptionApprovePermission)) ||
+      (await guard.allows(caller, complianceEvidenceExportPermission))
+    )
+      return true;
+    if (caller.type !== 'user') return false;
+    if (
+      exemption.requestedBy &&
+      sameEntityRef(exemption.requestedBy, caller.actor)
+    )
+      return true;
+    return guard.allows(caller, complianceExemptionRequestPermission, {
+      resourceRef: exemption.entityRef,
+    });
+  }
+
   // --- Scorecards -----------------------------------------------------------------------------------------
   router.get('/scorecards/:kind/:namespace/:name', async (req, res) => {
-    await guard.authorize(req, complianceScorecardReadPermission);
+    const caller = await guard.authorize(
+      req,
+      complianceScorecardReadPermission,
+    );
     const asOf =
       req.query.asOf === undefined
         ? undefined
         : new Date(parse(isoDate, req.query.asOf, 'asOf'));
-    res.json(await compliance.scorecard(refFromParams(req.params), asOf));
+    const card = await compliance.scorecard(refFromParams(req.params), asOf);
+    // An exempt check names its exemption; the justification is free text, for the same readers as on /exemptions.
+    if (
+      card.results.some(r => r.exemption?.justification !== undefined) &&
+      !(await mayReadExemptionText(caller, { entityRef: card.entityRef }))
+    ) {
+      card.results = card.results.map(r => {
+        if (!r.exemption) return r;
+        const { justification: _withheld, ...exemption } = r.exemption;
+        return { ...r, exemption };
+      });
+    }
+    res.json(card);
   });
 
   router.get('/scorecards/:kind/:namespace/:name/history', async (req, res) => {
@@ -277,29 +317,13 @@ export async function createRouter(
       ...filter,
       entityRef: filter.entityRef && normaliseRef(filter.entityRef),
     });
-    // An exemption's free text (its justification, compensating control and the decider's note) is for those who
-    // decide exemptions or export evidence (compliance, security), the entity's owners and whoever filed it. Anyone
-    // else, every service included (the outcomes collector, the blueprints), gets the record without it.
-    if (
-      (await guard.allows(caller, complianceExemptionApprovePermission)) ||
-      (await guard.allows(caller, complianceEvidenceExportPermission))
-    ) {
-      res.json({ items });
-      return;
-    }
-    const owns = new Map<string, Promise<boolean>>();
-    const mayRead = async (e: (typeof items)[number]) => {
-      if (caller.type !== 'user') return false;
-      if (sameEntityRef(e.requestedBy, caller.actor)) return true;
-      if (!owns.has(e.entityRef)) {
-        owns.set(
-          e.entityRef,
-          guard.allows(caller, complianceExemptionRequestPermission, {
-            resourceRef: e.entityRef,
-          }),
-        );
-      }
-      return owns.get(e.entityRef)!;
+    // An exemption's free text (its justification, compensating control and the decider's note) is withheld from
+    // whoever may not read it (mayReadExemptionText).
+    const decided = new Map<string, Promise<boolean>>();
+    const mayRead = (e: (typeof items)[number]) => {
+      const key = `${e.entityRef}\n${e.requestedBy}`;
+      if (!decided.has(key)) decided.set(key, mayReadExemptionText(caller, e));
+      return decided.get(key)!;
     };
     res.json({
       items: await Promise.all(

@@ -16,10 +16,9 @@ export interface ScorecardCheck extends CheckResult {
   remediation: string;
   /** When the check last changed status. */
   since?: string;
-  exemption?: Pick<
-    Exemption,
-    'id' | 'expiresAt' | 'decidedBy' | 'justification'
-  >;
+  /** The exemption that makes the check exempt; its justification only for those who may read it. */
+  exemption?: Pick<Exemption, 'id' | 'expiresAt' | 'decidedBy'> &
+    Partial<Pick<Exemption, 'justification'>>;
 }
 
 /** @public */

@@ -407,6 +407,86 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
       ]);
     });
 
+    it("withholds an exemption's justification on the scorecard from the same callers as on /exemptions", async () => {
+      // A check the demo's churn-model fails, exempted by its owner's request and compliance's approval.
+      await request(server)
+        .post(
+          '/api/compliance/scorecards/component/default/churn-model/evaluate',
+        )
+        .set('Authorization', headerFor('compliance', 'compliance')!)
+        .expect(200);
+      const before = await request(server)
+        .get('/api/compliance/scorecards/component/default/churn-model')
+        .set('Authorization', headerFor('compliance', 'compliance')!)
+        .expect(200);
+      const failing = (before.body.results as any[]).find(
+        r => r.status === 'fail',
+      );
+      expect(failing).toBeDefined();
+      const onFailing = { ...exemption, checkId: failing.checkId };
+      const filed = await request(server)
+        .post('/api/compliance/exemptions')
+        .set('Authorization', headerFor('guest', 'compliance')!)
+        .send(onFailing);
+      expect([201, 409]).toContain(filed.status);
+      const pendingOne = await request(server)
+        .get('/api/compliance/exemptions')
+        .query({
+          entityRef: exemption.entityRef,
+          checkId: onFailing.checkId,
+          status: 'pending',
+        })
+        .set('Authorization', headerFor('compliance', 'compliance')!);
+      for (const e of pendingOne.body.items ?? []) {
+        await request(server)
+          .post(`/api/compliance/exemptions/${e.id}/decision`)
+          .set('Authorization', headerFor('compliance', 'compliance')!)
+          .send({ status: 'approved', note: 'reviewed' })
+          .expect(200);
+      }
+      await request(server)
+        .post(
+          '/api/compliance/scorecards/component/default/churn-model/evaluate',
+        )
+        .set('Authorization', headerFor('compliance', 'compliance')!)
+        .expect(200);
+      const seen: Array<[string, number | string]> = [];
+      for (const caller of CALLERS) {
+        const res = await request(server)
+          .get('/api/compliance/scorecards/component/default/churn-model')
+          .set('Authorization', headerFor(caller, 'compliance')!);
+        if (res.status !== 200) {
+          seen.push([caller, res.status]);
+          continue;
+        }
+        const check = (res.body.results as any[]).find(
+          r => r.checkId === onFailing.checkId,
+        );
+        expect(check).toMatchObject({ status: 'exempt' });
+        expect(check.exemption.id).toEqual(expect.any(String));
+        seen.push([
+          caller,
+          check.exemption.justification === exemption.justification
+            ? 'justification'
+            : JSON.stringify(res.body).includes(exemption.justification)
+            ? 'leaked elsewhere'
+            : 'without it',
+        ]);
+      }
+      expect(seen).toEqual([
+        ['guest', 'justification'],
+        ['member', 'without it'],
+        ['manager', 'without it'],
+        ['compliance', 'justification'],
+        ['security', 'justification'],
+        ['admin', 'without it'],
+        ['CI token', 403],
+        ['other service', 403],
+        ['scaffolder', 'without it'],
+        ['outcomes', 'without it'],
+      ]);
+    });
+
     it('keeps four eyes on a real approval: not the requester in any spelling, not an admin, yes compliance', async () => {
       const filed = await request(server)
         .post('/api/compliance/exemptions')

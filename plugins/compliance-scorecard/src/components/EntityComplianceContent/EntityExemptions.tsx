@@ -76,10 +76,21 @@ export function EntityExemptions(props: {
                   {formatDate(e.expiresAt)}
                 </TableCell>
                 <TableCell>
-                  <Typography variant="body2">{e.justification}</Typography>
-                  <Typography variant="caption" color="textSecondary">
-                    Compensating control: {e.compensatingControl}
-                  </Typography>
+                  {e.justification === undefined ? (
+                    // The API withholds the free text from readers who are not the owners, the requester,
+                    // compliance or security.
+                    <Typography variant="body2" color="textSecondary">
+                      Justification shown to the owners, the requester,
+                      compliance and security
+                    </Typography>
+                  ) : (
+                    <>
+                      <Typography variant="body2">{e.justification}</Typography>
+                      <Typography variant="caption" color="textSecondary">
+                        Compensating control: {e.compensatingControl}
+                      </Typography>
+                    </>
+                  )}
                 </TableCell>
                 <TableCell>
                   {e.decidedBy ? (
