@@ -99,6 +99,15 @@ describe('FileLocationGuard', () => {
         'is outside the folders the catalog may read',
       );
     }
+    // Globs the file reader would expand into a parent folder.
+    for (const target of [
+      'repo/catalog/{..,x}/app-config.local.yaml',
+      'data/repositories/{..,x}/{..,x}/secret.yaml',
+      'repo/catalog/@(..)/app-config.local.yaml',
+      'repo/catalog/[.][.]/app-config.local.yaml',
+    ]) {
+      expect((await read(path.join(root, target))).handled).toBe(true);
+    }
     const link = path.join(root, 'data/repositories/team/project/evil.yaml');
     fs.symlinkSync(path.join(root, 'secret.yaml'), link);
     expect((await read(link)).handled).toBe(true);

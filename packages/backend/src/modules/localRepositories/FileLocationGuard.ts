@@ -88,6 +88,10 @@ export class FileLocationGuard implements CatalogProcessor {
   }
 
   isAllowed(target: string): boolean {
+    // The file reader expands globs: a brace, bracket or extglob group ({..,x}, [.][.], @(..)) could reach a
+    // parent folder once expanded although the target as written sits below an allowed folder. Refused outright;
+    // `*` and `?` never match a path separator or `..`, so they stay below the folder they are written in.
+    if (/[{}()[\]]/.test(target)) return false;
     const resolved = path.resolve(target);
     const real = realpathOrUndefined(resolved);
     return this.allowedRoots.some(root => {
