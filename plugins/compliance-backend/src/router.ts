@@ -183,6 +183,26 @@ export async function createRouter(
     });
   }
 
+  /** A scorecard as this caller may read it: an exempt check's justification only for mayReadExemptionText. */
+  async function scorecardFor(
+    caller: Awaited<ReturnType<typeof guard.authorize>>,
+    card: Awaited<ReturnType<typeof compliance.scorecard>>,
+  ) {
+    if (
+      !card.results.some(r => r.exemption?.justification !== undefined) ||
+      (await mayReadExemptionText(caller, { entityRef: card.entityRef }))
+    )
+      return card;
+    return {
+      ...card,
+      results: card.results.map(r => {
+        if (!r.exemption) return r;
+        const { justification: _withheld, ...exemption } = r.exemption;
+        return { ...r, exemption };
+      }),
+    };
+  }
+
   // --- Scorecards -----------------------------------------------------------------------------------------
   router.get('/scorecards/:kind/:namespace/:name', async (req, res) => {
     const caller = await guard.authorize(
@@ -194,18 +214,7 @@ export async function createRouter(
         ? undefined
         : new Date(parse(isoDate, req.query.asOf, 'asOf'));
     const card = await compliance.scorecard(refFromParams(req.params), asOf);
-    // An exempt check names its exemption; the justification is free text, for the same readers as on /exemptions.
-    if (
-      card.results.some(r => r.exemption?.justification !== undefined) &&
-      !(await mayReadExemptionText(caller, { entityRef: card.entityRef }))
-    ) {
-      card.results = card.results.map(r => {
-        if (!r.exemption) return r;
-        const { justification: _withheld, ...exemption } = r.exemption;
-        return { ...r, exemption };
-      });
-    }
-    res.json(card);
+    res.json(await scorecardFor(caller, card));
   });
 
   router.get('/scorecards/:kind/:namespace/:name/history', async (req, res) => {
@@ -246,7 +255,10 @@ export async function createRouter(
       );
       if (!evaluation)
         throw new NotFoundError(`No entity ${entityRef} in the catalog`);
-      res.json(await compliance.scorecard(entityRef));
+      const caller = await guard.authorize(req, complianceEvaluatePermission);
+      res.json(
+        await scorecardFor(caller, await compliance.scorecard(entityRef)),
+      );
     },
   );
 

@@ -422,7 +422,7 @@ export function summarise(
 ): EntityEvaluation {
   const applicable = results.filter(r => r.status !== 'not_applicable');
   const ok = (r: CheckResult) => r.status === 'pass' || r.status === 'exempt';
-  // The score is over what is decided; a pending check counts neither way (but keeps its level out of reach).
+  // Score and level are over what is decided; a pending check counts neither way (it makes the level provisional).
   const pending = applicable.filter(r => r.status === 'pending');
   const decided = applicable.filter(r => r.status !== 'pending');
   const total = decided.reduce(

@@ -483,6 +483,24 @@ describe.each(backendTestDatabases().map(db => [db.id, db] as const))(
         ['scaffolder', 'without it'],
         ['outcomes', 'without it'],
       ]);
+      // Evaluating answers the scorecard too, under the same rule.
+      const evaluated: Array<[string, boolean]> = [];
+      for (const caller of ['guest', 'member'] as const) {
+        const res = await request(server)
+          .post(
+            '/api/compliance/scorecards/component/default/churn-model/evaluate',
+          )
+          .set('Authorization', headerFor(caller, 'compliance')!)
+          .expect(200);
+        evaluated.push([
+          caller,
+          JSON.stringify(res.body).includes(exemption.justification),
+        ]);
+      }
+      expect(evaluated).toEqual([
+        ['guest', true],
+        ['member', false],
+      ]);
     });
 
     it('keeps four eyes on a real approval: not the requester in any spelling, not an admin, yes compliance', async () => {
