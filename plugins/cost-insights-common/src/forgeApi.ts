@@ -282,12 +282,14 @@ export interface IngestionRecord {
   totals: Record<string, { billed: number; effective: number; list: number }>;
   /**
    * The billing periods the file replaced: whole, or, with `days`, only those days (YYYY-MM-DD, both included), when
-   * the export declared it covers part of the period (an Azure one-time export).
+   * the export declared it covers part of the period (an Azure one-time export). `withdrawn`: an account the
+   * source's earlier delivery held in that month and this one no longer holds, replaced by nothing.
    */
   periods: Array<{
     billingAccountId: string;
     billingPeriodStart: string;
     days?: { from: string; to: string };
+    withdrawn?: boolean;
   }>;
   rollupCount: number;
   startedAt: string;

@@ -121,7 +121,8 @@ export interface CostStore {
    * those days) with the given rollups. Refuses rollups of a period's days it does not replace, which would add to
    * what is kept. Concurrent replacements of the same period are serialised: the last one to commit wins, none are
    * mixed. Of a source ingested again (not an upload), the accounts its earlier delivery still holds in the months
-   * this one delivers, and this one no longer holds, are replaced by nothing too; and when its content is the same as
+   * this one delivers, and this one no longer holds, are replaced by nothing too (of a month the delivery declares
+   * only some days of, `coverage`, only those days); and when its content is the same as
    * at its last successful ingestion (`contentHash`: read again for new attribution rules only), only the periods it
    * still holds (or nobody does) are replaced, not those another source delivered since. Returns every period
    * replaced, those `withdrawn` included.
@@ -130,7 +131,7 @@ export interface CostStore {
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
-    options?: { contentHash?: string },
+    options?: { contentHash?: string; coverage?: { from: string; to: string } },
   ): Promise<ReplacedPeriod[]>;
   getIngestion(id: string): Promise<IngestionRecord | undefined>;
   /** The latest ingestions first, optionally of one source or status. */

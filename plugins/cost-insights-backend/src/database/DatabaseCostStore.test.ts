@@ -249,3 +249,112 @@ describe('DatabaseCostStore loads on SQLite', () => {
     expect(Number(n)).toBe(rollups(0).length);
   });
 });
+
+// Row locks are PostgreSQL's (SQLite runs one write transaction at a time); CI always has a PostgreSQL.
+const postgres = databases
+  .eachSupportedId()
+  .filter(([databaseId]) => databaseId.startsWith('POSTGRES'));
+(postgres.length > 0
+  ? describe.each(postgres)
+  : describe.skip.each([['POSTGRES_15' as const]]))(
+  'Concurrent deliveries of one billing period (%s)',
+  databaseId => {
+    const lease = () => ({
+      owner: 'test',
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const october = {
+      billingAccountId: 'acct-1',
+      billingPeriodStart: '2026-10-01',
+    };
+    const octoberRows = (version: number) =>
+      rollups(version).filter(
+        r =>
+          r.billingAccountId === 'acct-1' &&
+          r.billingPeriodStart === '2026-10-01',
+      );
+    const finished = (contentHash: string) => ({
+      status: 'succeeded' as const,
+      contentHash,
+      rowCount: 1,
+      rejectedRowCount: 0,
+      rejects: [],
+      totals: {},
+      periods: [october],
+      rollupCount: 1,
+    });
+    const octoberRow = {
+      billing_account_id: 'acct-1',
+      billing_period_start: '2026-10-01',
+    };
+    const settled = (promise: Promise<unknown>) =>
+      Promise.race([
+        promise.then(() => true),
+        new Promise(resolve => setTimeout(() => resolve(false), 300)),
+      ]);
+
+    it('a restatement that commits while a source is read again for new rules is kept', async () => {
+      const knex = await databases.init(databaseId);
+      const s = await createTestStore(knex);
+      // The inbox file delivered October first.
+      const first = (await s.startIngestion({
+        source: 'folder',
+        location: 'inbox/focus.csv',
+        lease: lease(),
+      }))!;
+      await s.replaceBillingPeriods(first, [october], octoberRows(0), {
+        contentHash: 'h1',
+      });
+      await s.finishIngestion(first, finished('h1'));
+
+      // Something holds October's row a moment (another load), while an upload restating October and then the inbox
+      // file, read again unchanged for new attribution rules, come in that order.
+      const holding = await knex.transaction();
+      let restating: Promise<unknown> | undefined;
+      let rereading: Promise<unknown> | undefined;
+      try {
+        await holding('cost_billing_periods').where(octoberRow).forUpdate();
+        const upload = (await s.startIngestion({
+          source: 'upload',
+          location: 'upload:restated.csv',
+          lease: lease(),
+        }))!;
+        restating = s
+          .replaceBillingPeriods(upload, [october], octoberRows(7))
+          .then(() => upload);
+        expect(await settled(restating)).toBe(false);
+        const again = (await s.startIngestion({
+          source: 'folder',
+          location: 'inbox/focus.csv',
+          lease: lease(),
+        }))!;
+        rereading = s.replaceBillingPeriods(again, [october], octoberRows(0), {
+          contentHash: 'h1',
+        });
+        expect(await settled(rereading)).toBe(false);
+      } finally {
+        await holding.commit();
+      }
+      const upload = await restating;
+      // The re-read found the restatement holding October once its lock was free: it replaces nothing.
+      expect(await rereading).toEqual([]);
+      expect(
+        (await knex('cost_billing_periods').where(octoberRow).first())
+          .ingestion_id,
+      ).toBe(upload);
+      const [stored] = await s.aggregate(
+        {
+          start: '2026-10-01',
+          endExclusive: '2026-11-01',
+          currency: 'EUR',
+        },
+        [],
+        ['effectiveCost'],
+      );
+      expect(stored.effectiveCost).toBeCloseTo(
+        octoberRows(7).reduce((sum, r) => sum + r.effectiveCost, 0),
+        6,
+      );
+    });
+  },
+);

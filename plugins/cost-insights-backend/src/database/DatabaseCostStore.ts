@@ -17,6 +17,8 @@ import {
   OK,
   readDecimal,
 } from '../ingestion/focusDecimal';
+import { replacedPeriods } from '../ingestion/replacedPeriods';
+import type { DayRange } from '../ingestion/sources/exportManifests';
 import {
   BillingPeriodKey,
   CostStore,
@@ -244,8 +246,6 @@ type PeriodHolder = {
   period: BillingPeriodKey;
   /** Held by an earlier ingestion of the same source. */
   own: boolean;
-  /** What that ingestion replaced of the period, when own. */
-  replaced: ReplacedPeriod[];
 };
 
 function periodKey(p: BillingPeriodKey): string {
@@ -255,27 +255,26 @@ function periodKey(p: BillingPeriodKey): string {
 /**
  * The periods of accounts that an earlier ingestion of the same source still holds in the billing months this one
  * delivers, but that this one no longer holds: the source's new delivery says the month holds nothing more of them,
- * so they are replaced by nothing, as the days a restatement no longer holds are (an export rewritten in place that
- * moved lines from a mis-keyed account to the right one would otherwise count them twice). Of a period the earlier
- * ingestion replaced in part, only its days.
+ * so they are replaced by nothing, as if the delivery held them with no rows (an export rewritten in place that moved
+ * lines from a mis-keyed account to the right one would otherwise count them twice). A delivery speaks only for the
+ * days it declares (`coverage`, an Azure run's startDate..endDate): of a month it covers in part, only those days are
+ * withdrawn, whatever the earlier delivery held, so the days it says nothing about keep their figures. What the earlier
+ * delivery replaced is not read: a record left without its periods by a crash withdraws the same as a finished one.
  */
 function withdrawnPeriods(
   holders: Map<string, PeriodHolder>,
   delivered: ReplacedPeriod[],
+  coverage: DayRange | undefined,
 ): ReplacedPeriod[] {
   const months = new Set(delivered.map(p => p.billingPeriodStart));
   const keys = new Set(delivered.map(periodKey));
   const withdrawn: ReplacedPeriod[] = [];
-  for (const { period, own, replaced } of holders.values()) {
+  for (const { period, own } of holders.values()) {
     if (!own || keys.has(periodKey(period))) continue;
     if (!months.has(period.billingPeriodStart)) continue;
-    const ranges = replaced.map(p => p.days);
-    if (ranges.length === 0 || ranges.some(days => !days)) {
-      withdrawn.push({ ...period, withdrawn: true });
-    } else {
-      for (const days of ranges) {
-        withdrawn.push({ ...period, days, withdrawn: true });
-      }
+    // The days the delivery speaks for: without rows of the account, only its declared days of the period.
+    for (const p of replacedPeriods([period], [], coverage)) {
+      withdrawn.push({ ...p, withdrawn: true });
     }
   }
   return withdrawn;
@@ -437,7 +436,7 @@ export class DatabaseCostStore implements CostStore {
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
-    options: { contentHash?: string } = {},
+    options: { contentHash?: string; coverage?: DayRange } = {},
   ): Promise<ReplacedPeriod[]> {
     refuseRollupsOutside(periods, rollups);
     let replaced = periods;
@@ -473,7 +472,9 @@ export class DatabaseCostStore implements CostStore {
         }
         replaced = [
           ...kept,
-          ...(holdings ? withdrawnPeriods(holdings.holders, kept) : []),
+          ...(holdings
+            ? withdrawnPeriods(holdings.holders, kept, options.coverage)
+            : []),
         ];
         // Sorted, so two ingestions touching overlapping periods lock them in the same order and cannot deadlock.
         const sorted = [...replaced].sort(
@@ -482,6 +483,11 @@ export class DatabaseCostStore implements CostStore {
             a.billingPeriodStart.localeCompare(b.billingPeriodStart),
         );
         await this.replaceInTransaction(trx, ingestionId, sorted, keptRollups);
+        // The record says what it replaced in the same transaction: a backend stopped before finishIngestion leaves
+        // a record (failed once its lease expires) that still names the periods whose figures are its own.
+        await trx(INGESTIONS)
+          .where({ id: ingestionId })
+          .update({ periods: JSON.stringify(replaced) });
       });
     } finally {
       for (const undo of restore) undo();
@@ -520,23 +526,32 @@ export class DatabaseCostStore implements CostStore {
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')
       .first('content_hash');
+    const months = [...new Set(periods.map(p => p.billingPeriodStart))];
+    if (this.client === 'pg') {
+      // The periods' rows are locked before their holders are read: a delivery of the same period by another source
+      // that is in flight commits first and is then read as the holder (each statement reads what was committed
+      // before it started), rather than being taken back by a source read again for new rules, or withdrawn by the
+      // source's new delivery, that read the holder before it committed. SQLite runs one write transaction at a time.
+      await trx(PERIODS)
+        .whereIn('billing_period_start', months)
+        // In the order the replacement upserts them, so two ingestions cannot lock in opposite orders.
+        .orderBy(['billing_account_id', 'billing_period_start'])
+        .forUpdate()
+        .select('billing_account_id');
+    }
     const rows: Array<{
       billing_account_id: string;
       billing_period_start: string;
       source: string | null;
       location: string | null;
-      periods: string | null;
     }> = await trx(PERIODS)
       .leftJoin(INGESTIONS, `${INGESTIONS}.id`, `${PERIODS}.ingestion_id`)
-      .whereIn(`${PERIODS}.billing_period_start`, [
-        ...new Set(periods.map(p => p.billingPeriodStart)),
-      ])
+      .whereIn(`${PERIODS}.billing_period_start`, months)
       .select(
         `${PERIODS}.billing_account_id`,
         `${PERIODS}.billing_period_start`,
         `${INGESTIONS}.source`,
         `${INGESTIONS}.location`,
-        `${INGESTIONS}.periods`,
       );
     const holders = new Map<string, PeriodHolder>();
     for (const row of rows) {
@@ -544,17 +559,9 @@ export class DatabaseCostStore implements CostStore {
         billingAccountId: row.billing_account_id,
         billingPeriodStart: row.billing_period_start,
       };
-      const own =
-        row.location === ingestion.location && row.source !== 'upload';
       holders.set(periodKey(period), {
         period,
-        own,
-        // Of the source's own periods, what it replaced of each (its days, when only some).
-        replaced: own
-          ? (JSON.parse(row.periods ?? '[]') as ReplacedPeriod[]).filter(
-              p => periodKey(p) === periodKey(period),
-            )
-          : [],
+        own: row.location === ingestion.location && row.source !== 'upload',
       });
     }
     return { lastContentHash: last?.content_hash ?? undefined, holders };

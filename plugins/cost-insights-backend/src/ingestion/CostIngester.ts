@@ -275,7 +275,10 @@ export class CostIngester {
       ingestionId,
       replacedPeriods(result.periods, rollups, source.coverage),
       rollups,
-      { contentHash: base.contentHash },
+      {
+        contentHash: base.contentHash,
+        ...(source.coverage ? { coverage: source.coverage } : {}),
+      },
     );
     return {
       ...base,

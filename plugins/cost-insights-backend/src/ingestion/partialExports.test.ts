@@ -149,10 +149,10 @@ describe.each(databases.eachSupportedId())(
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const scanner = () =>
+    const scanner = (through: DatabaseCostStore = store) =>
       new CostSourceScanner({
-        store,
-        ingester: createTestIngester(store, createTestCatalog()),
+        store: through,
+        ingester: createTestIngester(through, createTestCatalog()),
         urlReader: mockServices.urlReader.mock(),
         logger: mockServices.logger.mock(),
         settings: {
@@ -389,6 +389,183 @@ describe.each(databases.eachSupportedId())(
       };
       expect(Object.keys(september)).toHaveLength(20);
       await expectStored(expected);
+    });
+    describe('an export folder written over in place (Azure OverwritePreviousReport)', () => {
+      const august = (from: string, to: string, version: number) =>
+        rowsOf(daysBetween(from, to), version);
+      const ofAccount = (rows: TestFocusRow[], account: string) =>
+        rows.map(row => ({ ...row, BillingAccountId: account }));
+
+      /** Writes a run over the folder of `first` (the parts of an earlier run), as an export that overwrites does. */
+      async function overwrite(
+        first: string[],
+        run: { days: { from: string; to: string }; parts: TestFocusRow[][] },
+      ): Promise<string[]> {
+        const scratch = fs.mkdtempSync(path.join(dir, 'next-'));
+        const parts = await writeAzureRun({
+          root: scratch,
+          exportName: 'focus-overwrite',
+          period: '2026-08',
+          runId: 'c0000000-0000-0000-0000-000000000002',
+          submittedTime: '2026-09-20T06:00:00Z',
+          format: 'csv',
+          ...run,
+        });
+        const target = path.dirname(first[0]);
+        for (const name of fs.readdirSync(target)) {
+          fs.rmSync(path.join(target, name));
+        }
+        const later = new Date(Date.now() + 60_000);
+        for (const name of fs.readdirSync(path.dirname(parts[0]))) {
+          const to = path.join(target, name);
+          fs.copyFileSync(path.join(path.dirname(parts[0]), name), to);
+          fs.utimesSync(to, later, later);
+        }
+        return parts.map(p => path.join(target, path.basename(p)));
+      }
+
+      /** The first run: two accounts, the days given. */
+      async function firstRun(days?: { from: string; to: string }) {
+        const { from, to } = days ?? { from: '2026-08-01', to: '2026-08-31' };
+        const files = await writeAzureRun({
+          root: path.join(inbox, 'azure'),
+          exportName: 'focus-overwrite',
+          period: '2026-08',
+          runId: 'c0000000-0000-0000-0000-000000000001',
+          submittedTime: '2026-09-15T06:00:00Z',
+          ...(days ? { days } : {}),
+          parts: [
+            [
+              ...ofAccount(august(from, to, 1), 'acct-1'),
+              ...ofAccount(august(from, to, 2), 'acct-2'),
+            ],
+          ],
+          format: 'csv',
+        });
+        // Kept aside: the folder is written over.
+        const kept = path.join(dir, 'first.csv');
+        fs.copyFileSync(files[0], kept);
+        return { files, kept };
+      }
+
+      /** What the first run's days outside 15-31 August and the second run's 15-31 August sum to. */
+      async function expectFirstThenSecond(kept: string, second: string[]) {
+        const first = await independentDailyTotals([kept], 'csv');
+        const replaced = await independentDailyTotals(second, 'csv');
+        await expectStored(
+          Object.fromEntries(
+            Object.keys(first).map(day => [
+              day,
+              day >= '2026-08-15' ? replaced[day] : first[day],
+            ]),
+          ),
+        );
+      }
+
+      it('a later run of other days without an account withdraws only those days of it', async () => {
+        const { files, kept } = await firstRun({
+          from: '2026-08-01',
+          to: '2026-08-14',
+        });
+        expect((await scanner().scan()).map(r => r.status)).toEqual([
+          'succeeded',
+        ]);
+        // Rewritten for 15 to 31 August, when acct-2 had no charges: it says nothing about acct-2's 1 to 14 August.
+        const second = await overwrite(files, {
+          days: { from: '2026-08-15', to: '2026-08-31' },
+          parts: [ofAccount(august('2026-08-15', '2026-08-31', 3), 'acct-1')],
+        });
+        const [record] = await scanner().scan();
+        expect([record.status, record.periods]).toEqual([
+          'succeeded',
+          [
+            {
+              billingAccountId: 'acct-1',
+              billingPeriodStart: '2026-08-01',
+              days: { from: '2026-08-15', to: '2026-08-31' },
+            },
+            {
+              billingAccountId: 'acct-2',
+              billingPeriodStart: '2026-08-01',
+              days: { from: '2026-08-15', to: '2026-08-31' },
+              withdrawn: true,
+            },
+          ],
+        ]);
+        await expectStored({
+          ...(await independentDailyTotals([kept], 'csv')),
+          ...(await independentDailyTotals(second, 'csv')),
+        });
+      });
+
+      it('a backend stopped after storing a run leaves a record naming its periods, and the next run withdraws only its days', async () => {
+        const { files, kept } = await firstRun();
+        // The backend stops once the run's figures are stored, before its record is completed.
+        const stopping = new Proxy(store, {
+          get(target, property) {
+            if (property === 'finishIngestion') {
+              return async () => {
+                throw new Error('the backend stopped');
+              };
+            }
+            const value = Reflect.get(target, property, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        await scanner(stopping)
+          .scan()
+          .catch(() => undefined);
+        expect(
+          await store.failInterruptedIngestions(
+            new Date(Date.now() + 3_600_000),
+          ),
+        ).toBe(1);
+        const [interrupted] = await store.listIngestions({ limit: 10 });
+        expect([interrupted.status, interrupted.periods]).toEqual([
+          'failed',
+          [
+            { billingAccountId: 'acct-1', billingPeriodStart: '2026-08-01' },
+            { billingAccountId: 'acct-2', billingPeriodStart: '2026-08-01' },
+          ],
+        ]);
+
+        const second = await overwrite(files, {
+          days: { from: '2026-08-15', to: '2026-08-31' },
+          parts: [ofAccount(august('2026-08-15', '2026-08-31', 3), 'acct-1')],
+        });
+        const [record] = await scanner().scan();
+        expect(record.status).toBe('succeeded');
+        expect(record.periods.filter(p => p.withdrawn)).toEqual([
+          {
+            billingAccountId: 'acct-2',
+            billingPeriodStart: '2026-08-01',
+            days: { from: '2026-08-15', to: '2026-08-31' },
+            withdrawn: true,
+          },
+        ]);
+        await expectFirstThenSecond(kept, second);
+      });
+
+      it('a later run of the whole month without an account withdraws all of it', async () => {
+        const { files } = await firstRun({
+          from: '2026-08-01',
+          to: '2026-08-14',
+        });
+        await scanner().scan();
+        const second = await overwrite(files, {
+          days: { from: '2026-08-01', to: '2026-08-31' },
+          parts: [ofAccount(august('2026-08-01', '2026-08-31', 3), 'acct-1')],
+        });
+        const [record] = await scanner().scan();
+        expect(record.periods.filter(p => p.withdrawn)).toEqual([
+          {
+            billingAccountId: 'acct-2',
+            billingPeriodStart: '2026-08-01',
+            withdrawn: true,
+          },
+        ]);
+        await expectStored(await independentDailyTotals(second, 'csv'));
+      });
     });
   },
 );
