@@ -21,6 +21,7 @@ import {
   FRAMEWORKS,
 } from '@internal/plugin-compliance-common';
 import {
+  Caller,
   ForgeGuard,
   jsonBody,
   normalizeEntityRef,
@@ -164,7 +165,7 @@ export async function createRouter(
    * every service included (the outcomes collector, the blueprints), gets the record without it.
    */
   async function mayReadExemptionText(
-    caller: Awaited<ReturnType<typeof guard.authorize>>,
+    caller: Caller,
     exemption: { entityRef: string; requestedBy?: string },
   ): Promise<boolean> {
     if (
@@ -185,7 +186,7 @@ export async function createRouter(
 
   /** A scorecard as this caller may read it: an exempt check's justification only for mayReadExemptionText. */
   async function scorecardFor(
-    caller: Awaited<ReturnType<typeof guard.authorize>>,
+    caller: Caller,
     card: Awaited<ReturnType<typeof compliance.scorecard>>,
   ) {
     if (
@@ -243,7 +244,8 @@ export async function createRouter(
     '/scorecards/:kind/:namespace/:name/evaluate',
     async (req, res) => {
       const entityRef = refFromParams(req.params);
-      const [evaluation] = await guard.audited(
+      // The caller authorized once, by the audited change, answers the scorecard too.
+      const { caller, evaluations } = await guard.audited(
         req,
         {
           eventId: 'evaluate-entity',
@@ -251,11 +253,13 @@ export async function createRouter(
           severityLevel: 'low',
           meta: { entityRef },
         },
-        () => compliance.evaluateEntities([entityRef]),
+        async authorized => ({
+          caller: authorized,
+          evaluations: await compliance.evaluateEntities([entityRef]),
+        }),
       );
-      if (!evaluation)
+      if (!evaluations[0])
         throw new NotFoundError(`No entity ${entityRef} in the catalog`);
-      const caller = await guard.authorize(req, complianceEvaluatePermission);
       res.json(
         await scorecardFor(caller, await compliance.scorecard(entityRef)),
       );
