@@ -36,9 +36,37 @@ describe('hideServerPaths', () => {
     ).toBe(
       'IO Error: No files found that match the pattern "query:lake paths[0]/2026/*.parquet"',
     );
+    // Not the inbox (only whole folders are named so), and still no server path.
     expect(hideServerPaths('/srv/forge/inbox2/x.csv', paths)).toBe(
-      '/srv/forge/inbox2/x.csv',
+      '<server>/x.csv',
     );
+  });
+
+  it('shows only the last segment of any other absolute path, and leaves URLs and plain words alone', () => {
+    const paths = serverPaths('/srv/forge/inbox');
+    expect(
+      hideServerPaths(
+        '/tmp/forge-cost-parquet-Ab12/export.parquet could not be read (ENOSPC)',
+        paths,
+      ),
+    ).toBe('<server>/export.parquet could not be read (ENOSPC)');
+    expect(
+      hideServerPaths(
+        'IO Error: Extension "/home/forge/.duckdb/extensions/v1.1.3/linux_amd64/httpfs.duckdb_extension" not found.',
+        paths,
+      ),
+    ).toBe('IO Error: Extension "<server>/httpfs.duckdb_extension" not found.');
+    expect(
+      hideServerPaths("open 'C:\\forge\\data\\history.key' failed", paths),
+    ).toBe("open '<server>/history.key' failed");
+    for (const kept of [
+      'Could not read https://billing.example.com/exports/2026/09/manifest.json',
+      's3://bucket/focus/2026/09/part-0.parquet is not a FOCUS export',
+      'ProviderName/PublisherName are deprecated; costs per /month',
+      'query:lake paths[0]/2026/x.parquet',
+    ]) {
+      expect(hideServerPaths(kept, paths)).toBe(kept);
+    }
   });
 });
 

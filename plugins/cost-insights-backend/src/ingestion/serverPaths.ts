@@ -46,6 +46,10 @@ export function readErrorMessage(error: unknown): string {
   return String((error as Error)?.message ?? error);
 }
 
+/** An absolute POSIX or Windows path of two segments or more, at the start of the text or of a word. */
+const ABSOLUTE_PATH =
+  /(^|[\s'"`(=\[<,;])((?:\/|[A-Za-z]:\\)[^\s'"`()<>,;\]\\/]+(?:[\\/][^\s'"`()<>,;\]\\/]*)+)/g;
+
 /**
  * A message with the server's paths replaced by the names records use: `/srv/forge/cost-inbox/aws/x.csv` is
  * `inbox/aws/x.csv`, a file below a query's configured folder `query:<name> paths[0]/x.parquet`.
@@ -69,5 +73,11 @@ export function hideServerPaths(
       }
     }
   }
-  return text;
+  // Any other absolute path (a temporary file, a DuckDB extension under the home folder, a library's own message):
+  // only its last segment is shown. A path begins a word (not the path of a URL) and has at least two segments.
+  return text.replace(
+    ABSOLUTE_PATH,
+    (_, before: string, full: string) =>
+      `${before}<server>/${full.split(/[\\/]/).pop()}`,
+  );
 }
