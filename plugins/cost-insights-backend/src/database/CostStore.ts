@@ -68,12 +68,30 @@ export type NewIngestion = {
   actor?: string;
   /** ETag of a URL, or size and modification time of a file, to skip it when unchanged. */
   sourceEtag?: string;
+  /**
+   * The export and billing period of a snapshot written to a folder of its own: ingestions of one group are one
+   * source (what an earlier snapshot held and the latest no longer holds is withdrawn). Default: the location.
+   */
+  sourceGroup?: string;
   /** Who runs it and until when it is known alive; renewed with renewIngestionLease while it runs. */
   lease: IngestionLease;
 };
 
 /** A running ingestion's lease: a process that dies stops renewing it, and the record is then failed. */
 export type IngestionLease = { owner: string; expiresAt: Date };
+
+/**
+ * An ingestion that lost its lease (its process stalled past the expiry; the record was failed as interrupted and the
+ * source may have been read again by another replica): what it read is not stored.
+ */
+export class IngestionLeaseLostError extends Error {
+  name = 'IngestionLeaseLostError';
+  constructor(id: string) {
+    super(
+      `Ingestion ${id} lost its lease (it stalled past its expiry and was marked interrupted); nothing it read was stored, and the source is read again on the next scan`,
+    );
+  }
+}
 
 /** The message of an ingestion whose process stopped while it ran. */
 export const INTERRUPTED =
@@ -114,8 +132,15 @@ export interface CostStore {
   renewIngestionLease(id: string, lease: IngestionLease): Promise<boolean>;
   /** Marks failed every running ingestion whose lease expired before `now`; returns how many. */
   failInterruptedIngestions(now?: Date): Promise<number>;
-  /** Completes the record of an ingestion (of the lease's owner, when one is given). */
-  finishIngestion(id: string, outcome: IngestionOutcome): Promise<void>;
+  /**
+   * Completes the record of an ingestion still running (of the lease's owner, when one is given); false when it is
+   * no longer (failed as interrupted meanwhile), and it is then left as it is.
+   */
+  finishIngestion(
+    id: string,
+    outcome: IngestionOutcome,
+    lease?: IngestionLease,
+  ): Promise<boolean>;
   /**
    * Replaces, in one transaction, everything stored for the given billing periods (of a period with `days`, only
    * those days) with the given rollups. Refuses rollups of a period's days it does not replace, which would add to
@@ -131,7 +156,12 @@ export interface CostStore {
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
-    options?: { contentHash?: string; coverage?: { from: string; to: string } },
+    options?: {
+      contentHash?: string;
+      coverage?: { from: string; to: string };
+      /** Renewed in the same transaction; when the ingestion no longer holds it, IngestionLeaseLostError. */
+      lease?: IngestionLease;
+    },
   ): Promise<ReplacedPeriod[]>;
   getIngestion(id: string): Promise<IngestionRecord | undefined>;
   /** The latest ingestions first, optionally of one source or status. */

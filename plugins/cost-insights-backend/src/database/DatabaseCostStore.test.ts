@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { createTestStore } from '../__testUtils__/testStore';
-import { DailyCostRollup } from './CostStore';
+import { DailyCostRollup, IngestionLeaseLostError } from './CostStore';
 import { DatabaseCostStore } from './DatabaseCostStore';
 
 const databases = TestDatabases.create({
@@ -355,6 +355,66 @@ const postgres = databases
         octoberRows(7).reduce((sum, r) => sum + r.effectiveCost, 0),
         6,
       );
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'An ingestion that lost its lease (%s)',
+  databaseId => {
+    it('stores nothing and cannot mark its record succeeded once it was failed as interrupted', async () => {
+      const s = await createTestStore(await databases.init(databaseId));
+      const lease = {
+        owner: 'stalled-replica',
+        expiresAt: new Date(Date.now() + 60_000),
+      };
+      const id = (await s.startIngestion({
+        source: 'folder',
+        location: 'inbox/focus.csv',
+        lease,
+      }))!;
+      // The process stalls past its lease; another replica fails the record and takes the source over.
+      expect(
+        await s.failInterruptedIngestions(new Date(Date.now() + 120_000)),
+      ).toBe(1);
+      const october = {
+        billingAccountId: 'acct-1',
+        billingPeriodStart: '2026-10-01',
+      };
+      await expect(
+        s.replaceBillingPeriods(
+          id,
+          [october],
+          rollups(0).filter(
+            r =>
+              r.billingAccountId === 'acct-1' &&
+              r.billingPeriodStart === '2026-10-01',
+          ),
+          { lease },
+        ),
+      ).rejects.toThrow(IngestionLeaseLostError);
+      const [stored] = await s.aggregate(
+        { start: '2026-09-01', endExclusive: '2026-11-01', currency: 'EUR' },
+        [],
+        ['effectiveCost'],
+      );
+      expect(stored?.effectiveCost ?? 0).toBe(0);
+      expect(
+        await s.finishIngestion(
+          id,
+          {
+            status: 'succeeded',
+            rowCount: 1,
+            rejectedRowCount: 0,
+            rejects: [],
+            totals: {},
+            periods: [october],
+            rollupCount: 1,
+          },
+          lease,
+        ),
+      ).toBe(false);
+      expect((await s.getIngestion(id))?.status).toBe('failed');
     });
   },
 );

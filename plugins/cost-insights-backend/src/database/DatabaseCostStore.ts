@@ -16,14 +16,17 @@ import {
   decimalToNumber,
   OK,
   readDecimal,
+  TOO_LARGE,
 } from '../ingestion/focusDecimal';
 import { replacedPeriods } from '../ingestion/replacedPeriods';
+import { SumOverflowError } from '../ingestion/RollupAccumulator';
 import type { DayRange } from '../ingestion/sources/exportManifests';
 import {
   BillingPeriodKey,
   CostStore,
   DailyCostRollup,
   IngestionLease,
+  IngestionLeaseLostError,
   IngestionOutcome,
   INTERRUPTED,
   LastIngestion,
@@ -145,6 +148,7 @@ type IngestionRow = {
   error: string | null;
   lease_owner?: string | null;
   lease_expires_at?: Date | string | number | null;
+  source_group?: string | null;
 };
 
 /** Whether a record says running while its lease has expired: its process is gone. */
@@ -195,10 +199,17 @@ function sumPer(rows: unknown[][], from: string[], to: string[]): unknown[][] {
     }
     for (const k of measures) {
       const text = String(row[source[k]]);
-      if (readDecimal(text, 0, text.length, value, 0) !== OK) {
+      const read = readDecimal(text, 0, text.length, value, 0);
+      // A rollup may sum up to MAX_SUM, past the largest amount the grammar reads (1e15, beyond any day's bill in one
+      // currency): refused like a file's sum, rather than failing as a fault.
+      if (read === TOO_LARGE) throw new SumOverflowError();
+      if (read !== OK) {
         throw new Error(`A rollup measure is not a finite number: ${text}`);
       }
-      addDecimal(sum.exact, k * 2, value[0], value[1]);
+      // Each rollup is below MAX_SUM, but an entity's day sums several (services, regions): refused like a file's.
+      if (!addDecimal(sum.exact, k * 2, value[0], value[1])) {
+        throw new SumOverflowError();
+      }
     }
   }
   return [...sums.values()].map(({ row, exact }) => {
@@ -253,6 +264,26 @@ function periodKey(p: BillingPeriodKey): string {
 }
 
 /**
+ * The billing months a delivery speaks for: those it has rows of, and, of an export declaring its days, every month
+ * they touch (a run of 15-31 August with no charges at all says August's 15-31 hold nothing).
+ */
+function deliveredMonths(
+  delivered: BillingPeriodKey[],
+  coverage: DayRange | undefined,
+): string[] {
+  const months = new Set(delivered.map(p => p.billingPeriodStart));
+  if (coverage && coverage.from <= coverage.to) {
+    const [year, month] = coverage.from.split('-').map(Number);
+    for (let m = month - 1; ; m++) {
+      const start = new Date(Date.UTC(year, m, 1)).toISOString().slice(0, 10);
+      if (start > coverage.to) break;
+      months.add(start);
+    }
+  }
+  return [...months];
+}
+
+/**
  * The periods of accounts that an earlier ingestion of the same source still holds in the billing months this one
  * delivers, but that this one no longer holds: the source's new delivery says the month holds nothing more of them,
  * so they are replaced by nothing, as if the delivery held them with no rows (an export rewritten in place that moved
@@ -266,7 +297,7 @@ function withdrawnPeriods(
   delivered: ReplacedPeriod[],
   coverage: DayRange | undefined,
 ): ReplacedPeriod[] {
-  const months = new Set(delivered.map(p => p.billingPeriodStart));
+  const months = new Set(deliveredMonths(delivered, coverage));
   const keys = new Set(delivered.map(periodKey));
   const withdrawn: ReplacedPeriod[] = [];
   for (const { period, own } of holders.values()) {
@@ -357,6 +388,7 @@ export class DatabaseCostStore implements CostStore {
         status: 'running',
         actor: ingestion.actor ?? null,
         source_etag: ingestion.sourceEtag ?? null,
+        source_group: ingestion.sourceGroup ?? null,
         started_at: new Date(),
         lease_owner: ingestion.lease.owner,
         lease_expires_at: ingestion.lease.expiresAt,
@@ -412,31 +444,42 @@ export class DatabaseCostStore implements CostStore {
     });
   }
 
-  async finishIngestion(id: string, outcome: IngestionOutcome): Promise<void> {
-    await this.db(INGESTIONS)
-      .where({ id })
-      .update({
-        lease_expires_at: null,
-        status: outcome.status,
-        content_hash: outcome.contentHash ?? null,
-        attribution_fingerprint: outcome.attributionFingerprint ?? null,
-        focus_version: outcome.focusVersion ?? null,
-        row_count: outcome.rowCount,
-        rejected_row_count: outcome.rejectedRowCount,
-        rejects: JSON.stringify(outcome.rejects),
-        totals: JSON.stringify(outcome.totals),
-        periods: JSON.stringify(outcome.periods),
-        rollup_count: outcome.rollupCount,
-        error: outcome.error ?? null,
-        finished_at: new Date(),
-      });
+  async finishIngestion(
+    id: string,
+    outcome: IngestionOutcome,
+    lease?: IngestionLease,
+  ): Promise<boolean> {
+    // Only a record still running (and, given a lease, still its owner's): one failed as interrupted while its
+    // process was stalled stays failed, whatever that process says when it wakes up.
+    const query = this.db(INGESTIONS).where({ id, status: 'running' });
+    if (lease) query.andWhere({ lease_owner: lease.owner });
+    const updated = await query.update({
+      lease_expires_at: null,
+      status: outcome.status,
+      content_hash: outcome.contentHash ?? null,
+      attribution_fingerprint: outcome.attributionFingerprint ?? null,
+      focus_version: outcome.focusVersion ?? null,
+      row_count: outcome.rowCount,
+      rejected_row_count: outcome.rejectedRowCount,
+      rejects: JSON.stringify(outcome.rejects),
+      totals: JSON.stringify(outcome.totals),
+      periods: JSON.stringify(outcome.periods),
+      rollup_count: outcome.rollupCount,
+      error: outcome.error ?? null,
+      finished_at: new Date(),
+    });
+    return updated > 0;
   }
 
   async replaceBillingPeriods(
     ingestionId: string,
     periods: ReplacedPeriod[],
     rollups: DailyCostRollup[],
-    options: { contentHash?: string; coverage?: DayRange } = {},
+    options: {
+      contentHash?: string;
+      coverage?: DayRange;
+      lease?: IngestionLease;
+    } = {},
   ): Promise<ReplacedPeriod[]> {
     refuseRollupsOutside(periods, rollups);
     let replaced = periods;
@@ -452,7 +495,24 @@ export class DatabaseCostStore implements CostStore {
             connection.pragma(`cache_size = ${Number(cacheSize)}`),
           );
         }
-        const holdings = await this.sourceHoldings(trx, ingestionId, periods);
+        if (options.lease) {
+          // The lease is renewed in the transaction that stores the figures, or they are not stored: a process that
+          // lost it (stalled past its expiry, its record failed and the source taken over by another replica) must
+          // not commit older figures over the newer ones. The row lock also holds off a concurrent takeover.
+          const renewed = await trx(INGESTIONS)
+            .where({
+              id: ingestionId,
+              status: 'running',
+              lease_owner: options.lease.owner,
+            })
+            .update({ lease_expires_at: options.lease.expiresAt });
+          if (renewed === 0) throw new IngestionLeaseLostError(ingestionId);
+        }
+        const holdings = await this.sourceHoldings(
+          trx,
+          ingestionId,
+          deliveredMonths(periods, options.coverage),
+        );
         let kept = periods;
         let keptRollups = rollups;
         if (
@@ -500,13 +560,13 @@ export class DatabaseCostStore implements CostStore {
 
   /**
    * Who holds the periods of the billing months an ingestion delivers (the ingestion that last replaced each), and
-   * whether that is an earlier ingestion of the same source (location; an upload is no source delivered again):
-   * undefined for an upload. With the content hash of the source's last successful ingestion.
+   * whether that is an earlier ingestion of the same source (its location, or its export and period: sourceGroup;
+   * an upload is no source delivered again): undefined for an upload. With the content hash of the source's last successful ingestion.
    */
   private async sourceHoldings(
     trx: Knex.Transaction,
     ingestionId: string,
-    periods: ReplacedPeriod[],
+    months: string[],
   ): Promise<
     | {
         lastContentHash?: string;
@@ -516,8 +576,8 @@ export class DatabaseCostStore implements CostStore {
   > {
     const ingestion = await trx<IngestionRow>(INGESTIONS)
       .where({ id: ingestionId })
-      .first('source', 'location');
-    if (!ingestion || ingestion.source === 'upload' || periods.length === 0) {
+      .first('source', 'location', 'source_group');
+    if (!ingestion || ingestion.source === 'upload' || months.length === 0) {
       return undefined;
     }
     const last = await trx<IngestionRow>(INGESTIONS)
@@ -526,7 +586,6 @@ export class DatabaseCostStore implements CostStore {
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')
       .first('content_hash');
-    const months = [...new Set(periods.map(p => p.billingPeriodStart))];
     if (this.client === 'pg') {
       // The periods' rows are locked before their holders are read: a delivery of the same period by another source
       // that is in flight commits first and is then read as the holder (each statement reads what was committed
@@ -544,6 +603,7 @@ export class DatabaseCostStore implements CostStore {
       billing_period_start: string;
       source: string | null;
       location: string | null;
+      source_group: string | null;
     }> = await trx(PERIODS)
       .leftJoin(INGESTIONS, `${INGESTIONS}.id`, `${PERIODS}.ingestion_id`)
       .whereIn(`${PERIODS}.billing_period_start`, months)
@@ -552,6 +612,7 @@ export class DatabaseCostStore implements CostStore {
         `${PERIODS}.billing_period_start`,
         `${INGESTIONS}.source`,
         `${INGESTIONS}.location`,
+        `${INGESTIONS}.source_group`,
       );
     const holders = new Map<string, PeriodHolder>();
     for (const row of rows) {
@@ -561,7 +622,12 @@ export class DatabaseCostStore implements CostStore {
       };
       holders.set(periodKey(period), {
         period,
-        own: row.location === ingestion.location && row.source !== 'upload',
+        // The same location, or another snapshot of the same export and period (each in a folder of its own).
+        own:
+          row.source !== 'upload' &&
+          (row.location === ingestion.location ||
+            (!!ingestion.source_group &&
+              row.source_group === ingestion.source_group)),
       });
     }
     return { lastContentHash: last?.content_hash ?? undefined, holders };

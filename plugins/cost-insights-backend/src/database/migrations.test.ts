@@ -118,10 +118,8 @@ describe.each(databases.eachSupportedId())(
 
     it('rewrites accounts stored before the identity rule to their identity, keeping the later of two deliveries of a period, so a re-delivered month replaces it', async () => {
       const knex = await databases.init(databaseId);
-      await knex.migrate.latest({ directory: migrationsDir });
       // Rows as stored before the rule (and the later rule by shape, 20261206020000).
-      await knex.migrate.down({ directory: migrationsDir });
-      await knex.migrate.down({ directory: migrationsDir });
+      await migrateTo(knex, '20261205100000');
       const upper = 'ABCDEF01-2345-6789-ABCD-EF0123456789';
       const lower = upper.toLowerCase();
       await deliver(knex, 'i-aug', upper, 'Microsoft', '2026-08-05', 5, 1);
@@ -185,13 +183,22 @@ describe.each(databases.eachSupportedId())(
   },
 );
 
+/** Migrated up to the migration of `version` (its timestamp), every later one undone, whatever lands after it. */
+async function migrateTo(knex: Knex, version: string): Promise<void> {
+  await knex.migrate.latest({ directory: migrationsDir });
+  while (
+    (await knex.migrate.currentVersion({ directory: migrationsDir })) > version
+  ) {
+    await knex.migrate.down({ directory: migrationsDir });
+  }
+}
+
 describe.each(databases.eachSupportedId())(
   'cost migrations, accounts by the shape of their id (%s)',
   databaseId => {
     it('rewrites an Azure account stored in the case of a Marketplace row, merging one delivery and dropping an earlier one', async () => {
       const knex = await databases.init(databaseId);
-      await knex.migrate.latest({ directory: migrationsDir });
-      await knex.migrate.down({ directory: migrationsDir }); // rows as stored before the rule by shape
+      await migrateTo(knex, '20261205190000'); // rows as stored before the rule by shape
       const mixed = '/providers/Microsoft.Billing/billingAccounts/12345678';
       const lower = mixed.toLowerCase();
       // September: a FOCUS 1.3 delivery stored both spellings (Microsoft and Datadog rows), then a 1.2 restatement

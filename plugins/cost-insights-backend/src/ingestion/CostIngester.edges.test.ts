@@ -282,6 +282,35 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it.each([
+      ['ten services of one row each', 10, 1],
+      ['two services of nine rows each', 2, 9],
+    ])(
+      'refuses an entity day that sums past what it adds exactly, though the file total does not (%s)',
+      async (_, services, rowsPerService) => {
+        const big = '999999999999999'; // below 1e15, the largest amount; ten of them pass 9e15
+        const row = (service: string, cost: string, entity?: string) =>
+          focusRow('2024-09-02', {
+            ServiceName: service,
+            BilledCost: cost,
+            EffectiveCost: cost,
+            ListCost: cost,
+            Tags: entity ? JSON.stringify({ 'forge-entity': entity }) : 'NULL',
+          });
+        // Credits of unattributed spend interleaved keep the file's running total near zero.
+        const rows = Array.from({ length: services }, (__, s) =>
+          Array.from({ length: rowsPerService }, () => [
+            row(`Service ${s}`, big, 'feature-store'),
+            row(`Service ${s}`, `-${big}`),
+          ]).flat(),
+        ).flat();
+        const record = await ingester.ingest(upload(focusCsv(rows)));
+        expect(record.status).toBe('rejected');
+        expect(record.error).toContain('beyond what Forge sums exactly');
+        expect(await billed()).toBe(0);
+      },
+    );
+
     it('sums amounts exactly, in the ingestion and in the answers', async () => {
       // 0.1 and 0.2 on different days: separate rollups the database adds up.
       const rows = [
@@ -391,9 +420,7 @@ describe.each(databases.eachSupportedId())(
           },
         ]);
         expect(await billed()).toBe(14.98);
-        const services = await knex('cost_daily_rollups').pluck(
-          'service_name',
-        );
+        const services = await knex('cost_daily_rollups').pluck('service_name');
         expect(services.some((t: string) => t.includes('\uFFFD'))).toBe(false);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,8 @@ export type IngestionRequest = {
   maxBytes?: number;
   /** ETag of a URL, or size and modification time of a file. */
   sourceEtag?: string;
+  /** The export and billing period of a snapshot in a folder of its own (NewIngestion.sourceGroup). */
+  sourceGroup?: string;
   /** The text encoding the file declares (an upload's charset), when not UTF-8. */
   encoding?: string;
   /** Folders of the server its messages must not show (the inbox, a query's paths): hideServerPaths names them. */
@@ -101,6 +103,7 @@ export class CostIngester {
       location: request.location,
       actor: request.actor,
       sourceEtag: request.sourceEtag,
+      sourceGroup: request.sourceGroup,
       lease: this.lease(),
     });
     if (!id) {
@@ -110,6 +113,10 @@ export class CostIngester {
     const heartbeat = setInterval(() => {
       store
         .renewIngestionLease(id, this.lease())
+        .then(renewed => {
+          // Failed as interrupted meanwhile: storing is refused (replaceBillingPeriods checks the lease).
+          if (!renewed) logger.warn(`Ingestion ${id} lost its lease`);
+        })
         .catch(error =>
           logger.warn(`Could not renew the lease of ingestion ${id}`, error),
         );
@@ -121,7 +128,9 @@ export class CostIngester {
       const refused =
         error instanceof FocusFileError ||
         error instanceof FocusReadError ||
-        error instanceof InputError;
+        error instanceof InputError ||
+        // An entity's day summed past what Forge sums exactly (DatabaseCostStore): nothing was stored.
+        error instanceof SumOverflowError;
       // A fault in the bytes at a known line (not CSV, not UTF-8) is that line's rejection too.
       const row = error instanceof FocusReadError ? error.row : undefined;
       const file = error instanceof FocusReadError ? error.file : undefined;
@@ -158,7 +167,12 @@ export class CostIngester {
       }
     }
     clearInterval(heartbeat);
-    await store.finishIngestion(id, outcome);
+    if (!(await store.finishIngestion(id, outcome, this.lease()))) {
+      logger.warn(
+        `Cost ingestion of ${request.location} was marked interrupted while it ran; its record stays so`,
+      );
+      return (await store.getIngestion(id))!;
+    }
     logger.info(
       `Cost ingestion of ${request.location}: ${outcome.status}, ${outcome.rowCount} rows, ${outcome.rejectedRowCount} rejected, ${outcome.rollupCount} rollups`,
     );
@@ -278,6 +292,7 @@ export class CostIngester {
       {
         contentHash: base.contentHash,
         ...(source.coverage ? { coverage: source.coverage } : {}),
+        lease: this.lease(),
       },
     );
     return {

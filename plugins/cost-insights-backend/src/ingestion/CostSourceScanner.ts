@@ -158,6 +158,7 @@ export class CostSourceScanner {
       file: InboxFile,
       etag: string,
       content: () => FocusSource,
+      sourceGroup?: string,
     ) => {
       // Recorded by its name in the inbox: the server's paths are nobody's business.
       const location = `inbox/${file.name}`;
@@ -167,6 +168,7 @@ export class CostSourceScanner {
         serverPaths: this.serverPaths(),
         location,
         sourceEtag: etag,
+        ...(sourceGroup ? { sourceGroup } : {}),
         content: content(),
       });
       if (record) records.push(record);
@@ -189,8 +191,15 @@ export class CostSourceScanner {
         );
         continue;
       }
-      await ingest(snapshot.manifest, snapshot.etag, () =>
-        this.snapshotSource(snapshot),
+      // Every snapshot of one export and period lies in a folder of its own, yet they are one source.
+      await ingest(
+        snapshot.manifest,
+        snapshot.etag,
+        () => this.snapshotSource(snapshot),
+        `inbox|${createHash('sha256')
+          .update(snapshot.group)
+          .digest('hex')
+          .slice(0, 40)}`,
       );
     }
     return records;

@@ -331,6 +331,79 @@ describe.each(databases.eachSupportedId())(
       await expectOnce([file], 'csv');
     });
 
+    it('a later Azure run, in a folder of its own, that moved lines to another account: the account leaves the month', async () => {
+      const root = path.join(inbox, 'azure');
+      const run = (
+        runId: string,
+        submittedTime: string,
+        rows: TestFocusRow[],
+      ) =>
+        writeAzureRun({
+          root,
+          exportName: 'focus-monthly',
+          period: '2026-09',
+          runId,
+          submittedTime,
+          parts: [rows],
+          format: 'csv',
+        });
+      // The run of the 11th keys the second half of its lines to a wrong account; the run of the 12th corrects it.
+      await run(
+        'a0000000-0000-0000-0000-000000000011',
+        '2026-09-11T06:00:00Z',
+        september(11).map((row, i) =>
+          i >= 11 ? { ...row, BillingAccountId: 'acct-old' } : row,
+        ),
+      );
+      await scanner().scan();
+      const latest = await run(
+        'a0000000-0000-0000-0000-000000000012',
+        '2026-09-12T06:00:00Z',
+        september(12),
+      );
+      const [record] = await scanner().scan();
+      expect(record.status).toBe('succeeded');
+      expect(record.periods).toEqual([
+        { billingAccountId: 'acct-1', billingPeriodStart: '2026-09-01' },
+        {
+          billingAccountId: 'acct-old',
+          billingPeriodStart: '2026-09-01',
+          withdrawn: true,
+        },
+      ]);
+      await expectOnce(latest, 'csv');
+    });
+
+    it('another export of the same account is not withdrawn by a run of this one', async () => {
+      const root = path.join(inbox, 'azure');
+      const run = (exportName: string, runId: string, rows: TestFocusRow[]) =>
+        writeAzureRun({
+          root,
+          exportName,
+          period: '2026-09',
+          runId,
+          submittedTime: '2026-09-12T06:00:00Z',
+          parts: [rows],
+          format: 'csv',
+        });
+      const other = await run(
+        'focus-other-tenant',
+        'b0000000-0000-0000-0000-000000000001',
+        september(12, 3, { BillingAccountId: 'acct-2' }),
+      );
+      await scanner().scan();
+      const mine = await run(
+        'focus-monthly',
+        'a0000000-0000-0000-0000-000000000012',
+        september(12),
+      );
+      const [record] = await scanner().scan();
+      expect(record.periods).toEqual([
+        { billingAccountId: 'acct-1', billingPeriodStart: '2026-09-01' },
+      ]);
+      await expectOnce([...other, ...mine], 'csv');
+    });
+
     describe('when the attribution rules change, sources read again keep delivery order', () => {
       /** The catalog after a rule change: the feature store claims a billing tag. */
       const changedRules = testCatalogEntities.map(e =>

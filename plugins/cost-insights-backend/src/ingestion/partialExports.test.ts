@@ -546,6 +546,32 @@ describe.each(databases.eachSupportedId())(
         await expectFirstThenSecond(kept, second);
       });
 
+      it('a later run of other days with no charges at all withdraws those days of every account', async () => {
+        const { files, kept } = await firstRun();
+        await scanner().scan();
+        await overwrite(files, {
+          days: { from: '2026-08-15', to: '2026-08-31' },
+          parts: [[]],
+        });
+        const [record] = await scanner().scan();
+        expect([record.status, record.rowCount, record.periods]).toEqual([
+          'succeeded',
+          0,
+          ['acct-1', 'acct-2'].map(account => ({
+            billingAccountId: account,
+            billingPeriodStart: '2026-08-01',
+            days: { from: '2026-08-15', to: '2026-08-31' },
+            withdrawn: true,
+          })),
+        ]);
+        const first = await independentDailyTotals([kept], 'csv');
+        await expectStored(
+          Object.fromEntries(
+            Object.entries(first).filter(([day]) => day < '2026-08-15'),
+          ),
+        );
+      });
+
       it('a later run of the whole month without an account withdraws all of it', async () => {
         const { files } = await firstRun({
           from: '2026-08-01',
