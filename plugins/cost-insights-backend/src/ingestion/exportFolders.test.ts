@@ -124,6 +124,60 @@ describe.each(databases.eachSupportedId())(
     afterEach(() => fs.rmSync(inbox, { recursive: true, force: true }));
 
     describe.each<ExportFormat>(['csv.gz', 'parquet'])('AWS, %s', format => {
+      it('waits while parts are written over after their manifest, and reads them once settled', async () => {
+        const base = {
+          root: path.join(inbox, 'aws'),
+          exportName: 'focus-export',
+          period: '2026-09',
+          executionId: 'exec-1',
+          time: '2026-09-10T06:00:00.000Z',
+          format,
+        };
+        const parts = await writeAwsExecution({
+          ...base,
+          parts: snapshot(9, 1),
+        });
+        const manifest = path.join(
+          base.root,
+          'focus-export/metadata/BILLING_PERIOD=2026-09/focus-export-Manifest.json',
+        );
+        const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+        // Delivered half an hour ago, the parts before their manifest.
+        for (const part of parts) {
+          fs.utimesSync(part, minutesAgo(31), minutesAgo(31));
+        }
+        fs.utimesSync(manifest, minutesAgo(30), minutesAgo(30));
+        expect((await scanner().scan()).map(r => r.status)).toEqual([
+          'succeeded',
+        ]);
+        const first = await independentDailyTotals(parts, format);
+
+        // The next delivery (overwrite mode) rewrites the first part under its name; its manifest is not written yet.
+        const next = snapshot(12, 2);
+        const scratch = await writeAwsExecution({
+          ...base,
+          root: path.join(inbox, '..', `${path.basename(inbox)}-next`),
+          parts: next,
+        });
+        fs.copyFileSync(scratch[0], parts[0]);
+        expect(await scanner().scan()).toEqual([]);
+        expectSameTotals(await storedDailyTotals(store), first);
+
+        // Written over long enough ago (a sync that kept no times): read as it is.
+        fs.utimesSync(parts[0], minutesAgo(20), minutesAgo(20));
+        expect((await scanner().scan()).map(r => r.status)).toEqual([
+          'succeeded',
+        ]);
+        expectSameTotals(
+          await storedDailyTotals(store),
+          await independentDailyTotals(parts, format),
+        );
+        fs.rmSync(path.join(inbox, '..', `${path.basename(inbox)}-next`), {
+          recursive: true,
+          force: true,
+        });
+      });
+
       it('counts only the latest complete snapshot of a period, whatever the folder holds', async () => {
         const root = path.join(inbox, 'aws');
         const base = {

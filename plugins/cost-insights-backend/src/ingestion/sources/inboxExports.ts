@@ -18,6 +18,9 @@ const MAX_DEPTH = 12;
 const MAX_ENTRIES = 200_000;
 
 /** A file in the inbox, with the name records give it (its path in the inbox, `/`-separated). */
+/** How long a part written after its manifest is taken for a delivery in progress. */
+const SETTLE_MS = 10 * 60_000;
+
 export type InboxFile = {
   path: string;
   name: string;
@@ -178,12 +181,21 @@ async function readSnapshot(
     throw error;
   }
   const hash = createHash('sha256').update(text);
+  const now = Date.now();
   let incomplete: string | undefined;
   for (const part of parts) {
     const stat = await statOrUndefined(part.path);
     if (!stat) incomplete ??= `${part.name} is missing`;
     else if (part.bytes !== undefined && stat.size !== part.bytes) {
       incomplete ??= `${part.name} has ${stat.size} bytes where the manifest says ${part.bytes}`;
+    } else if (
+      stat.mtimeMs > manifest.mtimeMs &&
+      now - stat.mtimeMs < SETTLE_MS
+    ) {
+      // An export written over in place (AWS overwrite mode keeps its part names and gives no sizes) rewrites its
+      // parts before its manifest: a part newer than the manifest, written moments ago, belongs to the next delivery,
+      // and read now it would mix two deliveries' lines. One older than that is a sync that kept no times: settled.
+      incomplete ??= `${part.name} was written after the manifest, moments ago: the next delivery is being written`;
     }
     hash.update(`\n${part.name}:${stat?.size}:${stat?.mtimeMs}`);
   }
