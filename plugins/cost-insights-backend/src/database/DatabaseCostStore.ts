@@ -257,6 +257,11 @@ type PeriodHolder = {
   period: BillingPeriodKey;
   /** Held by an earlier ingestion of the same source. */
   own: boolean;
+  /**
+   * Of a period another source took over in part (its days replaced by a partial export), the days whose figures are
+   * still the source's own (YYYY-MM-DD).
+   */
+  ownDays?: string[];
 };
 
 function periodKey(p: BillingPeriodKey): string {
@@ -300,15 +305,42 @@ function withdrawnPeriods(
   const months = new Set(deliveredMonths(delivered, coverage));
   const keys = new Set(delivered.map(periodKey));
   const withdrawn: ReplacedPeriod[] = [];
-  for (const { period, own } of holders.values()) {
-    if (!own || keys.has(periodKey(period))) continue;
+  for (const { period, own, ownDays } of holders.values()) {
+    if (keys.has(periodKey(period))) continue;
     if (!months.has(period.billingPeriodStart)) continue;
     // The days the delivery speaks for: without rows of the account, only its declared days of the period.
-    for (const p of replacedPeriods([period], [], coverage)) {
-      withdrawn.push({ ...p, withdrawn: true });
+    const spoken = replacedPeriods([period], [], coverage);
+    if (own) {
+      for (const p of spoken) withdrawn.push({ ...p, withdrawn: true });
+    } else if (ownDays && ownDays.length > 0) {
+      // Another source holds the period but replaced only some of its days: the days still the source's own.
+      const days = ownDays.filter(day =>
+        spoken.some(p => !p.days || (day >= p.days.from && day <= p.days.to)),
+      );
+      for (const range of dayRuns(days)) {
+        withdrawn.push({ ...period, days: range, withdrawn: true });
+      }
     }
   }
   return withdrawn;
+}
+
+/** Days (YYYY-MM-DD) as runs of consecutive days. */
+function dayRuns(days: string[]): DayRange[] {
+  const runs: DayRange[] = [];
+  for (const day of [...new Set(days)].sort()) {
+    const last = runs[runs.length - 1];
+    if (
+      last &&
+      Date.parse(`${day}T00:00:00Z`) - Date.parse(`${last.to}T00:00:00Z`) ===
+        86_400_000
+    ) {
+      last.to = day;
+    } else {
+      runs.push({ from: day, to: day });
+    }
+  }
+  return runs;
 }
 
 /**
@@ -542,7 +574,23 @@ export class DatabaseCostStore implements CostStore {
             a.billingAccountId.localeCompare(b.billingAccountId) ||
             a.billingPeriodStart.localeCompare(b.billingPeriodStart),
         );
-        await this.replaceInTransaction(trx, ingestionId, sorted, keptRollups);
+        // Days withdrawn of a period another source holds leave it that source's.
+        const keepHolder = new Set(
+          replaced
+            .filter(
+              p =>
+                p.withdrawn &&
+                holdings?.holders.get(periodKey(p))?.own === false,
+            )
+            .map(periodKey),
+        );
+        await this.replaceInTransaction(
+          trx,
+          ingestionId,
+          sorted,
+          keptRollups,
+          keepHolder,
+        );
         // The record says what it replaced in the same transaction: a backend stopped before finishIngestion leaves
         // a record (failed once its lease expires) that still names the periods whose figures are its own.
         await trx(INGESTIONS)
@@ -630,7 +678,77 @@ export class DatabaseCostStore implements CostStore {
               row.source_group === ingestion.source_group)),
       });
     }
+    await this.ownDaysOfOthersPeriods(trx, ingestion, months, holders);
     return { lastContentHash: last?.content_hash ?? undefined, holders };
+  }
+
+  /**
+   * Of the periods another source holds in these months, the days whose figures are still this source's own: a
+   * partial export (an Azure run of some days) takes a period over while the source's figures of the other days stay.
+   * Looked up only for periods an earlier record of the source lists (usually none), from the rollups' ingestion.
+   */
+  private async ownDaysOfOthersPeriods(
+    trx: Knex.Transaction,
+    ingestion: Pick<IngestionRow, 'location' | 'source_group'>,
+    months: string[],
+    holders: Map<string, PeriodHolder>,
+  ): Promise<void> {
+    const ofSource = (q: Knex.QueryBuilder) => {
+      q.where(`${INGESTIONS}.location`, ingestion.location);
+      if (ingestion.source_group) {
+        q.orWhere(`${INGESTIONS}.source_group`, ingestion.source_group);
+      }
+    };
+    const records: Array<{ periods: string | null }> = await trx(INGESTIONS)
+      .where(ofSource)
+      .whereNot({ source: 'upload' })
+      .whereNot({ periods: '[]' })
+      .select('periods');
+    const wanted = new Set(months);
+    const candidates = new Map<string, PeriodHolder>();
+    for (const { periods } of records) {
+      for (const p of JSON.parse(periods ?? '[]') as ReplacedPeriod[]) {
+        const holder = holders.get(periodKey(p));
+        if (
+          wanted.has(p.billingPeriodStart) &&
+          holder &&
+          !holder.own &&
+          !p.withdrawn
+        ) {
+          candidates.set(periodKey(p), holder);
+        }
+      }
+    }
+    if (candidates.size === 0) return;
+    const rows: Array<{
+      billing_account_id: string;
+      billing_period_start: string;
+      day: string;
+    }> = await trx(ROLLUPS)
+      .join(INGESTIONS, `${INGESTIONS}.id`, `${ROLLUPS}.ingestion_id`)
+      .whereIn(
+        [`${ROLLUPS}.billing_account_id`, `${ROLLUPS}.billing_period_start`],
+        [...candidates.values()].map(h => [
+          h.period.billingAccountId,
+          h.period.billingPeriodStart,
+        ]),
+      )
+      .where(ofSource)
+      .whereNot(`${INGESTIONS}.source`, 'upload')
+      .distinct(
+        `${ROLLUPS}.billing_account_id`,
+        `${ROLLUPS}.billing_period_start`,
+        `${ROLLUPS}.day`,
+      );
+    for (const row of rows) {
+      const holder = candidates.get(
+        periodKey({
+          billingAccountId: row.billing_account_id,
+          billingPeriodStart: row.billing_period_start,
+        }),
+      );
+      if (holder) (holder.ownDays ??= []).push(String(row.day).slice(0, 10));
+    }
   }
 
   /** The better-sqlite3 connection of a transaction. */
@@ -649,19 +767,21 @@ export class DatabaseCostStore implements CostStore {
     ingestionId: string,
     sorted: ReplacedPeriod[],
     rollups: DailyCostRollup[],
+    keepHolder: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     for (const p of sorted) {
       // The upsert takes the period's row lock; a concurrent ingestion of the same period waits here until
       // this transaction commits, then deletes what this one inserted.
-      await trx(PERIODS)
-        .insert({
-          billing_account_id: p.billingAccountId,
-          billing_period_start: p.billingPeriodStart,
-          ingestion_id: ingestionId,
-          updated_at: new Date(),
-        })
-        .onConflict(['billing_account_id', 'billing_period_start'])
-        .merge(['ingestion_id', 'updated_at']);
+      if (!keepHolder.has(periodKey(p)))
+        await trx(PERIODS)
+          .insert({
+            billing_account_id: p.billingAccountId,
+            billing_period_start: p.billingPeriodStart,
+            ingestion_id: ingestionId,
+            updated_at: new Date(),
+          })
+          .onConflict(['billing_account_id', 'billing_period_start'])
+          .merge(['ingestion_id', 'updated_at']);
       // Of a period replaced in part, only its days: the per-entity and day total rows are keyed by day, so those
       // of the other days stay as they are and those of the replaced days are summed below from the new rollups.
       for (const table of [ROLLUPS, ENTITY_DAILY, DAY_TOTALS]) {

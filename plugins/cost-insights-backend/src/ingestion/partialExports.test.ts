@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   independentDailyTotals,
   writeAzureRun,
+  writeExportFile,
 } from '../__testUtils__/exportFolders';
 import { focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
 import {
@@ -568,6 +569,70 @@ describe.each(databases.eachSupportedId())(
         await expectStored(
           Object.fromEntries(
             Object.entries(first).filter(([day]) => day < '2026-08-15'),
+          ),
+        );
+      });
+
+      it('a file corrected in place withdraws the days of an account still its own in a month another export took over in part', async () => {
+        const file = path.join(inbox, 'focus-2026-08.csv');
+        const whole = (version: number) =>
+          august('2026-08-01', '2026-08-31', version);
+        await writeExportFile(
+          file,
+          [...ofAccount(whole(1), 'acct-1'), ...ofAccount(whole(2), 'acct-2')],
+          'csv',
+        );
+        await scanner().scan();
+        // A one-time export of 15 to 31 August restates acct-2: it now holds acct-2's August, 1 to 14 still the file's.
+        const oneTime = await writeAzureRun({
+          root: path.join(inbox, 'azure'),
+          exportName: 'focus-onetime',
+          period: '2026-08',
+          runId: 'b0000000-0000-0000-0000-000000000003',
+          submittedTime: '2026-09-20T06:00:00Z',
+          days: { from: '2026-08-15', to: '2026-08-31' },
+          parts: [ofAccount(august('2026-08-15', '2026-08-31', 3), 'acct-2')],
+          format: 'csv',
+        });
+        await scanner().scan();
+        // The file is corrected: acct-2's lines were acct-1's.
+        await writeExportFile(
+          file,
+          [...ofAccount(whole(1), 'acct-1'), ...ofAccount(whole(2), 'acct-1')],
+          'csv',
+        );
+        const later = new Date(Date.now() + 60_000);
+        fs.utimesSync(file, later, later);
+        const [record] = await scanner().scan();
+        expect([record.status, record.periods]).toEqual([
+          'succeeded',
+          [
+            { billingAccountId: 'acct-1', billingPeriodStart: '2026-08-01' },
+            {
+              billingAccountId: 'acct-2',
+              billingPeriodStart: '2026-08-01',
+              days: { from: '2026-08-01', to: '2026-08-14' },
+              withdrawn: true,
+            },
+          ],
+        ]);
+        const corrected = await independentDailyTotals([file], 'csv');
+        const restated = await independentDailyTotals(oneTime, 'csv');
+        await expectStored(
+          Object.fromEntries(
+            Object.entries(corrected).map(([day, c]) => {
+              const r = restated[day];
+              return [
+                day,
+                r
+                  ? {
+                      billed: c.billed + r.billed,
+                      effective: c.effective + r.effective,
+                      list: c.list + r.list,
+                    }
+                  : c,
+              ];
+            }),
           ),
         );
       });
