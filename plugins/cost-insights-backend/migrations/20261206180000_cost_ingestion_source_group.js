@@ -16,6 +16,7 @@ exports.up = async function up(knex) {
       .comment(
         'The export and billing period of a snapshot: ingestions of one group are one source (null: the location)',
       );
+    table.index(['source_group'], 'cost_ingestions_source_group_idx');
   });
 };
 
@@ -24,6 +25,7 @@ exports.up = async function up(knex) {
  */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('cost_ingestions', table => {
+    table.dropIndex(['source_group'], 'cost_ingestions_source_group_idx');
     table.dropColumn('source_group');
   });
 };

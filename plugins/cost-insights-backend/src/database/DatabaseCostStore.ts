@@ -527,19 +527,9 @@ export class DatabaseCostStore implements CostStore {
             connection.pragma(`cache_size = ${Number(cacheSize)}`),
           );
         }
-        if (options.lease) {
-          // The lease is renewed in the transaction that stores the figures, or they are not stored: a process that
-          // lost it (stalled past its expiry, its record failed and the source taken over by another replica) must
-          // not commit older figures over the newer ones. The row lock also holds off a concurrent takeover.
-          const renewed = await trx(INGESTIONS)
-            .where({
-              id: ingestionId,
-              status: 'running',
-              lease_owner: options.lease.owner,
-            })
-            .update({ lease_expires_at: options.lease.expiresAt });
-          if (renewed === 0) throw new IngestionLeaseLostError(ingestionId);
-        }
+        // Every writer of a billing month, uploads included, takes the month's lock first, in month order: one
+        // writer of a month at a time reads who holds its periods and replaces them, and none can deadlock another.
+        await this.lockMonths(trx, deliveredMonths(periods, options.coverage));
         const holdings = await this.sourceHoldings(
           trx,
           ingestionId,
@@ -565,7 +555,9 @@ export class DatabaseCostStore implements CostStore {
         replaced = [
           ...kept,
           ...(holdings
-            ? withdrawnPeriods(holdings.holders, kept, options.coverage)
+            ? // What the delivery holds, not only what it writes: a period a re-read for new rules leaves to
+              // another source is still the delivery's, never withdrawn.
+              withdrawnPeriods(holdings.holders, periods, options.coverage)
             : []),
         ];
         // Sorted, so two ingestions touching overlapping periods lock them in the same order and cannot deadlock.
@@ -592,10 +584,26 @@ export class DatabaseCostStore implements CostStore {
           keepHolder,
         );
         // The record says what it replaced in the same transaction: a backend stopped before finishIngestion leaves
-        // a record (failed once its lease expires) that still names the periods whose figures are its own.
-        await trx(INGESTIONS)
-          .where({ id: ingestionId })
-          .update({ periods: JSON.stringify(replaced) });
+        // a record (failed once its lease expires) that still names the periods whose figures are its own. With a
+        // lease, it is renewed by the same statement, or nothing is stored: a process that lost it (stalled past its
+        // expiry, its record failed and the source taken over by another replica) must not commit older figures over
+        // newer ones. Last, so the record's row is locked for moments only (the heartbeat renews it meanwhile).
+        const record = trx(INGESTIONS).where({ id: ingestionId });
+        if (options.lease) {
+          record.andWhere({
+            status: 'running',
+            lease_owner: options.lease.owner,
+          });
+        }
+        const updated = await record.update({
+          periods: JSON.stringify(replaced),
+          ...(options.lease
+            ? { lease_expires_at: options.lease.expiresAt }
+            : {}),
+        });
+        if (options.lease && updated === 0) {
+          throw new IngestionLeaseLostError(ingestionId);
+        }
       });
     } finally {
       for (const undo of restore) undo();
@@ -634,18 +642,6 @@ export class DatabaseCostStore implements CostStore {
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')
       .first('content_hash');
-    if (this.client === 'pg') {
-      // The periods' rows are locked before their holders are read: a delivery of the same period by another source
-      // that is in flight commits first and is then read as the holder (each statement reads what was committed
-      // before it started), rather than being taken back by a source read again for new rules, or withdrawn by the
-      // source's new delivery, that read the holder before it committed. SQLite runs one write transaction at a time.
-      await trx(PERIODS)
-        .whereIn('billing_period_start', months)
-        // In the order the replacement upserts them, so two ingestions cannot lock in opposite orders.
-        .orderBy(['billing_account_id', 'billing_period_start'])
-        .forUpdate()
-        .select('billing_account_id');
-    }
     const rows: Array<{
       billing_account_id: string;
       billing_period_start: string;
@@ -748,6 +744,25 @@ export class DatabaseCostStore implements CostStore {
         }),
       );
       if (holder) (holder.ownDays ??= []).push(String(row.day).slice(0, 10));
+    }
+  }
+
+  /**
+   * Takes the transaction-long lock of each billing month, in month order. On PostgreSQL an advisory lock per month:
+   * a delivery in flight of the same month by another source commits before this one reads who holds the month's
+   * periods (each statement reads what was committed before it started), so it is neither taken back by a source
+   * read again for new rules nor withdrawn by this source's new delivery; row locks could not cover periods that
+   * have no row yet. SQLite runs one write transaction at a time.
+   */
+  private async lockMonths(
+    trx: Knex.Transaction,
+    months: string[],
+  ): Promise<void> {
+    if (this.client !== 'pg') return;
+    for (const month of [...new Set(months)].sort()) {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [
+        `forge-cost-month:${month}`,
+      ]);
     }
   }
 

@@ -110,7 +110,11 @@ export class CostIngester {
       if (!isFocusSource(request.content)) request.content.destroy();
       return undefined;
     }
+    let renewing = false;
     const heartbeat = setInterval(() => {
+      // One renewal at a time: a renewal waiting on a busy database must not pile up connections.
+      if (renewing) return;
+      renewing = true;
       store
         .renewIngestionLease(id, this.lease())
         .then(renewed => {
@@ -119,7 +123,10 @@ export class CostIngester {
         })
         .catch(error =>
           logger.warn(`Could not renew the lease of ingestion ${id}`, error),
-        );
+        )
+        .finally(() => {
+          renewing = false;
+        });
     }, this.leaseMs / 3);
     let outcome: IngestionOutcome;
     try {

@@ -10,6 +10,7 @@ import {
   writeAzureRun,
   writeExportFile,
 } from '../__testUtils__/exportFolders';
+import { testCatalogEntities } from '../__testUtils__/catalogFixture';
 import { focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
 import {
   createTestCatalog,
@@ -631,6 +632,89 @@ describe.each(databases.eachSupportedId())(
                       list: c.list + r.list,
                     }
                   : c,
+              ];
+            }),
+          ),
+        );
+      });
+
+      it('a file read again only for new attribution rules keeps the days of an account another export took over in part', async () => {
+        const file = path.join(inbox, 'focus-2026-08.csv');
+        const whole = (version: number) =>
+          august('2026-08-01', '2026-08-31', version);
+        const accounts = [
+          ...ofAccount(whole(1), 'acct-1'),
+          ...ofAccount(whole(2), 'acct-2'),
+        ];
+        await writeExportFile(file, accounts, 'csv');
+        await scanner().scan();
+        const oneTime = await writeAzureRun({
+          root: path.join(inbox, 'azure'),
+          exportName: 'focus-onetime',
+          period: '2026-08',
+          runId: 'b0000000-0000-0000-0000-000000000004',
+          submittedTime: '2026-09-20T06:00:00Z',
+          days: { from: '2026-08-15', to: '2026-08-31' },
+          parts: [ofAccount(august('2026-08-15', '2026-08-31', 3), 'acct-2')],
+          format: 'csv',
+        });
+        await scanner().scan();
+        // A catalog change (a new billing tag claim): the unchanged file is read again for the new rules.
+        const changed = testCatalogEntities.map(e =>
+          e.metadata.name === 'feature-store'
+            ? {
+                ...e,
+                metadata: {
+                  ...e.metadata,
+                  annotations: { 'forge.io/cost-tags': 'cost-center=CC-9' },
+                },
+              }
+            : e,
+        );
+        const again = await new CostSourceScanner({
+          store,
+          ingester: createTestIngester(store, createTestCatalog(changed)),
+          urlReader: mockServices.urlReader.mock(),
+          logger: mockServices.logger.mock(),
+          settings: {
+            folder: inbox,
+            locations: [],
+            queries: [],
+            demoData: { enabled: false, days: 90, seed: 1 },
+          },
+        }).scan();
+        const reread = again.find(
+          r => r.location === 'inbox/focus-2026-08.csv',
+        );
+        expect([reread?.status, reread?.periods]).toEqual([
+          'succeeded',
+          [{ billingAccountId: 'acct-1', billingPeriodStart: '2026-08-01' }],
+        ]);
+        // acct-2: the file's 1 to 14 August, the one-time export's 15 to 31.
+        const firstHalf = path.join(dir, 'first-half.csv');
+        await writeExportFile(
+          firstHalf,
+          [
+            ...ofAccount(whole(1), 'acct-1'),
+            ...ofAccount(august('2026-08-01', '2026-08-14', 2), 'acct-2'),
+          ],
+          'csv',
+        );
+        const kept = await independentDailyTotals([firstHalf], 'csv');
+        const restated = await independentDailyTotals(oneTime, 'csv');
+        await expectStored(
+          Object.fromEntries(
+            Object.entries(kept).map(([day, k]) => {
+              const r = restated[day];
+              return [
+                day,
+                r
+                  ? {
+                      billed: k.billed + r.billed,
+                      effective: k.effective + r.effective,
+                      list: k.list + r.list,
+                    }
+                  : k,
               ];
             }),
           ),

@@ -59,6 +59,9 @@ describe('hideServerPaths', () => {
     expect(
       hideServerPaths("open 'C:\\forge\\data\\history.key' failed", paths),
     ).toBe("open '<server>/history.key' failed");
+    expect(hideServerPaths('file:/srv/data/x.csv not found', paths)).toBe(
+      'file:<server>/x.csv not found',
+    );
     for (const kept of [
       'Could not read https://billing.example.com/exports/2026/09/manifest.json',
       's3://bucket/focus/2026/09/part-0.parquet is not a FOCUS export',

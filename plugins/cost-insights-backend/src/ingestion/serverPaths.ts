@@ -48,7 +48,7 @@ export function readErrorMessage(error: unknown): string {
 
 /** An absolute POSIX or Windows path of two segments or more, at the start of the text or of a word. */
 const ABSOLUTE_PATH =
-  /(^|[\s'"`(=\[<,;])((?:\/|[A-Za-z]:\\)[^\s'"`()<>,;\]\\/]+(?:[\\/][^\s'"`()<>,;\]\\/]*)+)/g;
+  /(^|[\s'"`(=\[<,;]|:(?!\/\/))((?:\/|[A-Za-z]:\\)[^\s'"`()<>,;\]\\/]+(?:[\\/][^\s'"`()<>,;\]\\/]*)+)/g;
 
 /**
  * A message with the server's paths replaced by the names records use: `/srv/forge/cost-inbox/aws/x.csv` is

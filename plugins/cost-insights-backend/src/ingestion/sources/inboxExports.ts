@@ -189,11 +189,12 @@ async function readSnapshot(
     else if (part.bytes !== undefined && stat.size !== part.bytes) {
       incomplete ??= `${part.name} has ${stat.size} bytes where the manifest says ${part.bytes}`;
     } else if (
+      part.bytes === undefined &&
       stat.mtimeMs > manifest.mtimeMs &&
       now - stat.mtimeMs < SETTLE_MS
     ) {
-      // An export written over in place (AWS overwrite mode keeps its part names and gives no sizes) rewrites its
-      // parts before its manifest: a part newer than the manifest, written moments ago, belongs to the next delivery,
+      // An export written over in place whose manifest states no sizes (AWS overwrite mode keeps its part names)
+      // rewrites its parts before its manifest: a part newer than the manifest, written moments ago, belongs to the next delivery,
       // and read now it would mix two deliveries' lines. One older than that is a sync that kept no times: settled.
       incomplete ??= `${part.name} was written after the manifest, moments ago: the next delivery is being written`;
     }
