@@ -70,3 +70,16 @@ export const testCatalogEntities: Entity[] = [
   component('broken-tags', 'pricing', { 'forge.io/cost-tags': 'nonsense' }),
   component('feature-store', 'ml-platform', {}),
 ];
+
+/** The catalog after an attribution rule change: the feature store claims a billing tag. */
+export const testCatalogAfterRuleChange: Entity[] = testCatalogEntities.map(e =>
+  e.metadata.name === 'feature-store'
+    ? {
+        ...e,
+        metadata: {
+          ...e.metadata,
+          annotations: { 'forge.io/cost-tags': 'cost-center=CC-9' },
+        },
+      }
+    : e,
+);

@@ -18,7 +18,7 @@ import {
   readDecimal,
   TOO_LARGE,
 } from '../ingestion/focusDecimal';
-import { replacedPeriods } from '../ingestion/replacedPeriods';
+import { mergeDayRanges, replacedPeriods } from '../ingestion/replacedPeriods';
 import { SumOverflowError } from '../ingestion/RollupAccumulator';
 import type { DayRange } from '../ingestion/sources/exportManifests';
 import {
@@ -302,13 +302,12 @@ function withdrawnPeriods(
   delivered: ReplacedPeriod[],
   coverage: DayRange | undefined,
 ): ReplacedPeriod[] {
-  const months = new Set(deliveredMonths(delivered, coverage));
   const keys = new Set(delivered.map(periodKey));
   const withdrawn: ReplacedPeriod[] = [];
   for (const { period, own, ownDays } of holders.values()) {
     if (keys.has(periodKey(period))) continue;
-    if (!months.has(period.billingPeriodStart)) continue;
-    // The days the delivery speaks for: without rows of the account, only its declared days of the period.
+    // The holders are of the months the delivery speaks for (sourceHoldings); of those, the days it speaks for:
+    // without rows of the account, only its declared days of the period.
     const spoken = replacedPeriods([period], [], coverage);
     if (own) {
       for (const p of spoken) withdrawn.push({ ...p, withdrawn: true });
@@ -317,30 +316,12 @@ function withdrawnPeriods(
       const days = ownDays.filter(day =>
         spoken.some(p => !p.days || (day >= p.days.from && day <= p.days.to)),
       );
-      for (const range of dayRuns(days)) {
+      for (const range of mergeDayRanges(days.map(d => ({ from: d, to: d })))) {
         withdrawn.push({ ...period, days: range, withdrawn: true });
       }
     }
   }
   return withdrawn;
-}
-
-/** Days (YYYY-MM-DD) as runs of consecutive days. */
-function dayRuns(days: string[]): DayRange[] {
-  const runs: DayRange[] = [];
-  for (const day of [...new Set(days)].sort()) {
-    const last = runs[runs.length - 1];
-    if (
-      last &&
-      Date.parse(`${day}T00:00:00Z`) - Date.parse(`${last.to}T00:00:00Z`) ===
-        86_400_000
-    ) {
-      last.to = day;
-    } else {
-      runs.push({ from: day, to: day });
-    }
-  }
-  return runs;
 }
 
 /**
@@ -529,12 +510,9 @@ export class DatabaseCostStore implements CostStore {
         }
         // Every writer of a billing month, uploads included, takes the month's lock first, in month order: one
         // writer of a month at a time reads who holds its periods and replaces them, and none can deadlock another.
-        await this.lockMonths(trx, deliveredMonths(periods, options.coverage));
-        const holdings = await this.sourceHoldings(
-          trx,
-          ingestionId,
-          deliveredMonths(periods, options.coverage),
-        );
+        const months = deliveredMonths(periods, options.coverage);
+        await this.lockMonths(trx, months);
+        const holdings = await this.sourceHoldings(trx, ingestionId, months);
         let kept = periods;
         let keptRollups = rollups;
         if (

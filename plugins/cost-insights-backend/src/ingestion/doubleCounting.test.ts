@@ -14,7 +14,10 @@ import {
   writeAzureRun,
   writeExportFile,
 } from '../__testUtils__/exportFolders';
-import { testCatalogEntities } from '../__testUtils__/catalogFixture';
+import {
+  testCatalogAfterRuleChange,
+  testCatalogEntities,
+} from '../__testUtils__/catalogFixture';
 import { focusCsv, focusRow, TestFocusRow } from '../__testUtils__/focusCsv';
 import {
   createTestCatalog,
@@ -405,18 +408,6 @@ describe.each(databases.eachSupportedId())(
     });
 
     describe('when the attribution rules change, sources read again keep delivery order', () => {
-      /** The catalog after a rule change: the feature store claims a billing tag. */
-      const changedRules = testCatalogEntities.map(e =>
-        e.metadata.name === 'feature-store'
-          ? {
-              ...e,
-              metadata: {
-                ...e.metadata,
-                annotations: { 'forge.io/cost-tags': 'cost-center=CC-9' },
-              },
-            }
-          : e,
-      );
       const scannerWith = (entities: Entity[]) =>
         new CostSourceScanner({
           store,
@@ -444,7 +435,7 @@ describe.each(databases.eachSupportedId())(
         });
         await expectOnce([restated], 'csv');
 
-        const again = await scannerWith(changedRules).scan();
+        const again = await scannerWith(testCatalogAfterRuleChange).scan();
         // The original is read again for the new rules, and replaces nothing: the upload delivered September since.
         expect(again.map(r => [r.location, r.status, r.periods])).toEqual([
           ['inbox/2026-09.csv', 'succeeded', []],
@@ -463,7 +454,7 @@ describe.each(databases.eachSupportedId())(
 
         // Both are read again, in the inbox's order (the original last): the restatement keeps the month, now
         // attributed by the new rules, and the original replaces nothing.
-        const again = await scannerWith(changedRules).scan();
+        const again = await scannerWith(testCatalogAfterRuleChange).scan();
         expect(again.map(r => [r.location, r.periods])).toEqual([
           [
             'inbox/2026-09-v2.csv',

@@ -46,21 +46,25 @@ export function replacedPeriods(
     const from = coverage.from > first ? coverage.from : first;
     const to = coverage.to < last ? coverage.to : last;
     // The declared days of the period (none when it covers none of them) and the days of the rows outside them.
-    const ranges: Array<{ from: string; to: string }> =
-      from <= to ? [{ from, to }] : [];
+    const ranges: DayRange[] = from <= to ? [{ from, to }] : [];
     const outside = [
       ...(daysOf.get(`${p.billingAccountId}\u0001${first}`) ?? []),
     ].filter(day => day < from || day > to);
     for (const day of outside) ranges.push({ from: day, to: day });
-    ranges.sort((a, b) => a.from.localeCompare(b.from));
-    // Consecutive days as one range.
-    const merged: Array<{ from: string; to: string }> = [];
-    for (const range of ranges) {
-      const previous = merged[merged.length - 1];
-      if (previous && range.from <= nextDay(previous.to)) {
-        if (range.to > previous.to) previous.to = range.to;
-      } else merged.push({ ...range });
-    }
-    return merged.map(days => ({ ...p, days }));
+    return mergeDayRanges(ranges).map(days => ({ ...p, days }));
   });
+}
+
+/** Day ranges (YYYY-MM-DD, both included) as the fewest ranges: overlapping and consecutive ones merged, in order. */
+export function mergeDayRanges(ranges: DayRange[]): DayRange[] {
+  const merged: DayRange[] = [];
+  for (const range of [...ranges].sort((a, b) =>
+    a.from.localeCompare(b.from),
+  )) {
+    const previous = merged[merged.length - 1];
+    if (previous && range.from <= nextDay(previous.to)) {
+      if (range.to > previous.to) previous.to = range.to;
+    } else merged.push({ ...range });
+  }
+  return merged;
 }
